@@ -1,0 +1,70 @@
+#include "emnist/cuda_info.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "cuda_check.hpp"
+#include "emnist/error.hpp"
+
+namespace emnist {
+
+CudaStatus query_cuda() {
+  CudaStatus status;
+  status.compiled = true;
+  cudaRuntimeGetVersion(&status.runtime_version);
+  // Without a driver this reports 0; it never fails for that reason.
+  cudaDriverGetVersion(&status.driver_version);
+  int major = 0, minor = 0, patch = 0;
+  if (cublasGetProperty(MAJOR_VERSION, &major) == CUBLAS_STATUS_SUCCESS &&
+      cublasGetProperty(MINOR_VERSION, &minor) == CUBLAS_STATUS_SUCCESS &&
+      cublasGetProperty(PATCH_LEVEL, &patch) == CUBLAS_STATUS_SUCCESS)
+    status.cublas_version =
+        std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+  // cudnnGetVersion encodes major*10000 + minor*100 + patch for cuDNN 9.
+  const size_t cudnn = cudnnGetVersion();
+  status.cudnn_version = std::to_string(cudnn / 10000) + "." + std::to_string(cudnn / 100 % 100) +
+                         "." + std::to_string(cudnn % 100);
+
+  int count = 0;
+  const cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess) {
+    status.no_gpu_reason = std::string("no usable CUDA device (") + cudaGetErrorString(err) + ")";
+    cudaGetLastError();  // clear the sticky error so later calls start clean
+    return status;
+  }
+  if (count == 0) status.no_gpu_reason = "no CUDA device visible";
+  for (int i = 0; i < count; ++i) {
+    cudaDeviceProp prop{};
+    if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) continue;
+    GpuDevice gpu;
+    gpu.index = i;
+    gpu.name = prop.name;
+    gpu.cc_major = prop.major;
+    gpu.cc_minor = prop.minor;
+    gpu.multiprocessors = prop.multiProcessorCount;
+    gpu.total_bytes = prop.totalGlobalMem;
+    if (cudaSetDevice(i) == cudaSuccess) cudaMemGetInfo(&gpu.free_bytes, &gpu.total_bytes);
+    status.gpus.push_back(gpu);
+  }
+  return status;
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& device) {
+  if (device == "cpu") return make_cpu_backend();
+  const CudaStatus status = query_cuda();
+  if (status.gpus.empty()) {
+    if (device == "cuda")
+      throw UserError("--device cuda: " + status.no_gpu_reason +
+                      "; use --device cpu, or --device auto to fall back to the CPU");
+    spdlog::info("device auto: {}; training on the CPU", status.no_gpu_reason);
+    return make_cpu_backend();
+  }
+  // The CUDA backend's ops arrive with the CUDA backend issue; until then a GPU is reported, not used.
+  if (device == "cuda")
+    throw UserError("--device cuda: the CUDA backend's training ops are not in this version yet; "
+                    "use --device cpu");
+  spdlog::info("device auto: {} visible, but the CUDA backend's training ops are not in this version "
+               "yet; training on the CPU", status.gpus.front().name);
+  return make_cpu_backend();
+}
+
+}  // namespace emnist

@@ -1,0 +1,84 @@
+#include "emnist/run_dir.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+#include "emnist/error.hpp"
+
+namespace emnist {
+namespace {
+
+[[noreturn]] void io_fail(const std::filesystem::path& path, const std::string& what, int err) {
+  throw UserError(path.string() + ": " + what + ": " + std::strerror(err) +
+                  " (choose a writable run directory with --out)");
+}
+
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+  const std::filesystem::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) io_fail(path, "cannot create", errno);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      io_fail(path, "cannot write", err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  // The data must be on disk before the rename makes it visible under the final name.
+  if (::fsync(fd) != 0 && errno != EINVAL) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    io_fail(path, "cannot write", err);
+  }
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    io_fail(path, "cannot write", err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    io_fail(path, "cannot rename into place", err);
+  }
+}
+
+std::filesystem::path create_run_dir(const std::filesystem::path& out,
+                                     const std::filesystem::path& runs_root,
+                                     const std::string& config_stem) {
+  std::filesystem::path dir = out;
+  if (dir.empty()) {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm local{};
+    localtime_r(&now, &local);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+    const std::string base = (config_stem.empty() ? "run" : config_stem) + "-" + stamp;
+    dir = runs_root / base;
+    for (int n = 2; std::filesystem::exists(dir); ++n) dir = runs_root / (base + "-" + std::to_string(n));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw UserError(dir.string() + ": cannot create the run directory: " +
+                    (ec ? ec.message() : std::string("a file of that name exists")) +
+                    " (choose another with --out)");
+  // Fail now, not after an hour of training, if nothing can be written there.
+  write_file_atomic(dir / ".writable", "");
+  std::filesystem::remove(dir / ".writable", ec);
+  return dir;
+}
+
+}  // namespace emnist

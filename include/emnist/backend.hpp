@@ -1,0 +1,136 @@
+#pragma once
+// The backend contract: one method per op and per direction. Layers only ever call this interface,
+// so every op has exactly two implementations (CpuBackend, CudaBackend) that a test can compare.
+//
+// Conventions for every op:
+// - Tensors live in this backend's memory. Images are NCHW; a 1-d batch is [N, C].
+// - Outputs are overwritten, never accumulated into, unless the name says "accumulate".
+// - A gradient output whose view is empty (data == nullptr) is not computed.
+// - Step scalars (learning rate, step counter) are read from backend memory, so a captured CUDA
+//   graph can be replayed without re-capture.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "emnist/tensor.hpp"
+
+namespace emnist {
+
+enum class ActivationKind { relu, leaky_relu, elu };
+
+struct Activation {
+  ActivationKind kind = ActivationKind::relu;
+  float leaky_slope = 0.01f;  // in (0, 1)
+  float elu_alpha = 1.0f;     // > 0
+};
+
+struct Conv2dParams {
+  int stride = 1;
+  int pad = 0;
+};
+
+// Values that change every step, in backend memory.
+struct StepScalars {
+  float lr = 0.0f;
+  float pad_ = 0.0f;
+  int64_t step = 0;  // optimizer steps taken before this one (Adam's t is step + 1)
+};
+
+struct BatchNormParams {
+  float momentum = 0.1f;  // running = (1 - momentum) * running + momentum * batch (PyTorch)
+  float eps = 1e-5f;
+};
+
+enum class OptimizerKind { sgd, adam, adamw, rmsprop };
+
+struct OptimizerParams {
+  OptimizerKind kind = OptimizerKind::adam;
+  float momentum = 0.0f;  // sgd, rmsprop
+  bool nesterov = false;  // sgd
+  float beta1 = 0.9f, beta2 = 0.999f;  // adam, adamw
+  float alpha = 0.99f;    // rmsprop smoothing
+  float eps = 1e-8f;
+  float weight_decay = 0.0f;  // L2 coupled into the gradient; decoupled for adamw
+};
+
+class Backend {
+public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+  virtual std::string name() const = 0;
+
+  // ---- memory -----------------------------------------------------------------------------------
+  virtual void* allocate(size_t bytes) = 0;
+  virtual void release(void* ptr) = 0;
+  virtual void copy_from_host(void* dst, const void* src, size_t bytes) = 0;
+  virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;  // within the backend
+  virtual void fill(Tensor t, float value) = 0;
+  virtual void zero(void* ptr, size_t bytes) = 0;
+  virtual void synchronize() = 0;
+
+  // ---- linear: x [B, I], w [O, I], b [O] (may be empty), y [B, O]; y = x w^T + b ------------------
+  virtual void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) = 0;
+  // dx [B, I], dw [O, I], db [O]; each may be empty.
+  virtual void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) = 0;
+
+  // ---- conv2d: x [N, C, H, W], w [O, C, K, K], b [O] (may be empty), y [N, O, Ho, Wo] -------------
+  // Ho = (H + 2 pad - K) / stride + 1. Cross-correlation, as cuDNN and PyTorch compute it.
+  virtual void conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dParams p) = 0;
+  virtual void conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
+                               Conv2dParams p) = 0;
+
+  // ---- max-pool 2x2, stride 2: x [N, C, H, W], y [N, C, H/2, W/2] (floor) --------------------------
+  // argmax holds, per output element, the index within its input plane (h * W + w) of the maximum
+  // (the first one in row-major order on ties).
+  virtual void maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) = 0;
+  virtual void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) = 0;
+
+  // ---- batch norm over [N, C] or [N, C, H, W]: statistics per channel C ---------------------------
+  // Training: normalise with the batch's biased variance, update running_var with the unbiased one
+  // (PyTorch), and keep mean and 1/sqrt(var + eps) for backward.
+  virtual void batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
+                                       Tensor running_var, Tensor y, Tensor save_mean,
+                                       Tensor save_invstd, BatchNormParams p) = 0;
+  virtual void batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
+                                       Tensor running_var, Tensor y, BatchNormParams p) = 0;
+  virtual void batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,
+                                  Tensor save_invstd, Tensor dx, Tensor dgamma, Tensor dbeta) = 0;
+
+  // ---- activations: y may alias x; backward reads y (see element_math.hpp) -------------------------
+  virtual void activation_forward(Activation a, Tensor x, Tensor y) = 0;
+  virtual void activation_backward(Activation a, Tensor y, Tensor dy, Tensor dx) = 0;
+
+  // ---- inverted dropout: the mask is math::dropout_keep(seed, layer, scalars->step, i, p) ---------
+  virtual void dropout_forward(Tensor x, Tensor y, float p, uint64_t seed, uint32_t layer,
+                               const StepScalars* scalars) = 0;
+  virtual void dropout_backward(Tensor dy, Tensor dx, float p, uint64_t seed, uint32_t layer,
+                                const StepScalars* scalars) = 0;
+
+  // ---- loss: logits [B, C], labels [B] ------------------------------------------------------------
+  // loss[0] = mean over the batch of -log softmax(logits)[label], computed stably (max subtracted).
+  // dlogits = (softmax - onehot) / B, unless empty.
+  virtual void softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
+                                     float* loss) = 0;
+  virtual void softmax(Tensor logits, Tensor probs) = 0;  // rows of [B, C]
+
+  // ---- regularisation over a span of weights: grad += l1 * sign(w) + l2 * w ------------------------
+  // penalty[0] = l1 * sum|w| + l2 / 2 * sum w^2 (the term whose gradient that is).
+  virtual void regularize(Tensor weights, Tensor grads, float l1, float l2, float* penalty) = 0;
+
+  // ---- one optimizer pass over the flat parameter buffer --------------------------------------------
+  // state1/state2: sgd velocity / -; adam m / v; rmsprop square_avg / momentum buffer. Zero at start.
+  virtual void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
+                              Tensor state2, const StepScalars* scalars) = 0;
+
+  // ---- metrics --------------------------------------------------------------------------------------
+  // confusion[true * C + predicted] += 1 for each row; predicted is the first maximal logit.
+  virtual void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) = 0;
+  // sum[0] += value[0] * count (a batch's mean loss into an epoch sum), in order.
+  virtual void loss_accumulate(const float* value, double* sum, int64_t count) = 0;
+};
+
+std::unique_ptr<Backend> make_cpu_backend();
+
+}  // namespace emnist

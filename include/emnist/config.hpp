@@ -1,0 +1,92 @@
+#pragma once
+// The run configuration: TOML sections [data], [model], [train]. Every key has a default; a file may
+// give any subset; `--set section.key=value` overrides apply after the file, in order. Unknown keys,
+// wrong types and out-of-range values throw UserError naming the key and what is allowed.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "emnist/backend.hpp"
+
+namespace emnist {
+
+struct DataConfig {
+  std::string dataset = "emnist-balanced";
+  std::string dir;            // empty: the dataset's default directory
+  std::string format = "auto";  // auto, idx, csv
+  std::string split = "official";  // official, holdout
+  double val_fraction = 0.1;
+  double test_fraction = 0.2;  // holdout only
+  int64_t limit = 0;
+  uint64_t seed = 1;
+  // dataset = "idx": explicit files (mapping optional)
+  std::string train_images, train_labels, test_images, test_labels, mapping;
+
+  std::filesystem::path resolved_dir() const;
+};
+
+// An entry of model.conv: a convolution's output channels, or a 2x2 max-pool.
+struct ConvItem {
+  bool pool = false;
+  int channels = 0;
+};
+
+struct ModelConfig {
+  std::string kind = "cnn";  // mlp, cnn
+  std::vector<int> hidden;   // empty: the kind's default ([512, 256, 128] / [256])
+  std::vector<ConvItem> conv{{false, 32}, {false, 32}, {true, 0}, {false, 64}, {false, 64}, {true, 0}};
+  int kernel = 3;
+  Activation activation;
+  bool batch_norm = true;
+  double dropout = -1;  // < 0: the kind's default (0.2 MLP, 0.3 CNN head)
+
+  std::vector<int> hidden_or_default() const;
+  double dropout_or_default() const;
+};
+
+struct TrainConfig {
+  int epochs = 10;
+  int batch_size = 128;
+  std::string optimizer = "adam";  // sgd, adam, adamw, rmsprop
+  double lr = 1e-3;
+  double momentum = 0.9;  // sgd and rmsprop (0 turns momentum off)
+  bool nesterov = false;
+  double beta1 = 0.9, beta2 = 0.999;
+  double eps = 1e-8;
+  double alpha = 0.99;  // rmsprop
+  double weight_decay = 0;
+  double l1 = 0;
+  std::string schedule = "cosine";  // constant, step, cosine
+  int step_size = 3;                 // epochs, step schedule
+  double gamma = 0.1;                // step schedule
+  double min_lr = 0;                 // cosine
+  int warmup_epochs = 0;
+  uint64_t seed = 1;
+  std::string device = "auto";     // auto, cpu, cuda
+  std::string precision = "fp32";  // fp32, tf32, bf16
+  bool deterministic = false;
+  bool cuda_graph = true;
+  std::string feeder = "auto";  // auto, resident, pinned
+  int log_every = 50;
+
+  OptimizerParams optimizer_params() const;
+};
+
+struct Config {
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+};
+
+// Reads a TOML file (UserError naming file, line and key on any problem).
+Config load_config(const std::filesystem::path& path);
+Config parse_config(const std::string& toml_text, const std::string& source_name);
+// Applies "section.key=value"; the value is read as TOML (a bare word is taken as a string).
+void apply_override(Config& config, const std::string& assignment);
+// Every key, resolved, as TOML that parse_config reads back to the same Config.
+std::string to_toml(const Config& config);
+// Cross-key checks (e.g. a CNN needs at least two convolutions, MLP three hidden layers).
+void validate(const Config& config);
+
+}  // namespace emnist

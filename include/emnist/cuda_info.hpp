@@ -1,0 +1,36 @@
+#pragma once
+// What the CUDA side of this build can offer, asked without ever failing: a binary must start and
+// answer on a machine with no GPU and no driver at all.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emnist/backend.hpp"
+
+namespace emnist {
+
+struct GpuDevice {
+  int index = 0;
+  std::string name;
+  int cc_major = 0, cc_minor = 0;
+  int multiprocessors = 0;
+  size_t total_bytes = 0, free_bytes = 0;
+};
+
+struct CudaStatus {
+  bool compiled = false;      // this build has the CUDA backend
+  int runtime_version = 0;    // e.g. 13000
+  int driver_version = 0;     // 0 without a driver
+  std::string cublas_version, cudnn_version;
+  std::vector<GpuDevice> gpus;
+  std::string no_gpu_reason;  // why gpus is empty
+};
+
+CudaStatus query_cuda();
+
+// "auto": CUDA when compiled and a GPU is visible, else the CPU (and says so). "cuda" without one is
+// a UserError naming the reason.
+std::unique_ptr<Backend> make_backend(const std::string& device);
+
+}  // namespace emnist

@@ -1,0 +1,126 @@
+#pragma once
+// Per-element formulas shared by the CPU backend and the CUDA kernels: the CPU tests prove the
+// formula once, the GPU tests then only have to prove the indexing and launches around it.
+#include <cmath>
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define EMNIST_HD __host__ __device__ __forceinline__
+#else
+#define EMNIST_HD inline
+#endif
+
+namespace emnist::math {
+
+// ---- counter-based random numbers -------------------------------------------------------------
+// SplitMix64's finaliser (Steele, Lea, Flood 2014): a bijective 64-bit mix, good enough to turn
+// (seed, stream, counter) into independent-looking bits without any state, so every element of a
+// dropout mask and every shuffle key can be drawn in any order on any device.
+EMNIST_HD uint64_t mix64(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+EMNIST_HD uint64_t random_bits(uint64_t seed, uint64_t stream, uint64_t counter) {
+  return mix64(mix64(mix64(seed) ^ stream) ^ counter);
+}
+
+// Uniform in [0, 1) with 24 bits, exactly representable in float on every device.
+EMNIST_HD float uniform01(uint64_t seed, uint64_t stream, uint64_t counter) {
+  return static_cast<float>(random_bits(seed, stream, counter) >> 40) * (1.0f / 16777216.0f);
+}
+
+// Random streams, so that no two uses of one seed draw the same numbers.
+enum Stream : uint64_t {
+  kStreamShuffle = 1,
+  kStreamInit = 2,
+  kStreamDropout = 3,  // + layer index << 32
+  kStreamSplit = 4,
+};
+
+// Epoch order: sample indices stably sorted by this key.
+EMNIST_HD uint64_t shuffle_key(uint64_t seed, uint64_t epoch, uint64_t index) {
+  return random_bits(seed, kStreamShuffle ^ (epoch << 8), index);
+}
+
+// Inverted dropout: an element is kept when its draw is >= p, and kept values are scaled by 1/(1-p).
+EMNIST_HD bool dropout_keep(uint64_t seed, uint32_t layer, uint64_t step, uint64_t element, float p) {
+  const uint64_t stream = kStreamDropout ^ (static_cast<uint64_t>(layer) << 32);
+  return uniform01(seed, stream ^ (step << 8), element) >= p;
+}
+
+// ---- activations ------------------------------------------------------------------------------
+// Backward formulas take the forward output y, not x, so a forward may run in place. For Leaky ReLU
+// (slope > 0) and ELU (alpha > 0), y > 0 exactly when x > 0.
+EMNIST_HD float relu(float x) { return x > 0.0f ? x : 0.0f; }
+EMNIST_HD float relu_grad(float y, float dy) { return y > 0.0f ? dy : 0.0f; }
+
+EMNIST_HD float leaky_relu(float x, float slope) { return x > 0.0f ? x : slope * x; }
+EMNIST_HD float leaky_relu_grad(float y, float dy, float slope) { return y > 0.0f ? dy : slope * dy; }
+
+EMNIST_HD float elu(float x, float alpha) { return x > 0.0f ? x : alpha * (expf(x) - 1.0f); }
+// d/dx alpha*(e^x - 1) = alpha*e^x = y + alpha.
+EMNIST_HD float elu_grad(float y, float dy, float alpha) { return y > 0.0f ? dy : dy * (y + alpha); }
+
+// ---- optimizer updates (PyTorch's formulas, torch.optim 2.x) ----------------------------------
+// SGD: g += wd*p; b = momentum*b + g (b = g on the first step); g = nesterov ? g + momentum*b : b.
+EMNIST_HD void sgd_update(float& p, float g, float& velocity, float lr, float momentum, bool nesterov,
+                          float weight_decay, bool first_step) {
+  g += weight_decay * p;
+  if (momentum != 0.0f) {
+    velocity = first_step ? g : momentum * velocity + g;
+    g = nesterov ? g + momentum * velocity : velocity;
+  }
+  p -= lr * g;
+}
+
+// Adam's bias corrections depend only on the step, so a pass over the parameters computes them once
+// (powf per element would cost more than the update itself; the compiler cannot hoist it because
+// powf may set errno). The arithmetic is the same as computing them inside adam_update.
+struct AdamStep {
+  float step_size;   // lr / (1 - beta1^t)
+  float bias2_sqrt;  // sqrt(1 - beta2^t)
+};
+EMNIST_HD AdamStep adam_step(float lr, float beta1, float beta2, int64_t step) {
+  const float bias1 = 1.0f - powf(beta1, static_cast<float>(step));
+  const float bias2 = 1.0f - powf(beta2, static_cast<float>(step));
+  return AdamStep{lr / bias1, sqrtf(bias2)};
+}
+
+// Adam / AdamW. step counts from 1. decoupled: p *= 1 - lr*wd (AdamW), else g += wd*p (Adam).
+EMNIST_HD void adam_update(float& p, float g, float& m, float& v, float lr, float beta1, float beta2,
+                           float eps, float weight_decay, bool decoupled, AdamStep s) {
+  if (decoupled) {
+    p *= 1.0f - lr * weight_decay;
+  } else {
+    g += weight_decay * p;
+  }
+  m = beta1 * m + (1.0f - beta1) * g;
+  v = beta2 * v + (1.0f - beta2) * g * g;
+  const float denom = sqrtf(v) / s.bias2_sqrt + eps;
+  p -= s.step_size * m / denom;
+}
+
+EMNIST_HD void adam_update(float& p, float g, float& m, float& v, float lr, float beta1, float beta2,
+                           float eps, float weight_decay, bool decoupled, int64_t step) {
+  adam_update(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled,
+              adam_step(lr, beta1, beta2, step));
+}
+
+// RMSprop (not centered): sq = alpha*sq + (1-alpha)*g^2; with momentum, buf = momentum*buf + g/(sqrt(sq)+eps).
+EMNIST_HD void rmsprop_update(float& p, float g, float& square_avg, float& buf, float lr, float alpha,
+                              float eps, float momentum, float weight_decay) {
+  g += weight_decay * p;
+  square_avg = alpha * square_avg + (1.0f - alpha) * g * g;
+  const float step = g / (sqrtf(square_avg) + eps);
+  if (momentum > 0.0f) {
+    buf = momentum * buf + step;
+    p -= lr * buf;
+  } else {
+    p -= lr * step;
+  }
+}
+
+}  // namespace emnist::math

@@ -1,0 +1,20 @@
+#pragma once
+// Run directories and atomic files: every file is written to a temporary name in the same directory
+// and renamed into place, so a crash never leaves a half-written file under the final name.
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace emnist {
+
+// Writes `bytes` to `path` atomically (temporary file, fsync, rename). UserError naming the path
+// when the directory cannot be written (missing, not a directory, disk full).
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+// runs/<config stem>-<YYYYmmdd-HHMMSS>[-N] under `runs_root`, or exactly `out` when given. Creates
+// it (and checks it is writable) before any work starts.
+std::filesystem::path create_run_dir(const std::filesystem::path& out,
+                                     const std::filesystem::path& runs_root,
+                                     const std::string& config_stem);
+
+}  // namespace emnist

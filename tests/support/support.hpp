@@ -1,0 +1,47 @@
+#pragma once
+// What every test file needs beyond Catch2: the shared data folder, a way to report "skipped",
+// scratch directories, and running the `emnist` command line.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace emnist::test {
+
+// The shared folder (EMNIST_SHARED at run time, else the one CMake resolved beside the source tree),
+// if it exists. Absent under CI=true is a test failure, not a skip.
+std::optional<std::filesystem::path> shared_dir();
+// The shared folder or, when absent, skip (exit 77) or fail under CI=true.
+std::filesystem::path require_shared();
+// Ends this test process with ctest's skip code 77 after saying why. Each discovered test case runs
+// in its own process, so this skips exactly one test case.
+[[noreturn]] void skip(const std::string& why);
+bool in_ci();
+
+// A fresh empty directory under the system temp folder, removed when this object dies.
+class TempDir {
+public:
+  explicit TempDir(const std::string& tag = "emnist-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+// Runs the built `emnist` binary with the given arguments (a shell-quoted string).
+CommandResult run_cli(const std::string& args);
+CommandResult run_command(const std::string& command_line);
+
+void write_file(const std::filesystem::path& path, const std::string& bytes);
+std::string read_text(const std::filesystem::path& path);
+// gzip-compresses bytes (zlib), for writing test fixtures.
+std::string gzip(const std::string& bytes);
+
+}  // namespace emnist::test
