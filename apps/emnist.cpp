@@ -1,3 +1,158 @@
-// Placeholder main while the library lands; replaced by the full command line.
+// The `emnist` command line: parse, call the library, map errors to exit codes (2: the user's input,
+// 1: anything else).
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <omp.h>
+
+#include <iomanip>
+#include <iostream>
+
+#include "emnist/bench.hpp"
 #include "emnist/config.hpp"
-int main() { return emnist::to_toml(emnist::Config{}).empty() ? 1 : 0; }
+#include "emnist/cuda_info.hpp"
+#include "emnist/data.hpp"
+#include "emnist/error.hpp"
+#include "emnist/info.hpp"
+#include "emnist/run_dir.hpp"
+#include "emnist/trainer.hpp"
+
+namespace {
+
+struct TrainOptions {
+  std::string config, data, device, out;
+  std::vector<std::string> sets;
+};
+
+void add_log_file(const std::filesystem::path& path) {
+  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string(), false);
+  file->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
+  spdlog::default_logger()->sinks().push_back(file);
+}
+
+emnist::Config resolve_config(const TrainOptions& o) {
+  emnist::Config config = o.config.empty() ? emnist::Config{} : emnist::load_config(o.config);
+  if (!o.data.empty()) config.data.dir = o.data;
+  if (!o.device.empty()) emnist::apply_override(config, "train.device=" + o.device);
+  for (const auto& s : o.sets) emnist::apply_override(config, s);
+  emnist::validate(config);
+  return config;
+}
+
+int run_train(const TrainOptions& o) {
+  const emnist::Config config = resolve_config(o);
+  // Missing data is the commonest first-run mistake: say so before a run directory exists.
+  const auto files = emnist::dataset_files(config.data);
+  if (!files.has_images()) emnist::load_dataset(config.data);  // throws, saying which files to put where
+  auto backend = emnist::make_backend(config.train.device);
+  const std::string stem = o.config.empty() ? "run" : std::filesystem::path(o.config).stem().string();
+  const auto run_dir = emnist::create_run_dir(o.out, "runs", stem);
+  add_log_file(run_dir / "train.log");
+  emnist::write_file_atomic(run_dir / "config.toml", emnist::to_toml(config));
+  spdlog::info("run directory {}", run_dir.string());
+  emnist::train_run(config, *backend, run_dir);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"emnist: train and evaluate handwritten-character classifiers (MLP, CNN) on CPU or GPU"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("emnist ") + EMNIST_VERSION);
+  bool quiet = false, verbose = false;
+  app.add_flag("-q,--quiet", quiet, "Only warnings and errors");
+  app.add_flag("-v,--verbose", verbose, "Debug output");
+
+  std::string info_data;
+  auto* info = app.add_subcommand("info", "Build, GPUs, and the datasets in a data directory");
+  info->add_option("--data", info_data, "A data directory to describe (validates every file)");
+
+  TrainOptions train_opts;
+  auto* train = app.add_subcommand("train", "Train a model from a TOML config");
+  train->add_option("-c,--config", train_opts.config, "Config file (default: built-in defaults, the reference CNN)")
+      ->check(CLI::ExistingFile);
+  train->add_option("--data", train_opts.data, "Data directory (sets data.dir)");
+  train->add_option("--device", train_opts.device, "auto, cpu or cuda (sets train.device)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  train->add_option("-o,--out", train_opts.out, "Run directory (default: runs/<config>-<time>)");
+  train->add_option("--set", train_opts.sets, "section.key=value, applied after the file in order");
+
+  std::string eval_run_dir, eval_split = "test", eval_device = "auto";
+  auto* eval = app.add_subcommand("eval", "Evaluate a trained run's model again from its run directory");
+  eval->add_option("--run", eval_run_dir, "The run directory")->required()->check(CLI::ExistingDirectory);
+  eval->add_option("--split", eval_split, "test, val or train")->check(CLI::IsMember({"test", "val", "train"}));
+  eval->add_option("--device", eval_device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+
+  std::string bench_device = "auto", bench_model = "cnn", bench_data;
+  int bench_batch = 128, bench_steps = 50;
+  auto* bench = app.add_subcommand("bench", "Training throughput of a reference model");
+  bench->add_option("--device", bench_device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  bench->add_option("--model", bench_model, "mlp or cnn")->check(CLI::IsMember({"mlp", "cnn"}));
+  bench->add_option("--batch", bench_batch, "Batch size")->check(CLI::Range(1, 65536));
+  bench->add_option("--steps", bench_steps, "Timed steps (after warm-up)")->check(CLI::Range(1, 1000000));
+  bench->add_option("--data", bench_data, "Time real EMNIST ByMerge images from this folder (default: random inputs)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "emnist: " << e.what() << " (see emnist --help)\n";
+    return emnist::kExitUserError;
+  }
+
+  auto console = spdlog::stderr_color_mt("emnist");
+  console->set_pattern("%^[%H:%M:%S]%$ %v");
+  spdlog::set_default_logger(console);
+  spdlog::set_level(quiet ? spdlog::level::warn : verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::flush_on(spdlog::level::info);
+
+  try {
+    if (*info) {
+      emnist::print_build_info(std::cout);
+      if (!info_data.empty()) emnist::print_data_info(std::cout, info_data);
+      return 0;
+    }
+    if (*train) return run_train(train_opts);
+    if (*eval) {
+      auto backend = emnist::make_backend(eval_device);
+      emnist::eval_run(eval_run_dir, eval_split, *backend);
+      return 0;
+    }
+    if (*bench) {
+      auto backend = emnist::make_backend(bench_device);
+      std::unique_ptr<emnist::Dataset> data;
+      if (!bench_data.empty()) {
+        emnist::DataConfig dc;
+        dc.dataset = "emnist-bymerge";
+        dc.split = "holdout";
+        dc.dir = bench_data;
+        data = std::make_unique<emnist::Dataset>(emnist::load_dataset(dc));
+      }
+      const auto r = emnist::bench(*backend, bench_model, bench_batch, bench_steps, data.get());
+      std::cout << "bench: emnist " << EMNIST_VERSION << ", device " << r.device << ", threads "
+                << omp_get_max_threads() << ", model " << r.model_kind << " (" << r.parameters
+                << " parameters), batch " << r.batch << ", " << (data ? "real images" : "random inputs")
+                << "\n"
+                << "training samples/s: " << std::fixed << std::setprecision(1) << r.samples_per_second
+                << "\n"
+                << "time per step: " << std::setprecision(3) << r.ms_per_step << " ms ("
+                << r.steps << " timed steps after " << r.warmup_steps << " warm-up)\n";
+      return 0;
+    }
+  } catch (const emnist::UserError& e) {
+    spdlog::error("{}", e.what());
+    return emnist::kExitUserError;
+  } catch (const std::exception& e) {
+    spdlog::critical("internal error: {}", e.what());
+    return 1;
+  }
+  return 0;
+}

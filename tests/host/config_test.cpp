@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+
+#include "emnist/config.hpp"
+#include "emnist/error.hpp"
+#include "support/support.hpp"
+
+using emnist::UserError;
+using Catch::Matchers::Contains;
+
+TEST_CASE("an empty config gives DESIGN.md's defaults", "[config][smoke]") {
+  const auto c = emnist::parse_config("", "empty");
+  CHECK(c.data.dataset == "emnist-balanced");
+  CHECK(c.data.resolved_dir() == "data/emnist");
+  CHECK(c.data.split == "official");
+  CHECK(c.data.val_fraction == 0.1);
+  CHECK(c.data.test_fraction == 0.2);
+  CHECK(c.model.kind == "cnn");
+  CHECK(c.model.hidden_or_default() == std::vector<int>{256});
+  CHECK(c.model.dropout_or_default() == 0.3);
+  CHECK(c.model.conv.size() == 6);
+  CHECK(c.train.epochs == 10);
+  CHECK(c.train.batch_size == 128);
+  CHECK(c.train.optimizer == "adam");
+  CHECK(c.train.lr == 1e-3);
+  CHECK(c.train.schedule == "cosine");
+  CHECK(c.train.cuda_graph);
+  CHECK_FALSE(c.train.deterministic);
+  CHECK(c.train.log_every == 50);
+
+  const auto mlp = emnist::parse_config("[model]\nkind = \"mlp\"\n", "mlp");
+  CHECK(mlp.model.hidden_or_default() == std::vector<int>{512, 256, 128});
+  CHECK(mlp.model.dropout_or_default() == 0.2);
+  const auto fashion = emnist::parse_config("[data]\ndataset = \"fashion-mnist\"\n", "f");
+  CHECK(fashion.data.resolved_dir() == "/usr/share/datasets/fashion-mnist");
+}
+
+TEST_CASE("a file may give any subset; overrides apply in order, the last one winning",
+          "[config][smoke]") {
+  auto c = emnist::parse_config("[train]\nlr = 0.01\nepochs = 3\n", "f");
+  CHECK(c.train.lr == 0.01);
+  CHECK(c.train.batch_size == 128);
+  emnist::apply_override(c, "train.lr=0.5");
+  emnist::apply_override(c, "train.lr=0.25");
+  emnist::apply_override(c, "train.schedule=step");  // a bare word is a string
+  emnist::apply_override(c, "model.hidden=[64, 32, 16]");
+  emnist::apply_override(c, "model.conv=[8, \"pool\", 16]");
+  emnist::apply_override(c, "data.dir=some/where");
+  emnist::apply_override(c, "model.batch_norm=false");
+  CHECK(c.train.lr == 0.25);
+  CHECK(c.train.schedule == "step");
+  CHECK(c.model.hidden == std::vector<int>{64, 32, 16});
+  REQUIRE(c.model.conv.size() == 3);
+  CHECK(c.model.conv[1].pool);
+  CHECK(c.model.conv[2].channels == 16);
+  CHECK(c.data.dir == "some/where");
+  CHECK_FALSE(c.model.batch_norm);
+}
+
+TEST_CASE("the resolved config reads back to the same values", "[config][smoke]") {
+  auto c = emnist::parse_config(
+      "[data]\ndataset = \"emnist-letters\"\nlimit = 500\n[model]\nkind = \"mlp\"\n"
+      "activation = \"elu\"\nelu_alpha = 0.5\n[train]\noptimizer = \"sgd\"\nnesterov = true\n"
+      "betas = [0.8, 0.99]\nlr = 0.1\n",
+      "f");
+  const std::string text = emnist::to_toml(c);
+  const auto back = emnist::parse_config(text, "resolved");
+  CHECK(emnist::to_toml(back) == text);
+  CHECK(back.data.dataset == "emnist-letters");
+  CHECK(back.data.limit == 500);
+  CHECK(back.model.activation.kind == emnist::ActivationKind::elu);
+  CHECK(back.model.activation.elu_alpha == 0.5f);
+  CHECK(back.model.hidden == std::vector<int>{512, 256, 128});  // the default, now explicit
+  CHECK(back.train.nesterov);
+  CHECK(back.train.beta1 == 0.8);
+  CHECK(back.train.lr == 0.1);
+}
+
+TEST_CASE("bad config input is one line naming the key and what is allowed", "[config][smoke]") {
+  auto check = [](const std::string& text, const std::string& expected) {
+    REQUIRE_THROWS_MATCHES(emnist::parse_config(text, "config x.toml"), UserError,
+                           Catch::Matchers::Message(expected));
+  };
+  check("[train]\nlrr = 1\n",
+        "config x.toml: unknown key 'train.lrr' (keys of [train]: epochs, batch_size, optimizer, "
+        "lr, momentum, nesterov, betas, eps, alpha, weight_decay, l1, schedule, step_size, gamma, "
+        "min_lr, warmup_epochs, seed, device, precision, deterministic, cuda_graph, feeder, "
+        "log_every)");
+  check("[optim]\nlr = 1\n", "config x.toml: unknown section [optim] (sections: data, model, train)");
+  check("[train]\nlr = -1\n", "config x.toml: train.lr: -1 is out of range: allowed (0, 10]");
+  check("[train]\nlr = 0\n", "config x.toml: train.lr: 0 is out of range: allowed (0, 10]");
+  check("[train]\nbatch_size = 0\n",
+        "config x.toml: train.batch_size: 0 is out of range: allowed 1 to 65536");
+  check("[train]\nepochs = \"ten\"\n",
+        "config x.toml: train.epochs: expected an integer, got \"ten\"");
+  check("[model]\ndropout = 1.0\n", "config x.toml: model.dropout: 1 is out of range: allowed [0, 1)");
+  check("[model]\nactivation = \"tanh\"\n",
+        "config x.toml: model.activation: \"tanh\" is not allowed: use one of relu, leaky_relu, elu");
+  check("[model]\nkernel = 7\n", "config x.toml: model.kernel: 7 is not allowed: use 3 or 5");
+  check("[model]\nconv = [32, \"max\"]\n",
+        "config x.toml: model.conv: \"max\" is not allowed: use channel counts or \"pool\"");
+  check("[train]\nbetas = [0.9]\n",
+        "config x.toml: train.betas: expected two numbers in [0, 1), e.g. [0.9, 0.999]");
+  check("[train\nlr = 1\n", "config x.toml:1:7: not valid TOML: Error while parsing table header: expected ']', saw '\\n'");
+  check("lr = 1\n", "config x.toml: unknown top-level key 'lr' (sections: data, model, train)");
+}
+
+TEST_CASE("bad overrides name the assignment", "[config][smoke]") {
+  emnist::Config c;
+  REQUIRE_THROWS_MATCHES(emnist::apply_override(c, "train.lr"), UserError,
+                         Catch::Matchers::Message("--set train.lr: expected section.key=value, e.g. --set train.lr=0.01"));
+  REQUIRE_THROWS_MATCHES(emnist::apply_override(c, "train.optimizer=lion"), UserError,
+                         Catch::Matchers::Message("--set train.optimizer=lion: train.optimizer: \"lion\" is not allowed: use one of sgd, adam, adamw, rmsprop"));
+}
+
+TEST_CASE("cross-key checks reject models that cannot be built", "[config][smoke]") {
+  auto check = [](const std::string& text, const std::string& fragment) {
+    const auto c = emnist::parse_config(text, "f");
+    REQUIRE_THROWS_WITH(emnist::validate(c), Contains(fragment));
+  };
+  REQUIRE_NOTHROW(emnist::validate(emnist::Config{}));
+  check("[model]\nkind = \"mlp\"\nhidden = [64, 32]\n", "model.hidden: an MLP needs at least 3 hidden layers, got 2");
+  check("[model]\nconv = [32, \"pool\"]\n", "model.conv: a CNN needs at least 2 convolutions, got 1");
+  check("[model]\nconv = [\"pool\", 32, 32]\n", "must be a convolution");
+  check("[model]\nconv = [8, 8, \"pool\", \"pool\", \"pool\", \"pool\", \"pool\"]\n", "shrink to 0x0");
+  check("[train]\nepochs = 2\nwarmup_epochs = 2\n", "train.warmup_epochs");
+  check("[train]\nlr = 0.001\nmin_lr = 0.01\n", "train.min_lr");
+  check("[data]\ndataset = \"idx\"\n", "data.train_images");
+}
+
+TEST_CASE("load_config names a missing file", "[config][smoke]") {
+  REQUIRE_THROWS_MATCHES(emnist::load_config("/nonexistent/cnn.toml"), UserError,
+                         Catch::Matchers::Message("config /nonexistent/cnn.toml: no such file (give a TOML file, e.g. configs/cnn.toml)"));
+}
+
+TEST_CASE("the shipped configs load and validate", "[config][smoke]") {
+  for (const char* name : {"cnn", "mlp", "smoke"}) {
+    const auto c = emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/" + name + ".toml");
+    REQUIRE_NOTHROW(emnist::validate(c));
+  }
+  const auto cnn = emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/cnn.toml");
+  CHECK(cnn.model.kind == "cnn");
+  CHECK(cnn.model.hidden_or_default() == std::vector<int>{256});
+  const auto mlp = emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/mlp.toml");
+  CHECK(mlp.model.hidden_or_default() == std::vector<int>{512, 256, 128});
+}

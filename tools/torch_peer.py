@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""The PyTorch peer: trains DESIGN.md's reference MLP and CNN with the same batch size, optimizer
+(Adam, lr 1e-3), initialisation scheme (PyTorch's defaults, which emnist copies) and thread count as
+`emnist bench`, and prints training samples per second in the same form, so the two can be run side
+by side:
+
+    build/emnist bench --device cpu --model mlp
+    /usr/bin/python3 tools/torch_peer.py --device cpu --model mlp
+
+Inputs are random images of the right shape (as `emnist bench` without --data), already in memory
+(on the device for CUDA), so both sides time the training step alone.
+"""
+import argparse
+import os
+import time
+
+import torch
+from torch import nn
+
+
+def reference_mlp(classes: int) -> nn.Module:
+    layers: list[nn.Module] = [nn.Flatten()]
+    width = 28 * 28
+    for hidden in (512, 256, 128):
+        layers += [nn.Linear(width, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(),
+                   nn.Dropout(0.2)]
+        width = hidden
+    layers.append(nn.Linear(width, classes))
+    return nn.Sequential(*layers)
+
+
+def reference_cnn(classes: int) -> nn.Module:
+    layers: list[nn.Module] = []
+    channels = 1
+    for item in (32, 32, "pool", 64, 64, "pool"):
+        if item == "pool":
+            layers.append(nn.MaxPool2d(2))
+        else:
+            layers += [nn.Conv2d(channels, item, 3, padding=1, bias=False), nn.BatchNorm2d(item),
+                       nn.ReLU()]
+            channels = item
+    layers += [nn.Flatten(), nn.Linear(channels * 7 * 7, 256, bias=False), nn.BatchNorm1d(256),
+               nn.ReLU(), nn.Dropout(0.3), nn.Linear(256, classes)]
+    return nn.Sequential(*layers)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="cnn")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=50, help="timed steps, after warm-up")
+    parser.add_argument("--warmup", type=int, default=5)
+    # emnist uses one OpenMP thread per core (OMP_NUM_THREADS overrides); so does the peer.
+    parser.add_argument("--threads", type=int,
+                        default=int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1)),
+                        help="CPU threads (default: OMP_NUM_THREADS, else one per core)")
+    parser.add_argument("--classes", type=int, default=47)
+    parser.add_argument("--tf32", action="store_true", help="allow TF32 (default: strict FP32)")
+    args = parser.parse_args()
+
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    if args.device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
+    torch.manual_seed(1)
+    device = torch.device(args.device)
+    model = (reference_mlp if args.model == "mlp" else reference_cnn)(args.classes).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.rand(args.batch, 1, 28, 28, device=device)
+    y = torch.randint(0, args.classes, (args.batch,), device=device)
+
+    def step() -> torch.Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    model.train()
+    for _ in range(args.warmup):
+        step()
+    if args.device == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    if args.device == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    params = sum(p.numel() for p in model.parameters())
+    print(f"peer: pytorch {torch.__version__}, device {args.device}, threads "
+          f"{torch.get_num_threads()}, model {args.model} ({params} parameters), batch {args.batch}")
+    print(f"training samples/s: {args.steps * args.batch / seconds:.1f}")
+    print(f"time per step: {1000 * seconds / args.steps:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
