@@ -1,7 +1,7 @@
 #pragma once
 // Datasets: readers for IDX (raw or gzip), the Kaggle EMNIST CSV form and mapping files; datasets
-// by name; seeded stratified splits. Every reader validates the whole file and throws UserError with
-// one line naming the file and the problem.
+// by name; seeded stratified splits. Every reader validates the whole file and throws UserError
+// with one line naming the file and the problem.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -27,8 +27,8 @@ struct MappingEntry {
 };
 
 // ---- readers (host/data) ----------------------------------------------------------------------
-// Whole file, gunzipped when it starts with the gzip magic; a truncated or corrupt gzip is an error.
-// Concatenated gzip members are read one after another, as gunzip does.
+// Whole file, gunzipped when it starts with the gzip magic; a truncated or corrupt gzip is an
+// error. Concatenated gzip members are read one after another, as gunzip does.
 std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
 // IDX3 uint8 images [n, rows, cols], as stored (no transpose). An empty file (n = 0) is an error.
 struct RawImages {
@@ -54,20 +54,20 @@ std::vector<std::string> class_names_from_mapping(const std::vector<MappingEntry
 // Transposes each image in place (EMNIST stores them column-major).
 void transpose_images(RawImages& images);
 
-// ---- datasets by name ----------------------------------------------------------------------------
+// ---- datasets by name ---------------------------------------------------------------------------
 // Names: emnist-balanced, emnist-byclass, emnist-bymerge, emnist-letters, emnist-digits,
 // emnist-mnist, mnist, fashion-mnist, idx.
 const std::vector<std::string>& dataset_names();
-// "EMNIST Balanced", "MNIST", "Fashion-MNIST", "IDX files", for messages.
+// "EMNIST Balanced", "MNIST", "Fashion-MNIST", "IDX", for messages.
 std::string dataset_title(const std::string& name);
 
 struct DatasetFiles {
-  std::string name;                       // dataset name
-  std::filesystem::path dir;              // the folder searched (empty for dataset "idx")
+  std::string name;           // dataset name
+  std::filesystem::path dir;  // the folder searched (empty for dataset "idx")
   // Empty if absent. In the CSV form a split is one file: *_images names it, *_labels stay empty.
   std::filesystem::path train_images, train_labels, test_images, test_labels;
-  std::filesystem::path mapping;          // empty if none (mnist, fashion-mnist)
-  std::string format;                     // "idx" or "csv"
+  std::filesystem::path mapping;  // empty if none (mnist, fashion-mnist)
+  std::string format;             // "idx" or "csv"
 
   bool has_images() const { return !train_images.empty() || !test_images.empty(); }
   // Label files with no images beside them (the shared folder's Balanced labels): `emnist info`
@@ -81,15 +81,15 @@ struct Dataset {
   std::string name;
   std::vector<std::string> class_names;  // UTF-8, one per class: "A", "a", "T-shirt/top", ...
   bool has_train = false, has_test = false;
-  ImageSet train, test;                  // upright; labels mapped to 0..classes-1
+  ImageSet train, test;  // upright; labels mapped to 0..classes-1
   int num_classes() const { return static_cast<int>(class_names.size()); }
 };
 
 struct DataConfig;  // config.hpp
 
-// Finds the official files of `name` in `dir` (IDX .gz or raw, or Kaggle CSV by the official names).
-// format: "auto" (IDX when IDX images are there, else CSV when CSV files are, else IDX), "idx",
-// "csv". Files that are absent stay empty; only an unknown name or format throws.
+// Finds the official files of `name` in `dir` (IDX .gz or raw, or Kaggle CSV by the official
+// names). format: "auto" (IDX when IDX images are there, else CSV when CSV files are, else IDX),
+// "idx", "csv". Files that are absent stay empty; only an unknown name or format throws.
 DatasetFiles locate_dataset(const std::string& name, const std::filesystem::path& dir,
                             const std::string& format);
 // locate_dataset in config.resolved_dir(), or for dataset "idx" the files config names.
@@ -110,7 +110,7 @@ struct SplitSummary {
 };
 std::vector<SplitSummary> summarize_dataset(const DatasetFiles& files);
 
-// ---- splits ----------------------------------------------------------------------------------------
+// ---- splits -------------------------------------------------------------------------------------
 // A split refers to images by index into one of the dataset's sets, never copies them.
 struct Subset {
   const ImageSet* source = nullptr;
@@ -122,17 +122,18 @@ struct Splits {
   Subset train, val, test;
 };
 
-// official: train (minus a stratified validation part) from the train file, test from the test file.
-// holdout: load_dataset has pooled every file present into `train` (train images first, then test);
-// test and validation are carved out of that pool, stratified by class, seeded by data.seed.
-// `limit` > 0 first takes a stratified subset of that size of the train pool (and of the official test
-// set, scaled to keep the test:train ratio), so that quick runs stay representative.
+// official: train (minus a stratified validation part) from the train file, test from the test
+// file. holdout: load_dataset has pooled every file present into `train` (train images first, then
+// test); test and validation are carved out of that pool, stratified by class, seeded by data.seed.
+// `limit` > 0 first takes a stratified subset of that size of the train pool (and of the official
+// test set, scaled to keep the test:train ratio), so that quick runs stay representative.
 // Stratified means each class's share of a part is its share of the whole, rounded (within 1);
 // the part sizes are the fractions of the total, rounded. Same seed, same splits, on every machine.
 Splits make_splits(const Dataset& dataset, const DataConfig& config);
 
 // Stratified: each class's indices shuffled with the seed and dealt round-robin, so every part has
-// the class proportions. Returns k parts of `indices`, each ascending; part sizes differ by at most 1.
+// the class proportions. Returns k parts of `indices`, each ascending; part sizes differ by at
+// most 1.
 std::vector<std::vector<int64_t>> stratified_kfold(const ImageSet& set,
                                                    const std::vector<int64_t>& indices, int k,
                                                    uint64_t seed);

@@ -79,7 +79,7 @@ TEST_CASE("command-line mistakes are exit code 2 with one clear line", "[cli][sm
   CHECK_THAT(r.output, Contains("bad.toml: unknown key 'train.epochz'"));
 }
 
-TEST_CASE("--device cuda without a usable GPU fails in one line", "[cli][smoke]") {
+TEST_CASE("training on cuda without a usable GPU fails in one line", "[cli][smoke]") {
   if (!emnist::query_cuda().gpus.empty()) t::skip("a GPU is visible here");
   const auto shared = t::shared_dir();
   if (!shared) t::skip("needs the shared data folder");

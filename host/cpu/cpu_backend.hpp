@@ -1,0 +1,90 @@
+#pragma once
+// The CPU backend: the reference every CUDA kernel is compared against, and a usable trainer on its
+// own. Plain loops over the shared element math, OpenMP across samples, channels or elements, and
+// OpenBLAS for every matrix product.
+//
+// Threading: one pool only. The constructor pins OpenBLAS to one thread per call, and the backend
+// splits GEMMs itself across OpenMP threads (or calls sgemm per sample inside an OpenMP loop).
+// OpenBLAS's own pthread pool and the OpenMP pool would otherwise compete for the same cores:
+// OpenMP workers keep spinning for a while after each parallel region, and on two cores that
+// spinning steals the time the BLAS threads need.
+//
+// Determinism: every reduction is computed in a fixed order that depends neither on timing nor on
+// the thread count (per channel or per row serially, or in fixed-size groups combined in order), so
+// the same inputs give bit-identical outputs run after run.
+//
+// Scratch memory (im2col columns, partial sums) is grown on demand and kept: in steady state no
+// call allocates. One backend object is used by one host thread at a time.
+#include <cstdint>
+#include <vector>
+
+#include "emnist/backend.hpp"
+
+namespace emnist::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend();
+
+  Device device() const override { return Device::cpu; }
+  std::string name() const override { return "cpu"; }
+
+  void* allocate(size_t bytes) override;
+  void release(void* ptr) override;
+  void copy_from_host(void* dst, const void* src, size_t bytes) override;
+  void copy_to_host(void* dst, const void* src, size_t bytes) override;
+  void copy(void* dst, const void* src, size_t bytes) override;
+  void fill(Tensor t, float value) override;
+  void zero(void* ptr, size_t bytes) override;
+  void synchronize() override {}
+
+  void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) override;
+  void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) override;
+
+  void conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dParams p) override;
+  void conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
+                       Conv2dParams p) override;
+
+  void maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) override;
+  void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) override;
+
+  void batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
+                               Tensor running_var, Tensor y, Tensor save_mean, Tensor save_invstd,
+                               BatchNormParams p) override;
+  void batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
+                               Tensor running_var, Tensor y, BatchNormParams p) override;
+  void batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean, Tensor save_invstd,
+                          Tensor dx, Tensor dgamma, Tensor dbeta) override;
+
+  void activation_forward(Activation a, Tensor x, Tensor y) override;
+  void activation_backward(Activation a, Tensor y, Tensor dy, Tensor dx) override;
+
+  void dropout_forward(Tensor x, Tensor y, float p, uint64_t seed, uint32_t layer,
+                       const StepScalars* scalars) override;
+  void dropout_backward(Tensor dy, Tensor dx, float p, uint64_t seed, uint32_t layer,
+                        const StepScalars* scalars) override;
+
+  void softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
+                             float* loss) override;
+  void softmax(Tensor logits, Tensor probs) override;
+
+  void regularize(Tensor weights, Tensor grads, float l1, float l2, float* penalty) override;
+
+  void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
+                      Tensor state2, const StepScalars* scalars) override;
+
+  void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) override;
+  void loss_accumulate(const float* value, double* sum, int64_t count) override;
+
+ private:
+  // One im2col buffer per OpenMP thread, so per-sample convolution loops need no locking.
+  std::vector<std::vector<float>> columns_;
+  // Weight-gradient partial sums of a convolution, one per fixed group of samples.
+  std::vector<float> conv_partials_;
+  // Per-channel or per-row sums in double (bias gradients, batch-norm statistics, row losses).
+  std::vector<double> sums_;
+  // Per-channel float coefficients derived from those sums.
+  std::vector<float> coefficients_;
+};
+
+}  // namespace emnist::cpu

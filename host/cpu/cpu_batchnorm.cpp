@@ -1,0 +1,206 @@
+// Batch normalisation with statistics per channel: over N for [N, C], over N, H, W for
+// [N, C, H, W]. Sums are taken in double, each channel's in one fixed order, so statistics are
+// accurate and bit-identical from run to run.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "cpu/cpu_backend.hpp"
+#include "cpu/cpu_checks.hpp"
+#include "cpu/cpu_parallel.hpp"
+#include "cpu/cpu_reduce.hpp"
+
+namespace emnist::cpu {
+namespace {
+
+struct BnShape {
+  int64_t n, c, s;  // s: spatial positions per channel and sample (1 for [N, C])
+  int64_t count() const { return n * s; }  // elements per channel
+  int64_t numel() const { return n * c * s; }
+};
+
+BnShape bn_shape(const Tensor& x, const char* op) {
+  require_tensor(x, -1, op, "x");
+  require(x.rank == 2 || x.rank == 4, op, "x must be [N, C] or [N, C, H, W]");
+  return BnShape{x.dim(0), x.dim(1), x.rank == 4 ? x.dim(2) * x.dim(3) : 1};
+}
+
+// Per channel c: a[c] = sum of first(i, c), b[c] = sum of second(i, c) over the flat indices i of
+// that channel's elements, always in the same order.
+template <class First, class Second>
+void channel_sums(const BnShape& s, First first, Second second, double* a, double* b) {
+  if (s.s == 1) {
+    // [N, C]: each thread owns a contiguous range of channels and walks the rows in order, so the
+    // inner loop runs along a row (contiguous, vectorisable) and no two threads share a sum.
+#pragma omp parallel if (worth_parallel(s.numel()))
+    {
+      const Range ch = share(s.c, omp_get_thread_num(), omp_get_num_threads());
+      for (int64_t c = ch.begin; c < ch.end; ++c) a[c] = b[c] = 0.0;
+      for (int64_t n = 0; n < s.n; ++n) {
+        for (int64_t c = ch.begin; c < ch.end; ++c) {
+          a[c] += first(n * s.c + c, c);
+          b[c] += second(n * s.c + c, c);
+        }
+      }
+    }
+    return;
+  }
+  // [N, C, H, W]: a channel is N contiguous planes; the plane sums are added in sample order.
+#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
+  for (int64_t c = 0; c < s.c; ++c) {
+    double total_a = 0.0, total_b = 0.0;
+    for (int64_t n = 0; n < s.n; ++n) {
+      const int64_t base = (n * s.c + c) * s.s;
+      double plane_a = 0.0, plane_b = 0.0;
+      sum2_double(
+          s.s, [&](int64_t i) { return first(base + i, c); },
+          [&](int64_t i) { return second(base + i, c); }, plane_a, plane_b);
+      total_a += plane_a;
+      total_b += plane_b;
+    }
+    a[c] = total_a;
+    b[c] = total_b;
+  }
+}
+
+// Calls f(i, c) for every element i, with c its channel.
+template <class F>
+void for_each_element(const BnShape& s, F f) {
+  if (s.s == 1) {
+#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
+    for (int64_t n = 0; n < s.n; ++n) {
+      for (int64_t c = 0; c < s.c; ++c) f(n * s.c + c, c);
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
+  for (int64_t plane = 0; plane < s.n * s.c; ++plane) {
+    const int64_t c = plane % s.c;
+    for (int64_t i = plane * s.s; i < (plane + 1) * s.s; ++i) f(i, c);
+  }
+}
+
+}  // namespace
+
+void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
+                                         Tensor running_var, Tensor y, Tensor save_mean,
+                                         Tensor save_invstd, BatchNormParams p) {
+  const char* op = "batchnorm_forward_train";
+  const BnShape s = bn_shape(x, op);
+  require_tensor(y, x.rank, op, "y");
+  require_same_shape(x, y, op, "x and y");
+  for (const Tensor* t : {&gamma, &beta, &running_mean, &running_var, &save_mean, &save_invstd}) {
+    require_vector(*t, s.c, op, "gamma, beta, running and saved statistics");
+  }
+  // PyTorch refuses this too: the unbiased variance of one value is undefined.
+  require(s.count() > 1, op, "training needs more than one value per channel");
+
+  double* sum = grow(sums_, static_cast<size_t>(2 * s.c));
+  double* sum_sq = sum + s.c;
+  const float* in = x.data;
+  // One pass for both moments: var = E[x^2] - mean^2 in double loses nothing that matters for float
+  // data (the cancellation costs about log10(mean^2 / var) of double's 16 digits).
+  channel_sums(
+      s, [in](int64_t i, int64_t) { return static_cast<double>(in[i]); },
+      [in](int64_t i, int64_t) { return static_cast<double>(in[i]) * static_cast<double>(in[i]); },
+      sum, sum_sq);
+
+  const double count = static_cast<double>(s.count());
+  const double momentum = p.momentum;
+  float* scale = grow(coefficients_, static_cast<size_t>(s.c));
+  for (int64_t c = 0; c < s.c; ++c) {
+    const double mean = sum[c] / count;
+    const double var = std::max(sum_sq[c] / count - mean * mean, 0.0);
+    const double invstd = 1.0 / std::sqrt(var + static_cast<double>(p.eps));
+    save_mean.data[c] = static_cast<float>(mean);
+    save_invstd.data[c] = static_cast<float>(invstd);
+    running_mean.data[c] =
+        static_cast<float>((1.0 - momentum) * running_mean.data[c] + momentum * mean);
+    running_var.data[c] = static_cast<float>((1.0 - momentum) * running_var.data[c] +
+                                             momentum * var * count / (count - 1.0));
+    scale[c] = gamma.data[c] * save_invstd.data[c];
+  }
+
+  const float* mean = save_mean.data;
+  const float* shift = beta.data;
+  float* out = y.data;
+  for_each_element(s,
+                   [=](int64_t i, int64_t c) { out[i] = (in[i] - mean[c]) * scale[c] + shift[c]; });
+}
+
+void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
+                                         Tensor running_var, Tensor y, BatchNormParams p) {
+  const char* op = "batchnorm_forward_infer";
+  const BnShape s = bn_shape(x, op);
+  require_tensor(y, x.rank, op, "y");
+  require_same_shape(x, y, op, "x and y");
+  for (const Tensor* t : {&gamma, &beta, &running_mean, &running_var}) {
+    require_vector(*t, s.c, op, "gamma, beta and running statistics");
+  }
+  float* scale = grow(coefficients_, static_cast<size_t>(s.c));
+  for (int64_t c = 0; c < s.c; ++c) {
+    const double invstd =
+        1.0 / std::sqrt(static_cast<double>(running_var.data[c]) + static_cast<double>(p.eps));
+    scale[c] = gamma.data[c] * static_cast<float>(invstd);
+  }
+  const float* in = x.data;
+  const float* mean = running_mean.data;
+  const float* shift = beta.data;
+  float* out = y.data;
+  for_each_element(s,
+                   [=](int64_t i, int64_t c) { out[i] = (in[i] - mean[c]) * scale[c] + shift[c]; });
+}
+
+// With xhat = (x - mean) * invstd and M values per channel (the batch statistics depend on x):
+//   dbeta = sum dy,  dgamma = sum dy * xhat,
+//   dx = gamma * invstd * (dy - dbeta / M - xhat * dgamma / M).
+void CpuBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,
+                                    Tensor save_invstd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+  const char* op = "batchnorm_backward";
+  const BnShape s = bn_shape(x, op);
+  require_tensor(dy, x.rank, op, "dy");
+  require_same_shape(x, dy, op, "x and dy");
+  for (const Tensor* t : {&gamma, &save_mean, &save_invstd}) {
+    require_vector(*t, s.c, op, "gamma and saved statistics");
+  }
+  if (!dx.empty()) require_same_shape(x, dx, op, "x and dx");
+  if (!dgamma.empty()) require_vector(dgamma, s.c, op, "dgamma");
+  if (!dbeta.empty()) require_vector(dbeta, s.c, op, "dbeta");
+
+  double* sum_dy = grow(sums_, static_cast<size_t>(2 * s.c));
+  double* sum_dy_xc = sum_dy + s.c;  // sum of dy * (x - mean)
+  const float* in = x.data;
+  const float* g = dy.data;
+  const float* mean = save_mean.data;
+  const float* invstd = save_invstd.data;
+  channel_sums(
+      s, [g](int64_t i, int64_t) { return static_cast<double>(g[i]); },
+      [=](int64_t i, int64_t c) {
+        return static_cast<double>(g[i]) *
+               (static_cast<double>(in[i]) - static_cast<double>(mean[c]));
+      },
+      sum_dy, sum_dy_xc);
+
+  const double count = static_cast<double>(s.count());
+  float* coef = grow(coefficients_, static_cast<size_t>(3 * s.c));
+  float* k = coef;                       // gamma * invstd
+  float* mean_dy = coef + s.c;           // dbeta / M
+  float* mean_dy_xhat = coef + 2 * s.c;  // dgamma / M
+  for (int64_t c = 0; c < s.c; ++c) {
+    const double dg = sum_dy_xc[c] * static_cast<double>(invstd[c]);
+    if (!dbeta.empty()) dbeta.data[c] = static_cast<float>(sum_dy[c]);
+    if (!dgamma.empty()) dgamma.data[c] = static_cast<float>(dg);
+    k[c] = gamma.data[c] * invstd[c];
+    mean_dy[c] = static_cast<float>(sum_dy[c] / count);
+    mean_dy_xhat[c] = static_cast<float>(dg / count);
+  }
+  if (dx.empty()) return;
+  float* out = dx.data;
+  for_each_element(s, [=](int64_t i, int64_t c) {
+    const float xhat = (in[i] - mean[c]) * invstd[c];
+    out[i] = k[c] * (g[i] - mean_dy[c] - xhat * mean_dy_xhat[c]);
+  });
+}
+
+}  // namespace emnist::cpu

@@ -1,0 +1,70 @@
+#include "cpu/cpu_gemm.hpp"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "cpu/cpu_checks.hpp"
+#include "cpu/cpu_parallel.hpp"
+
+namespace emnist::cpu {
+namespace {
+
+// Below this many multiply-adds a product takes a few microseconds: splitting it costs more.
+constexpr int64_t kSplitWork = int64_t{1} << 18;
+// Shares of a split are multiples of this, so each thread's block keeps the BLAS kernels' full
+// register tiles.
+constexpr int64_t kSplitAlign = 16;
+
+int blas_int(int64_t v) {
+  require(v >= 0 && v <= std::numeric_limits<int>::max(), "gemm", "dimension out of BLAS range");
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+void use_single_threaded_blas() { openblas_set_num_threads(1); }
+
+void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                 int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+              trans_b ? CblasTrans : CblasNoTrans, blas_int(m), blas_int(n), blas_int(k), alpha, a,
+              blas_int(std::max<int64_t>(lda, 1)), b, blas_int(std::max<int64_t>(ldb, 1)), beta, c,
+              blas_int(std::max<int64_t>(ldc, 1)));
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  // Checked here, on the calling thread: an exception must not escape a parallel region.
+  for (int64_t v : {m, n, k, lda, ldb, ldc}) blas_int(v);
+  const int threads = omp_get_max_threads();
+  if (threads <= 1 || omp_in_parallel() || m * n * k < kSplitWork) {
+    gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  const bool split_rows = m >= n;
+  const int64_t length = split_rows ? m : n;
+  const int64_t blocks = (length + kSplitAlign - 1) / kSplitAlign;
+  const int parts = static_cast<int>(std::min<int64_t>(threads, blocks));
+#pragma omp parallel num_threads(parts)
+  {
+    const Range r = share(blocks, omp_get_thread_num(), omp_get_num_threads());
+    const int64_t begin = std::min(r.begin * kSplitAlign, length);
+    const int64_t end = std::min(r.end * kSplitAlign, length);
+    if (split_rows) {
+      const float* a_part = trans_a ? a + begin : a + begin * lda;
+      gemm_serial(trans_a, trans_b, end - begin, n, k, alpha, a_part, lda, b, ldb, beta,
+                  c + begin * ldc, ldc);
+    } else {
+      const float* b_part = trans_b ? b + begin * ldb : b + begin;
+      gemm_serial(trans_a, trans_b, m, end - begin, k, alpha, a, lda, b_part, ldb, beta, c + begin,
+                  ldc);
+    }
+  }
+}
+
+}  // namespace emnist::cpu

@@ -1,0 +1,93 @@
+// Softmax and the fused softmax cross-entropy. Each row subtracts its maximum before exponentiating
+// (no overflow; the largest term is exactly 1, so the sum is at least 1 and its log is safe), and
+// the row sums are taken in double.
+#include <cmath>
+
+#include "cpu/cpu_backend.hpp"
+#include "cpu/cpu_checks.hpp"
+#include "cpu/cpu_parallel.hpp"
+
+namespace emnist::cpu {
+namespace {
+
+float row_max(const float* z, int64_t n) {
+  float m = z[0];
+  for (int64_t j = 1; j < n; ++j) m = z[j] > m ? z[j] : m;
+  return m;
+}
+
+// e[j] = exp(z[j] - max) (e may be null: only the sum is wanted); returns the sum in double.
+double exp_row(const float* z, int64_t n, float max, float* e) {
+  double sum = 0.0;
+  for (int64_t j = 0; j < n; ++j) {
+    const float v = std::exp(z[j] - max);
+    if (e != nullptr) e[j] = v;
+    sum += static_cast<double>(v);
+  }
+  return sum;
+}
+
+}  // namespace
+
+void CpuBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
+                                       float* loss) {
+  const char* op = "softmax_cross_entropy";
+  require_tensor(logits, 2, op, "logits");
+  require(labels != nullptr, op, "labels is null");
+  if (!dlogits.empty()) {
+    require_tensor(dlogits, 2, op, "dlogits");
+    require_same_shape(logits, dlogits, op, "logits and dlogits");
+  }
+  const int64_t batch = logits.dim(0), classes = logits.dim(1);
+  require(classes >= 1, op, "logits need at least one class");
+  // Checked before the parallel loop: an exception must not escape it.
+  for (int64_t r = 0; r < batch; ++r) {
+    require(labels[r] >= 0 && labels[r] < classes, op, "a label is outside [0, classes)");
+  }
+
+  double* row_loss = grow(sums_, static_cast<size_t>(batch));
+  const float* z = logits.data;
+  float* d = dlogits.empty() ? nullptr : dlogits.data;
+  const float inv_batch = 1.0f / static_cast<float>(batch);
+#pragma omp parallel for schedule(static) if (worth_parallel(batch * classes))
+  for (int64_t r = 0; r < batch; ++r) {
+    const float* row = z + r * classes;
+    const float max = row_max(row, classes);
+    const float z_label = row[labels[r]];  // read before dlogits, which may alias the logits
+    float* drow = d == nullptr ? nullptr : d + r * classes;
+    const double sum = exp_row(row, classes, max, drow);
+    // -log softmax[label] = log sum exp(z - max) - (z[label] - max)
+    row_loss[r] = std::log(sum) - static_cast<double>(z_label - max);
+    if (drow != nullptr) {
+      const float inv_sum = static_cast<float>(1.0 / sum);
+      for (int64_t j = 0; j < classes; ++j) drow[j] = drow[j] * inv_sum * inv_batch;
+      drow[labels[r]] -= inv_batch;
+    }
+  }
+  if (loss != nullptr) {
+    double total = 0.0;
+    for (int64_t r = 0; r < batch; ++r) total += row_loss[r];
+    loss[0] = batch == 0 ? 0.0f : static_cast<float>(total / static_cast<double>(batch));
+  }
+}
+
+void CpuBackend::softmax(Tensor logits, Tensor probs) {
+  const char* op = "softmax";
+  require_tensor(logits, 2, op, "logits");
+  require_tensor(probs, 2, op, "probs");
+  require_same_shape(logits, probs, op, "logits and probs");
+  const int64_t batch = logits.dim(0), classes = logits.dim(1);
+  require(classes >= 1, op, "logits need at least one class");
+  const float* z = logits.data;
+  float* out = probs.data;
+#pragma omp parallel for schedule(static) if (worth_parallel(batch * classes))
+  for (int64_t r = 0; r < batch; ++r) {
+    const float* row = z + r * classes;
+    float* prow = out + r * classes;
+    const double sum = exp_row(row, classes, row_max(row, classes), prow);
+    const float inv_sum = static_cast<float>(1.0 / sum);
+    for (int64_t j = 0; j < classes; ++j) prow[j] *= inv_sum;
+  }
+}
+
+}  // namespace emnist::cpu

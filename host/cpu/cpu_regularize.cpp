@@ -1,0 +1,63 @@
+// L1 and L2 penalties on a span of weights: grad += l1 * sign(w) + l2 * w, and the penalty itself,
+// l1 * sum |w| + l2 / 2 * sum w^2, whose gradient that is.
+#include <algorithm>
+#include <cmath>
+
+#include "cpu/cpu_backend.hpp"
+#include "cpu/cpu_checks.hpp"
+#include "cpu/cpu_parallel.hpp"
+#include "cpu/cpu_reduce.hpp"
+
+namespace emnist::cpu {
+namespace {
+
+// The penalty is summed in chunks of this size, chunk sums combined in order: a fixed order that
+// does not depend on the thread count.
+constexpr int64_t kChunk = int64_t{1} << 14;
+
+// sign(0) = 0: a weight at exactly zero gets no L1 push (PyTorch's sign, and the subgradient the
+// CUDA kernel must match).
+float sign(float w) { return static_cast<float>((w > 0.0f) - (w < 0.0f)); }
+
+}  // namespace
+
+void CpuBackend::regularize(Tensor weights, Tensor grads, float l1, float l2, float* penalty) {
+  const char* op = "regularize";
+  require_tensor(weights, -1, op, "weights");
+  if (!grads.empty()) {
+    require_tensor(grads, -1, op, "grads");
+    require(grads.numel() == weights.numel(), op, "weights and grads differ in size");
+  }
+  const int64_t n = weights.numel();
+  const float* w = weights.data;
+  if (!grads.empty() && (l1 != 0.0f || l2 != 0.0f)) {
+    float* g = grads.data;
+#pragma omp parallel for simd schedule(static) if (worth_parallel(n))
+    for (int64_t i = 0; i < n; ++i) g[i] += l1 * sign(w[i]) + l2 * w[i];
+  }
+  if (penalty == nullptr) return;
+
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  double* abs_sums = grow(sums_, static_cast<size_t>(2 * chunks));
+  double* sq_sums = abs_sums + chunks;
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (int64_t k = 0; k < chunks; ++k) {
+    const float* chunk = w + k * kChunk;
+    const int64_t len = std::min(kChunk, n - k * kChunk);
+    sum2_double(
+        len, [chunk](int64_t i) { return std::fabs(static_cast<double>(chunk[i])); },
+        [chunk](int64_t i) {
+          return static_cast<double>(chunk[i]) * static_cast<double>(chunk[i]);
+        },
+        abs_sums[k], sq_sums[k]);
+  }
+  double sum_abs = 0.0, sum_sq = 0.0;
+  for (int64_t k = 0; k < chunks; ++k) {
+    sum_abs += abs_sums[k];
+    sum_sq += sq_sums[k];
+  }
+  penalty[0] = static_cast<float>(static_cast<double>(l1) * sum_abs +
+                                  0.5 * static_cast<double>(l2) * sum_sq);
+}
+
+}  // namespace emnist::cpu

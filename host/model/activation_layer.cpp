@@ -1,0 +1,43 @@
+#include "emnist/layers.hpp"
+
+namespace emnist {
+namespace {
+
+class ActivationLayer final : public Layer {
+ public:
+  ActivationLayer(SampleShape input, Activation activation) : Layer(input), a_(activation) {}
+  std::string kind() const override {
+    switch (a_.kind) {
+      case ActivationKind::relu:
+        return "relu";
+      case ActivationKind::leaky_relu:
+        return "leaky_relu";
+      case ActivationKind::elu:
+        return "elu";
+    }
+    return "activation";
+  }
+  SampleShape output_shape() const override { return input_shape(); }
+  // The derivative is a function of the output (element_math.hpp), so the input is not needed.
+  bool in_place() const override { return true; }
+  bool backward_reads_output() const override { return true; }
+
+  void forward(Backend& backend, const Tensor& x, const Tensor& y, const StepContext&) override {
+    backend.activation_forward(a_, x, y);
+  }
+  void backward(Backend& backend, const Tensor&, const Tensor& y, const Tensor& dy,
+                const Tensor& dx, const StepContext&) override {
+    if (!dx.empty()) backend.activation_backward(a_, y, dy, dx);
+  }
+
+ private:
+  Activation a_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_activation(SampleShape input, Activation activation) {
+  return std::make_unique<ActivationLayer>(input, activation);
+}
+
+}  // namespace emnist

@@ -1,0 +1,77 @@
+#include <stdexcept>
+
+#include "emnist/layers.hpp"
+
+namespace emnist {
+namespace {
+
+// BatchNorm1d over [N, C] or BatchNorm2d over [N, C, H, W]: statistics per channel either way.
+class BatchNorm final : public Layer {
+ public:
+  BatchNorm(SampleShape input, BatchNormParams params) : Layer(input), params_(params) {
+    if (input.rank != 1 && input.rank != 3)
+      throw std::invalid_argument("batchnorm: input must be [C] or [C, H, W], got " + input.str());
+  }
+  std::string kind() const override {
+    return input_shape().rank == 1 ? "batchnorm1d" : "batchnorm2d";
+  }
+  SampleShape output_shape() const override { return input_shape(); }
+
+  std::vector<ParamSpec> param_specs() const override {
+    const int64_t c = channels();
+    return {{"weight", {c}, ParamGroup::other, ParamInit::ones},
+            {"bias", {c}, ParamGroup::other, ParamInit::zeros},
+            {"running_mean", {c}, ParamGroup::buffer, ParamInit::zeros},
+            {"running_var", {c}, ParamGroup::buffer, ParamInit::ones}};
+  }
+  void bind_params(const std::vector<float*>& values, const std::vector<float*>& grads) override {
+    gamma_ = values[0];
+    beta_ = values[1];
+    running_mean_ = values[2];
+    running_var_ = values[3];
+    dgamma_ = grads[0];
+    dbeta_ = grads[1];
+  }
+  size_t workspace_bytes(int64_t) const override {
+    return 2 * sizeof(float) * static_cast<size_t>(channels());
+  }
+  void bind_workspace(void* workspace) override {
+    save_mean_ = static_cast<float*>(workspace);
+    save_invstd_ = save_mean_ + channels();
+  }
+
+  void forward(Backend& backend, const Tensor& x, const Tensor& y,
+               const StepContext& ctx) override {
+    const Device d = backend.device();
+    if (ctx.mode == Mode::train) {
+      backend.batchnorm_forward_train(x, vec(gamma_, d), vec(beta_, d), vec(running_mean_, d),
+                                      vec(running_var_, d), y, vec(save_mean_, d),
+                                      vec(save_invstd_, d), params_);
+    } else {
+      backend.batchnorm_forward_infer(x, vec(gamma_, d), vec(beta_, d), vec(running_mean_, d),
+                                      vec(running_var_, d), y, params_);
+    }
+  }
+  void backward(Backend& backend, const Tensor& x, const Tensor&, const Tensor& dy,
+                const Tensor& dx, const StepContext&) override {
+    const Device d = backend.device();
+    backend.batchnorm_backward(x, dy, vec(gamma_, d), vec(save_mean_, d), vec(save_invstd_, d), dx,
+                               vec(dgamma_, d), vec(dbeta_, d));
+  }
+
+ private:
+  int64_t channels() const { return input_shape().dim(0); }
+  Tensor vec(float* p, Device d) const { return Tensor(p, {channels()}, d); }
+
+  BatchNormParams params_;
+  float *gamma_ = nullptr, *beta_ = nullptr, *running_mean_ = nullptr, *running_var_ = nullptr;
+  float *dgamma_ = nullptr, *dbeta_ = nullptr, *save_mean_ = nullptr, *save_invstd_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_batchnorm(SampleShape input, BatchNormParams params) {
+  return std::make_unique<BatchNorm>(input, params);
+}
+
+}  // namespace emnist

@@ -1,0 +1,75 @@
+#include <fmt/format.h>
+
+#include "emnist/error.hpp"
+#include "emnist/model.hpp"
+
+namespace emnist {
+namespace {
+
+// Linear, [BatchNorm1d], Activation, [Dropout]: the hidden block of the MLP and of the CNN head.
+void add_dense_block(std::vector<std::unique_ptr<Layer>>& layers, SampleShape& shape, int width,
+                     const ModelConfig& config, float dropout, uint64_t seed) {
+  layers.push_back(make_linear(shape, width, !config.batch_norm));
+  shape = layers.back()->output_shape();
+  if (config.batch_norm) layers.push_back(make_batchnorm(shape));
+  layers.push_back(make_activation(shape, config.activation));
+  if (dropout > 0.0f)
+    layers.push_back(make_dropout(shape, dropout, seed, static_cast<uint32_t>(layers.size())));
+}
+
+}  // namespace
+
+SampleShape model_input_shape(const ModelConfig& config, int rows, int cols) {
+  if (config.kind == "mlp") return SampleShape::features(int64_t{rows} * cols);
+  return SampleShape::image(1, rows, cols);
+}
+
+std::vector<std::unique_ptr<Layer>> build_layers(const ModelConfig& config, SampleShape input,
+                                                 int num_classes, uint64_t seed) {
+  if (num_classes < 2)
+    throw UserError(
+        fmt::format("the dataset has {} class(es); training needs at least 2", num_classes));
+  std::vector<std::unique_ptr<Layer>> layers;
+  SampleShape shape = input;
+  const float dropout = static_cast<float>(config.dropout_or_default());
+  if (config.kind == "mlp") {
+    if (shape.rank != 1) throw UserError("model.kind = \"mlp\" needs flat input");
+  } else if (config.kind == "cnn") {
+    if (shape.rank != 3) throw UserError("model.kind = \"cnn\" needs image input");
+    for (const ConvItem& item : config.conv) {
+      if (item.pool) {
+        if (shape.dim(1) < 2 || shape.dim(2) < 2)
+          throw UserError(
+              fmt::format("model.conv: a \"pool\" meets a {}x{} feature map, too small "
+                          "to halve; remove a \"pool\"",
+                          shape.dim(1), shape.dim(2)));
+        layers.push_back(make_maxpool2x2(shape));
+        shape = layers.back()->output_shape();
+        continue;
+      }
+      layers.push_back(make_conv2d(shape, item.channels, config.kernel, !config.batch_norm));
+      shape = layers.back()->output_shape();
+      if (config.batch_norm) layers.push_back(make_batchnorm(shape));
+      layers.push_back(make_activation(shape, config.activation));
+    }
+    layers.push_back(make_flatten(shape));
+    shape = layers.back()->output_shape();
+  } else {
+    throw UserError(fmt::format("model.kind = \"{}\": allowed are \"mlp\", \"cnn\"", config.kind));
+  }
+  for (const int width : config.hidden_or_default()) {
+    add_dense_block(layers, shape, width, config, dropout, seed);
+    shape = layers.back()->output_shape();
+  }
+  layers.push_back(make_linear(shape, num_classes, true));
+  return layers;
+}
+
+std::unique_ptr<Model> make_model(Backend& backend, const ModelConfig& config, int rows, int cols,
+                                  int num_classes, int64_t max_batch, uint64_t seed) {
+  return std::make_unique<Model>(
+      backend, build_layers(config, model_input_shape(config, rows, cols), num_classes, seed),
+      max_batch);
+}
+
+}  // namespace emnist

@@ -1,0 +1,148 @@
+#include "emnist/safetensors.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "emnist/error.hpp"
+#include "emnist/run_dir.hpp"
+
+namespace emnist {
+
+static_assert(std::endian::native == std::endian::little,
+              "safetensors data is little-endian; a big-endian host would need byte swaps");
+
+namespace {
+
+int64_t numel_of(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+}  // namespace
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::string encode_safetensors(const TensorMap& tensors) {
+  // nlohmann::json keeps object keys sorted, and TensorMap iterates in that same order, so the data
+  // follows the header's key order.
+  nlohmann::json header = nlohmann::json::object();
+  uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    if (static_cast<int64_t>(t.values.size()) != numel_of(t.shape))
+      throw std::invalid_argument("safetensors: tensor '" + name + "' has " +
+                                  std::to_string(t.values.size()) + " values for shape " +
+                                  shape_string(t.shape));
+    const uint64_t bytes = sizeof(float) * t.values.size();
+    header[name] = {
+        {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string json = header.dump();
+  // Aligning the data to 8 bytes lets a reader map it and view it as floats in place.
+  json.append((8 - json.size() % 8) % 8, ' ');
+
+  std::string out(8, '\0');
+  const uint64_t length = json.size();
+  std::memcpy(out.data(), &length, sizeof length);
+  out += json;
+  out.reserve(out.size() + offset);
+  for (const auto& [name, t] : tensors)
+    out.append(reinterpret_cast<const char*>(t.values.data()), sizeof(float) * t.values.size());
+  return out;
+}
+
+TensorMap decode_safetensors(const std::string& bytes, const std::string& source) {
+  auto fail = [&](const std::string& why) -> UserError {
+    return UserError(fmt::format("{}: not a valid safetensors file: {}", source, why));
+  };
+  if (bytes.size() < 8)
+    throw fail(
+        fmt::format("truncated ({} bytes, shorter than the 8-byte header length)", bytes.size()));
+  uint64_t length = 0;
+  std::memcpy(&length, bytes.data(), sizeof length);
+  if (length > bytes.size() - 8)
+    throw fail(
+        fmt::format("truncated (the header says {} bytes of JSON, the file has {} after the "
+                    "length)",
+                    length, bytes.size() - 8));
+  nlohmann::json header;
+  try {
+    header =
+        nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(length));
+  } catch (const nlohmann::json::exception& e) {
+    throw fail(fmt::format("bad header JSON ({})", e.what()));
+  }
+  if (!header.is_object()) throw fail("bad header JSON (not an object)");
+
+  const uint64_t data_size = bytes.size() - 8 - length;
+  const char* data = bytes.data() + 8 + length;
+  TensorMap out;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  for (const auto& [name, entry] : header.items()) {
+    if (name == "__metadata__") continue;
+    auto bad = [&](const std::string& why) { return fail("tensor '" + name + "': " + why); };
+    if (!entry.is_object()) throw bad("entry is not an object");
+    if (!entry.contains("dtype") || !entry["dtype"].is_string()) throw bad("no dtype");
+    if (entry["dtype"] != "F32")
+      throw bad("dtype " + entry["dtype"].get<std::string>() + " (only F32 is supported)");
+    if (!entry.contains("shape") || !entry["shape"].is_array()) throw bad("no shape");
+    HostTensor t;
+    for (const auto& d : entry["shape"]) {
+      if (!d.is_number_integer() || d.get<int64_t>() < 0) throw bad("shape has a bad dimension");
+      t.shape.push_back(d.get<int64_t>());
+    }
+    const auto& offsets = entry.contains("data_offsets") ? entry["data_offsets"] : nlohmann::json();
+    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+        !offsets[1].is_number_unsigned())
+      throw bad("data_offsets is not [begin, end]");
+    const uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
+    if (begin > end) throw bad("data_offsets end before they begin");
+    if (end > data_size)
+      throw fail(fmt::format("truncated (tensor '{}' ends at byte {} of the data, which has {})",
+                             name, end, data_size));
+    const uint64_t numel = static_cast<uint64_t>(numel_of(t.shape));
+    if (end - begin != numel * sizeof(float))
+      throw bad(fmt::format("{} bytes of data for shape {}", end - begin, shape_string(t.shape)));
+    t.values.resize(numel);
+    if (numel > 0) std::memcpy(t.values.data(), data + begin, end - begin);
+    ranges.emplace_back(begin, end);
+    out.emplace(name, std::move(t));
+  }
+  // The format requires the tensors to tile the data exactly: no overlaps and no holes.
+  std::sort(ranges.begin(), ranges.end());
+  uint64_t expect = 0;
+  for (const auto& [begin, end] : ranges) {
+    if (begin != expect) throw fail("tensor data overlaps or leaves a hole");
+    expect = end;
+  }
+  if (expect != data_size)
+    throw fail(fmt::format("{} bytes of data after the last tensor", data_size - expect));
+  return out;
+}
+
+void write_safetensors(const std::filesystem::path& path, const TensorMap& tensors) {
+  write_file_atomic(path, encode_safetensors(tensors));
+}
+
+TensorMap read_safetensors(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw UserError(
+        fmt::format("{}: cannot open the model file (was training finished?)", path.string()));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return decode_safetensors(ss.str(), path.string());
+}
+
+}  // namespace emnist

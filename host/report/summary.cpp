@@ -1,0 +1,78 @@
+#include "emnist/summary.hpp"
+
+#include <fmt/core.h>
+#include <spdlog/version.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace emnist {
+namespace {
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nullptr; }
+
+nlohmann::json split_json(const SplitMetrics& m) {
+  return {{"samples", m.samples},
+          {"loss", number_or_null(m.loss)},
+          {"accuracy", number_or_null(m.accuracy)},
+          {"macro_f1", number_or_null(m.macro_f1)}};
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+std::string source_commit() {
+#ifdef EMNIST_SOURCE_DIR
+  const std::string command =
+      "git -C " + shell_quote(EMNIST_SOURCE_DIR) + " rev-parse HEAD 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return "unknown";
+  std::array<char, 128> buffer{};
+  std::string out;
+  size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  if (status != 0 || out.size() != 40) return "unknown";
+  return out;
+#else
+  return "unknown";
+#endif
+}
+
+std::string summary_json(const TrainSummary& s, const Config& config) {
+  nlohmann::json j;
+  j["dataset"] = s.dataset;
+  j["classes"] = s.classes;
+  j["model"] = config.model.kind;
+  j["parameters"] = s.parameters;
+  j["epochs"] = s.epochs;
+  j["batch_size"] = config.train.batch_size;
+  j["optimizer"] = config.train.optimizer;
+  j["training_seconds"] = s.training_seconds;
+  j["samples_per_second"] = s.samples_per_second;
+  j["metrics"] = {
+      {"train", split_json(s.train)}, {"val", split_json(s.val)}, {"test", split_json(s.test)}};
+  j["device"] = s.device;
+  j["versions"] = {
+#ifdef EMNIST_VERSION
+      {"emnist", EMNIST_VERSION},
+#endif
+      {"compiler", __VERSION__},
+      {"spdlog", fmt::format("{}.{}.{}", SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH)},
+      {"fmt",
+       fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
+      {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR,
+                                    NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)}};
+  j["commit"] = source_commit();
+  return j.dump(2) + "\n";
+}
+
+}  // namespace emnist

@@ -1,0 +1,73 @@
+#include "emnist/batches.hpp"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+#include "emnist/element_math.hpp"
+
+namespace emnist {
+namespace {
+
+// pixel / 255 in float, looked up so each pixel costs a load (and gives the division's exact
+// value).
+const std::array<float, 256>& pixel_table() {
+  static const std::array<float, 256> table = [] {
+    std::array<float, 256> t{};
+    for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = static_cast<float>(i) / 255.0f;
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t count) {
+  std::vector<std::pair<uint64_t, int64_t>> keyed(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i)
+    keyed[static_cast<size_t>(i)] = {
+        math::shuffle_key(seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(i)), i};
+  // Ties are broken by position, which is what a stable sort by key alone gives.
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<int64_t> order(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i)
+    order[static_cast<size_t>(i)] = keyed[static_cast<size_t>(i)].second;
+  return order;
+}
+
+BatchFeeder::BatchFeeder(int64_t max_batch, int64_t image_size)
+    : max_batch_(max_batch),
+      image_size_(image_size),
+      pixels_(static_cast<size_t>(max_batch * image_size)),
+      labels_(static_cast<size_t>(max_batch)) {}
+
+template <typename PositionAt>
+void BatchFeeder::gather(Model& model, const Subset& subset, int64_t n, PositionAt position_at) {
+  if (n < 1 || n > max_batch_) throw std::invalid_argument("feeder: batch size out of range");
+  const ImageSet& source = *subset.source;
+  if (source.image_size() != image_size_ || model.input_shape().numel() != image_size_)
+    throw std::invalid_argument("feeder: image size does not match the model input");
+  const auto& table = pixel_table();
+  labels_.resize(static_cast<size_t>(n));
+  for (int64_t b = 0; b < n; ++b) {
+    const int64_t index = subset.indices[static_cast<size_t>(position_at(b))];
+    const uint8_t* src = source.image(index);
+    float* dst = pixels_.data() + b * image_size_;
+    for (int64_t p = 0; p < image_size_; ++p) dst[p] = table[src[p]];
+    labels_[static_cast<size_t>(b)] = source.labels[static_cast<size_t>(index)];
+  }
+  Backend& backend = model.backend();
+  backend.copy_from_host(model.input(n).data, pixels_.data(),
+                         sizeof(float) * static_cast<size_t>(n * image_size_));
+  backend.copy_from_host(model.labels(), labels_.data(), sizeof(int32_t) * static_cast<size_t>(n));
+}
+
+void BatchFeeder::load(Model& model, const Subset& subset, const int64_t* positions, int64_t n) {
+  gather(model, subset, n, [positions](int64_t b) { return positions[b]; });
+}
+
+void BatchFeeder::load_range(Model& model, const Subset& subset, int64_t first, int64_t n) {
+  gather(model, subset, n, [first](int64_t b) { return first + b; });
+}
+
+}  // namespace emnist

@@ -1,0 +1,104 @@
+#include "emnist/bench.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "emnist/batches.hpp"
+#include "emnist/config.hpp"
+#include "emnist/element_math.hpp"
+#include "emnist/error.hpp"
+#include "emnist/step_runner.hpp"
+
+namespace emnist {
+namespace {
+
+// Random images of 28x28 and random labels, drawn with the engine's own generator so every machine
+// benchmarks the same numbers.
+ImageSet random_images(int64_t count, int classes) {
+  ImageSet set;
+  set.count = count;
+  set.rows = set.cols = 28;
+  set.pixels.resize(static_cast<size_t>(count * set.image_size()));
+  set.labels.resize(static_cast<size_t>(count));
+  for (size_t i = 0; i < set.pixels.size(); ++i)
+    set.pixels[i] = static_cast<uint8_t>(math::random_bits(7, 100, i) >> 56);
+  for (size_t i = 0; i < set.labels.size(); ++i)
+    set.labels[i] =
+        static_cast<int32_t>(math::random_bits(7, 101, i) % static_cast<uint64_t>(classes));
+  return set;
+}
+
+}  // namespace
+
+BenchResult bench(Backend& backend, const std::string& model_kind, int batch, int steps,
+                  const Dataset* data) {
+  if (model_kind != "mlp" && model_kind != "cnn")
+    throw UserError(fmt::format("--model {}: allowed are mlp, cnn", model_kind));
+  if (batch < 1 || steps < 1)
+    throw UserError("bench needs a batch size and a step count of at least 1");
+
+  const int classes = data != nullptr ? data->num_classes() : 47;
+  ImageSet random;
+  const ImageSet* images = nullptr;
+  if (data != nullptr) {
+    images = data->has_train && data->train.count > 0 ? &data->train : &data->test;
+    if (images->count == 0) throw UserError("bench: the dataset has no images");
+  } else {
+    random = random_images(int64_t{batch} * 4, classes);
+    images = &random;
+  }
+  Subset subset;
+  subset.source = images;
+  subset.indices.resize(static_cast<size_t>(images->count));
+  std::iota(subset.indices.begin(), subset.indices.end(), int64_t{0});
+
+  ModelConfig model_config;  // the reference model of this kind: every default
+  model_config.kind = model_kind;
+  TrainConfig train_config;
+  train_config.batch_size = batch;
+  auto model = make_model(backend, model_config, images->rows, images->cols, classes, batch,
+                          train_config.seed);
+  model->initialize(train_config.seed);
+  StepRunner runner(*model, train_config);
+  BatchFeeder feeder(batch, images->image_size());
+
+  // Cycling through positions, wrapping at the end; a batch never straddles the wrap.
+  std::vector<int64_t> positions(static_cast<size_t>(batch));
+  int64_t next = 0;
+  auto step = [&] {
+    for (int b = 0; b < batch; ++b) {
+      positions[static_cast<size_t>(b)] = next;
+      next = (next + 1) % subset.size();
+    }
+    feeder.load(*model, subset, positions.data(), batch);
+    runner.train_batch(batch, static_cast<float>(train_config.lr));
+  };
+
+  BenchResult result;
+  result.model_kind = model_kind;
+  result.device = backend.name();
+  result.batch = batch;
+  result.steps = steps;
+  result.classes = classes;
+  result.parameters = model->parameter_count();
+  // A few steps first: first-touch page faults, thread pool start-up, GPU clocks and autotuning.
+  result.warmup_steps = std::clamp(steps / 10, 2, 10);
+  for (int i = 0; i < result.warmup_steps; ++i) step();
+  backend.synchronize();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < steps; ++i) step();
+  backend.synchronize();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.samples_per_second = static_cast<double>(steps) * batch / result.seconds;
+  result.ms_per_step = 1000.0 * result.seconds / steps;
+  spdlog::info("bench {} on {}: batch {}, {} steps (+{} warm-up): {:.0f} samples/s, {:.2f} ms/step",
+               model_kind, result.device, batch, steps, result.warmup_steps,
+               result.samples_per_second, result.ms_per_step);
+  return result;
+}
+
+}  // namespace emnist

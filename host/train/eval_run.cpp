@@ -1,0 +1,55 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "emnist/batches.hpp"
+#include "emnist/error.hpp"
+#include "emnist/evaluate.hpp"
+#include "emnist/safetensors.hpp"
+#include "emnist/trainer.hpp"
+#include "train/run_files.hpp"
+
+namespace emnist {
+
+EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& split,
+                     Backend& backend) {
+  if (split != "train" && split != "val" && split != "test")
+    throw UserError(fmt::format("split \"{}\": allowed are train, val, test", split));
+  const std::filesystem::path config_path = run_dir / "config.toml";
+  if (!std::filesystem::exists(config_path))
+    throw UserError(fmt::format("{}: not found; is {} a run directory?", config_path.string(),
+                                run_dir.string()));
+  const Config config = load_config(config_path);
+  const std::filesystem::path model_path = run_dir / "model.safetensors";
+  // Read the weights before the (slower) data, so a bad file fails fast.
+  const TensorMap weights = read_safetensors(model_path);
+
+  const Dataset data = load_dataset(config.data);
+  const Splits splits = make_splits(data, config.data);
+  const Subset& subset = split == "train" ? splits.train
+                         : split == "val" ? splits.val
+                                          : splits.test;
+  if (subset.size() == 0)
+    throw UserError(fmt::format("the {} split of this run is empty (see data.* in {})", split,
+                                config_path.string()));
+
+  const ImageSet& images = *subset.source;
+  const TrainConfig& tc = config.train;
+  // The training batch size, so the batches (and so every floating-point sum) match training's.
+  auto model = make_model(backend, config.model, images.rows, images.cols, data.num_classes(),
+                          tc.batch_size, tc.seed);
+  model->load_state_dict(weights, model_path.string());
+  StepRunner runner(*model, tc);
+  BatchFeeder feeder(tc.batch_size, images.image_size());
+  const EvalResult result = evaluate(runner, feeder, subset, true);
+
+  EvalSummary summary;
+  summary.split = split;
+  summary.report = write_split_files(run_dir, split, result, data.class_names);
+  summary.metrics = split_metrics(result.totals, summary.report);
+  spdlog::info("{}: loss {:.4f}  accuracy {:.4f}  macro F1 {:.4f}  ({} samples, {})", split,
+               summary.metrics.loss, summary.metrics.accuracy, summary.metrics.macro_f1,
+               summary.metrics.samples, backend.name());
+  return summary;
+}
+
+}  // namespace emnist

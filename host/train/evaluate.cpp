@@ -1,0 +1,37 @@
+#include "emnist/evaluate.hpp"
+
+#include <algorithm>
+
+namespace emnist {
+
+EvalResult evaluate(StepRunner& runner, BatchFeeder& feeder, const Subset& subset,
+                    bool with_predictions) {
+  Model& model = runner.model();
+  const int classes = model.num_classes();
+  const int64_t batch = model.max_batch();
+  EvalResult result;
+  std::vector<float> logits, probs;
+  if (with_predictions) {
+    logits.resize(static_cast<size_t>(batch * classes));
+    probs.resize(logits.size());
+    result.predictions.reserve(static_cast<size_t>(subset.size()));
+  }
+  runner.reset_totals();
+  for (int64_t first = 0; first < subset.size(); first += batch) {
+    const int64_t n = std::min(batch, subset.size() - first);
+    feeder.load_range(model, subset, first, n);
+    runner.eval_batch(n);
+    if (!with_predictions) continue;
+    runner.read_outputs(n, logits.data(), probs.data());
+    for (int64_t b = 0; b < n; ++b) {
+      const size_t row = static_cast<size_t>(b * classes);
+      result.predictions.push_back(rank_prediction(
+          subset.indices[static_cast<size_t>(first + b)], feeder.labels()[static_cast<size_t>(b)],
+          logits.data() + row, probs.data() + row, classes));
+    }
+  }
+  result.totals = runner.read_totals();
+  return result;
+}
+
+}  // namespace emnist

@@ -1,0 +1,97 @@
+#include "emnist/step_runner.hpp"
+
+namespace emnist {
+
+double Totals::accuracy() const {
+  if (samples == 0) return 0.0;
+  int64_t correct = 0;
+  for (int c = 0; c < classes; ++c) correct += confusion[static_cast<size_t>(c * classes + c)];
+  return static_cast<double>(correct) / static_cast<double>(samples);
+}
+
+StepRunner::StepRunner(Model& model, const TrainConfig& config)
+    : model_(model),
+      optimizer_(model.backend(), config, model.parameter_count(), model.weight_count()),
+      classes_(model.num_classes()) {
+  ArenaPlan plan;
+  const size_t scalars = plan.add(sizeof(StepScalars));
+  const size_t loss = plan.add_array<float>(1);
+  const size_t loss_sum = plan.add_array<double>(1);
+  const size_t confusion = plan.add_array<int64_t>(int64_t{classes_} * classes_);
+  const size_t probs = plan.add_array<float>(model.max_batch() * classes_);
+  memory_ = DeviceBuffer(model.backend(), plan.total());
+  scalars_ = memory_.at<StepScalars>(scalars);
+  loss_ = memory_.at<float>(loss);
+  loss_sum_ = memory_.at<double>(loss_sum);
+  confusion_ = memory_.at<int64_t>(confusion);
+  probs_ = memory_.at<float>(probs);
+}
+
+void StepRunner::upload_scalars(float lr) {
+  StepScalars s;
+  s.lr = lr;
+  s.step = steps_;
+  model_.backend().copy_from_host(scalars_, &s, sizeof s);
+}
+
+void StepRunner::train_batch(int64_t n, float lr) {
+  Backend& b = model_.backend();
+  upload_scalars(lr);
+  const StepContext ctx{Mode::train, scalars_};
+  model_.forward(n, ctx);
+  const Tensor logits = model_.logits(n);
+  b.softmax_cross_entropy(logits, model_.labels(), model_.dlogits(n), loss_);
+  b.loss_accumulate(loss_, loss_sum_, n);
+  b.confusion_accumulate(logits, model_.labels(), confusion_);
+  model_.backward(n, ctx);
+  optimizer_.step(model_.params(), model_.grads(), scalars_);
+  ++steps_;
+  samples_ += n;
+}
+
+void StepRunner::eval_batch(int64_t n) {
+  Backend& b = model_.backend();
+  const StepContext ctx{Mode::infer, scalars_};
+  model_.forward(n, ctx);
+  const Tensor logits = model_.logits(n);
+  b.softmax_cross_entropy(logits, model_.labels(), Tensor{}, loss_);
+  b.loss_accumulate(loss_, loss_sum_, n);
+  b.confusion_accumulate(logits, model_.labels(), confusion_);
+  samples_ += n;
+}
+
+void StepRunner::read_outputs(int64_t n, float* logits, float* probs) {
+  Backend& b = model_.backend();
+  const Tensor l = model_.logits(n);
+  const Tensor p(probs_, {n, classes_}, b.device());
+  b.softmax(l, p);
+  const size_t bytes = sizeof(float) * static_cast<size_t>(n * classes_);
+  b.copy_to_host(logits, l.data, bytes);
+  b.copy_to_host(probs, p.data, bytes);
+}
+
+float StepRunner::read_last_loss() {
+  float loss = 0.0f;
+  model_.backend().copy_to_host(&loss, loss_, sizeof loss);
+  return loss;
+}
+
+void StepRunner::reset_totals() {
+  Backend& b = model_.backend();
+  b.zero(loss_sum_, sizeof(double));
+  b.zero(confusion_, sizeof(int64_t) * static_cast<size_t>(classes_ * classes_));
+  samples_ = 0;
+}
+
+Totals StepRunner::read_totals() {
+  Backend& b = model_.backend();
+  Totals t;
+  t.classes = classes_;
+  t.samples = samples_;
+  t.confusion.resize(static_cast<size_t>(classes_ * classes_));
+  b.copy_to_host(&t.loss_sum, loss_sum_, sizeof(double));
+  b.copy_to_host(t.confusion.data(), confusion_, sizeof(int64_t) * t.confusion.size());
+  return t;
+}
+
+}  // namespace emnist

@@ -1,0 +1,28 @@
+#pragma once
+// Training throughput of a reference model (DESIGN.md "Reference models") on one backend: whole
+// training steps (batch gathering and upload included), warm-up steps excluded from the timing.
+#include <cstdint>
+#include <string>
+
+#include "emnist/backend.hpp"
+#include "emnist/data.hpp"
+
+namespace emnist {
+
+struct BenchResult {
+  std::string model_kind, device;
+  int batch = 0, steps = 0, warmup_steps = 0;
+  int classes = 0;
+  int64_t parameters = 0;
+  double seconds = 0;  // the timed steps
+  double samples_per_second = 0;
+  double ms_per_step = 0;
+};
+
+// model_kind: mlp or cnn (UserError otherwise). With data, batches cycle through its training
+// images (its test images when it has none) and classes are its classes; without, random images of
+// 28x28 and 47 classes (as EMNIST Balanced).
+BenchResult bench(Backend& backend, const std::string& model_kind, int batch, int steps,
+                  const Dataset* data);
+
+}  // namespace emnist

@@ -1,0 +1,21 @@
+#pragma once
+// One inference pass over every sample of a split, in subset order, in batches of the model's
+// max_batch (the last one smaller), so training's final evaluation and a later `emnist eval` of the
+// saved model see identical batches and give identical numbers.
+#include <vector>
+
+#include "emnist/batches.hpp"
+#include "emnist/metrics.hpp"
+#include "emnist/step_runner.hpp"
+
+namespace emnist {
+
+struct EvalResult {
+  Totals totals;
+  std::vector<Prediction> predictions;  // in subset order, when asked for
+};
+
+EvalResult evaluate(StepRunner& runner, BatchFeeder& feeder, const Subset& subset,
+                    bool with_predictions);
+
+}  // namespace emnist

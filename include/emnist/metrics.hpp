@@ -1,0 +1,53 @@
+#pragma once
+// Classifier metrics on the host, from what the device accumulated: per-class precision, recall and
+// F1 from a confusion matrix, computed as scikit-learn's classification_report does with
+// labels = every class and zero_division = 0 (so a class never seen and never predicted scores 0
+// and still counts in the macro average), plus the records the run directory keeps.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace emnist {
+
+struct ClassScores {
+  double precision = 0, recall = 0, f1 = 0;
+  int64_t support = 0;
+};
+
+struct ClassificationReport {
+  std::vector<ClassScores> classes;
+  double accuracy = 0;
+  int64_t total = 0;
+  ClassScores macro_avg, weighted_avg;  // support: the total
+};
+
+// confusion[true * classes + predicted].
+ClassificationReport classification_report(const std::vector<int64_t>& confusion, int classes);
+
+// One evaluated sample: its index in the dataset's image set, true class and the three most likely
+// classes (by logit, ties to the lower class) with their softmax probabilities.
+struct Prediction {
+  int64_t index = 0;
+  int32_t truth = 0;
+  std::array<int32_t, 3> top{};
+  std::array<float, 3> prob{};
+  int k = 0;  // how many of top are set (fewer than 3 classes)
+  int32_t predicted() const { return top[0]; }
+};
+
+// Top-k of one row of logits (the first maximal logit is the prediction, as the device's confusion
+// matrix counts it).
+Prediction rank_prediction(int64_t index, int32_t truth, const float* logits, const float* probs,
+                           int classes);
+
+// One row of metrics.csv. Validation fields are NaN when there is no validation split.
+struct EpochRecord {
+  int epoch = 0;  // from 1
+  double lr = 0;  // the rate of the epoch's last step
+  double train_loss = 0, train_accuracy = 0;
+  double val_loss = 0, val_accuracy = 0;
+  double seconds = 0;             // training and validation
+  double samples_per_second = 0;  // training samples over training time
+};
+
+}  // namespace emnist

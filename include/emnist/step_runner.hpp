@@ -1,0 +1,61 @@
+#pragma once
+// Runs one training or evaluation step of a model on its backend, and keeps the step's device-side
+// state: the step scalars (learning rate, step counter), the batch loss, and the running loss sum
+// and confusion matrix that are read back once per epoch rather than once per step.
+#include <cstdint>
+#include <vector>
+
+#include "emnist/arena.hpp"
+#include "emnist/config.hpp"
+#include "emnist/model.hpp"
+#include "emnist/optimizer.hpp"
+
+namespace emnist {
+
+// What a pass over a split accumulated.
+struct Totals {
+  int classes = 0;
+  int64_t samples = 0;
+  double loss_sum = 0.0;           // sum over samples of the cross-entropy
+  std::vector<int64_t> confusion;  // [true * classes + predicted]
+  double loss() const { return samples > 0 ? loss_sum / static_cast<double>(samples) : 0.0; }
+  double accuracy() const;
+};
+
+class StepRunner {
+ public:
+  StepRunner(Model& model, const TrainConfig& config);
+
+  Model& model() { return model_; }
+  Optimizer& optimizer() { return optimizer_; }
+  int64_t steps() const { return steps_; }  // optimizer steps taken so far
+
+  // The batch is in model.input(n) and model.labels(). Forward (train mode), loss, backward,
+  // regularisation, optimizer step at rate `lr`; the loss and the predictions go into the totals.
+  void train_batch(int64_t n, float lr);
+  // Forward (inference mode) and loss, into the totals.
+  void eval_batch(int64_t n);
+  // After eval_batch(n): the logits and their softmax, copied to the host ([n, classes] each).
+  void read_outputs(int64_t n, float* logits, float* probs);
+
+  float read_last_loss();  // the last batch's mean loss (a read-back: not every step)
+  void reset_totals();
+  Totals read_totals();
+
+ private:
+  void upload_scalars(float lr);
+
+  Model& model_;
+  Optimizer optimizer_;
+  int classes_;
+  int64_t steps_ = 0;
+  int64_t samples_ = 0;
+  DeviceBuffer memory_;
+  StepScalars* scalars_ = nullptr;
+  float* loss_ = nullptr;
+  double* loss_sum_ = nullptr;
+  int64_t* confusion_ = nullptr;
+  float* probs_ = nullptr;
+};
+
+}  // namespace emnist

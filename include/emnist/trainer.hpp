@@ -1,0 +1,61 @@
+#pragma once
+// The entry points behind `emnist train`, `emnist eval`: a whole run from a configuration to a
+// filled run directory (DESIGN.md "Run directory"), and the re-evaluation of a finished run.
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "emnist/backend.hpp"
+#include "emnist/config.hpp"
+#include "emnist/data.hpp"
+#include "emnist/metrics.hpp"
+
+namespace emnist {
+
+struct SplitMetrics {
+  int64_t samples = 0;  // 0: the split is empty, the other fields NaN
+  double loss = std::numeric_limits<double>::quiet_NaN();
+  double accuracy = std::numeric_limits<double>::quiet_NaN();
+  double macro_f1 = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct TrainSummary {
+  std::filesystem::path run_dir;
+  std::string dataset, device;
+  int classes = 0;
+  int64_t parameters = 0;
+  int epochs = 0;
+  double training_seconds = 0;    // the whole epoch loop, validation included
+  double samples_per_second = 0;  // training samples over the time spent in training steps
+  // train: the last epoch's running figures (train mode, dropout on); val: after the last epoch;
+  // test: the final model, evaluated once at the end.
+  SplitMetrics train, val, test;
+  std::vector<EpochRecord> history;
+};
+
+struct EvalSummary {
+  std::string split;
+  SplitMetrics metrics;
+  ClassificationReport report;
+};
+
+// Loads the data (load_dataset, make_splits), builds and trains the model, evaluates it, and writes
+// config.toml (unless the caller already has), metrics.csv,
+// confusion_/report_/predictions_<split>.csv for val and test, model.safetensors and summary.json
+// into run_dir (which must exist).
+TrainSummary train_run(const Config& config, Backend& backend,
+                       const std::filesystem::path& run_dir);
+// The same on a dataset already loaded (load_dataset(config.data) must give the same one for a
+// later eval_run to reproduce the splits).
+TrainSummary train_run(const Config& config, const Dataset& data, Backend& backend,
+                       const std::filesystem::path& run_dir);
+
+// Reads run_dir/config.toml and run_dir/model.safetensors, rebuilds the splits exactly as training
+// did, evaluates `split` (train, val or test) and writes its confusion, report and predictions
+// files. On the same backend it reproduces training's final test figures bit for bit.
+EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& split,
+                     Backend& backend);
+
+}  // namespace emnist

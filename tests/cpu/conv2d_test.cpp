@@ -1,0 +1,144 @@
+// 2-d convolution on the CPU backend: a hand-computed 4x4 case, many shapes against a direct
+// seven-loop convolution in double, and every gradient against finite differences.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "cpu/gradient_check.hpp"
+#include "cpu/op_fixtures.hpp"
+#include "emnist/backend.hpp"
+
+namespace emnist::test {
+namespace {
+
+struct ConvCase {
+  int64_t n, c, h, w, o, k;
+  int stride, pad;
+  int64_t ho() const { return (h + 2 * pad - k) / stride + 1; }
+  int64_t wo() const { return (w + 2 * pad - k) / stride + 1; }
+  size_t x_size() const { return static_cast<size_t>(n * c * h * w); }
+  size_t w_size() const { return static_cast<size_t>(o * c * k * k); }
+  size_t y_size() const { return static_cast<size_t>(n * o * ho() * wo()); }
+};
+
+// K = 3 and 5, stride 1 and 2, pad 0, 1 and 2, odd channel counts and sizes, non-square inputs, a
+// 1x1 kernel (no im2col), one sample (products split across threads) and more samples than one
+// weight-gradient group (groups of 8 combined).
+const std::vector<ConvCase> kCases = {
+    {2, 3, 7, 6, 5, 3, 1, 0}, {2, 3, 7, 6, 5, 3, 1, 1}, {2, 3, 7, 6, 5, 3, 2, 0},
+    {2, 3, 7, 6, 5, 3, 2, 1}, {2, 1, 9, 8, 3, 5, 1, 0}, {2, 3, 9, 7, 5, 5, 2, 1},
+    {1, 3, 8, 9, 3, 5, 1, 2}, {2, 3, 5, 5, 4, 1, 1, 0}, {9, 2, 5, 5, 3, 3, 1, 1},
+};
+
+std::vector<double> naive_conv(const ConvCase& s, const std::vector<float>& x,
+                               const std::vector<float>& w, const std::vector<float>& b) {
+  std::vector<double> y(s.y_size());
+  for (int64_t n = 0; n < s.n; ++n) {
+    for (int64_t o = 0; o < s.o; ++o) {
+      for (int64_t oh = 0; oh < s.ho(); ++oh) {
+        for (int64_t ow = 0; ow < s.wo(); ++ow) {
+          double acc = b.empty() ? 0.0 : b[static_cast<size_t>(o)];
+          for (int64_t c = 0; c < s.c; ++c) {
+            for (int64_t kh = 0; kh < s.k; ++kh) {
+              for (int64_t kw = 0; kw < s.k; ++kw) {
+                const int64_t ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
+                if (ih < 0 || ih >= s.h || iw < 0 || iw >= s.w) continue;
+                acc += static_cast<double>(
+                           x[static_cast<size_t>(((n * s.c + c) * s.h + ih) * s.w + iw)]) *
+                       w[static_cast<size_t>(((o * s.c + c) * s.k + kh) * s.k + kw)];
+              }
+            }
+          }
+          y[static_cast<size_t>(((n * s.o + o) * s.ho() + oh) * s.wo() + ow)] = acc;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("cpu conv2d forward on a 4x4 image by hand", "[cpu][conv2d]") {
+  auto be = make_cpu_backend();
+  std::vector<float> x(16);
+  for (int i = 0; i < 16; ++i)
+    x[static_cast<size_t>(i)] = static_cast<float>(i);  // x[r][c] = 4r + c
+  std::vector<float> k = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::vector<float> b = {0.5f};
+
+  // Valid 3x3: window (0,0) is sum k_ij (4i + j) = 252 + 51 = 303; each column step adds sum k =
+  // 45, each row step 4 * 45.
+  std::vector<float> y = poisoned(4);
+  be->conv2d_forward(view(x, {1, 1, 4, 4}), view(k, {1, 1, 3, 3}), view(b, {1}),
+                     view(y, {1, 1, 2, 2}), Conv2dParams{1, 0});
+  CHECK(y == std::vector<float>{303.5f, 348.5f, 483.5f, 528.5f});
+
+  // Pad 1, stride 2: windows centred on (0,0), (0,2), (2,0), (2,2), zero outside the image.
+  // (0,0): 5*0 + 6*1 + 8*4 + 9*5 = 83; (0,2): 4*1 + 5*2 + 6*3 + 7*5 + 8*6 + 9*7 = 178;
+  // (2,0): 2*4 + 3*5 + 5*8 + 6*9 + 8*12 + 9*13 = 330; (2,2): full window = 303 + 5 * 45 = 528.
+  std::vector<float> y2 = poisoned(4);
+  be->conv2d_forward(view(x, {1, 1, 4, 4}), view(k, {1, 1, 3, 3}), Tensor(), view(y2, {1, 1, 2, 2}),
+                     Conv2dParams{2, 1});
+  CHECK(y2 == std::vector<float>{83, 178, 330, 528});
+}
+
+TEST_CASE("cpu conv2d forward matches a direct convolution", "[cpu][conv2d]") {
+  auto be = make_cpu_backend();
+  for (const ConvCase& s : kCases) {
+    CAPTURE(s.n, s.c, s.h, s.w, s.o, s.k, s.stride, s.pad);
+    auto x = random_uniform(s.x_size(), -1, 1, 1);
+    auto w = random_uniform(s.w_size(), -1, 1, 2);
+    auto b = random_uniform(static_cast<size_t>(s.o), -1, 1, 3);
+    auto y = poisoned(s.y_size());
+    be->conv2d_forward(view(x, {s.n, s.c, s.h, s.w}), view(w, {s.o, s.c, s.k, s.k}), view(b, {s.o}),
+                       view(y, {s.n, s.o, s.ho(), s.wo()}), Conv2dParams{s.stride, s.pad});
+    REQUIRE(count_non_finite(y) == 0);
+    const auto expected = naive_conv(s, x, w, b);
+    double worst = 0.0;
+    for (size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::fabs(y[i] - expected[i]));
+    CHECK(worst < 1e-5);  // at most 75 float products of O(1) terms
+  }
+}
+
+TEST_CASE("cpu conv2d gradients match finite differences", "[cpu][conv2d][gradcheck]") {
+  auto be = make_cpu_backend();
+  for (const ConvCase& s : kCases) {
+    CAPTURE(s.n, s.c, s.h, s.w, s.o, s.k, s.stride, s.pad);
+    auto x = random_uniform(s.x_size(), -1, 1, 21);
+    auto w = random_uniform(s.w_size(), -1, 1, 22);
+    auto b = random_uniform(static_cast<size_t>(s.o), -1, 1, 23);
+    auto r = random_uniform(s.y_size(), -1, 1, 24);
+    std::vector<float> y(s.y_size());
+    const Conv2dParams p{s.stride, s.pad};
+    const auto objective = [&] {
+      be->conv2d_forward(view(x, {s.n, s.c, s.h, s.w}), view(w, {s.o, s.c, s.k, s.k}),
+                         view(b, {s.o}), view(y, {s.n, s.o, s.ho(), s.wo()}), p);
+      return dot(y, r);
+    };
+    auto dx = poisoned(x.size()), dw = poisoned(w.size()), db = poisoned(b.size());
+    be->conv2d_backward(view(x, {s.n, s.c, s.h, s.w}), view(w, {s.o, s.c, s.k, s.k}),
+                        view(r, {s.n, s.o, s.ho(), s.wo()}), view(dx, {s.n, s.c, s.h, s.w}),
+                        view(dw, {s.o, s.c, s.k, s.k}), view(db, {s.o}), p);
+    REQUIRE(count_non_finite(dx) + count_non_finite(dw) + count_non_finite(db) == 0);
+    std::vector<GradTarget> targets = {{"x", &x, dx}, {"w", &w, dw}, {"b", &b, db}};
+    const GradCheckResult result = check_gradients(objective, targets);
+    INFO(result.report);
+    CHECK(result.failures == 0);
+
+    // Each gradient alone (the others empty) gives the same values.
+    auto dx_only = poisoned(x.size()), dw_only = poisoned(w.size());
+    be->conv2d_backward(view(x, {s.n, s.c, s.h, s.w}), view(w, {s.o, s.c, s.k, s.k}),
+                        view(r, {s.n, s.o, s.ho(), s.wo()}), view(dx_only, {s.n, s.c, s.h, s.w}),
+                        Tensor(), Tensor(), p);
+    be->conv2d_backward(view(x, {s.n, s.c, s.h, s.w}), view(w, {s.o, s.c, s.k, s.k}),
+                        view(r, {s.n, s.o, s.ho(), s.wo()}), Tensor(),
+                        view(dw_only, {s.o, s.c, s.k, s.k}), Tensor(), p);
+    CHECK(bit_identical(dx_only, dx));
+    CHECK(bit_identical(dw_only, dw));
+  }
+}
+
+}  // namespace emnist::test

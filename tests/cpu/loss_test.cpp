@@ -1,0 +1,79 @@
+// Softmax and softmax cross-entropy on the CPU backend: known logits with their log-sum-exp by
+// hand, stability on huge logits, the gradient (softmax - onehot) / B, and finite differences.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "cpu/gradient_check.hpp"
+#include "cpu/op_fixtures.hpp"
+#include "emnist/backend.hpp"
+
+namespace emnist::test {
+
+TEST_CASE("cpu softmax cross-entropy on known logits", "[cpu][loss]") {
+  auto be = make_cpu_backend();
+  // Row 0: log-sum-exp(1, 2, 3) = 3 + log(1 + e^-1 + e^-2) = 3.40760596..., label 2: loss
+  // 0.40760596. Row 1: all equal, log-sum-exp = log 3, label 1: loss log 3 = 1.09861229. Row 2: row
+  // 0 shifted by 1000 (exp(1002) overflows a naive float sum): the same loss.
+  std::vector<float> logits = {1, 2, 3, 0, 0, 0, 1001, 1002, 1003};
+  std::vector<int32_t> labels = {2, 1, 2};
+  const double lse0 = 3.0 + std::log(1.0 + std::exp(-1.0) + std::exp(-2.0));
+  const double loss0 = lse0 - 3.0, loss1 = std::log(3.0);
+  std::vector<float> d = poisoned(9);
+  float loss = NAN;
+  be->softmax_cross_entropy(view(logits, {3, 3}), labels.data(), view(d, {3, 3}), &loss);
+  CHECK(loss == Approx((2 * loss0 + loss1) / 3).epsilon(1e-6));
+
+  const double p0[3] = {std::exp(1 - lse0), std::exp(2 - lse0), std::exp(3 - lse0)};
+  const std::vector<double> expected = {p0[0] / 3, p0[1] / 3,         (p0[2] - 1) / 3,
+                                        1.0 / 9,   (1.0 / 3 - 1) / 3, 1.0 / 9,
+                                        p0[0] / 3, p0[1] / 3,         (p0[2] - 1) / 3};
+  for (size_t i = 0; i < 9; ++i) CHECK(d[i] == Approx(expected[i]).margin(1e-7));
+
+  // Without a gradient view only the loss is computed.
+  float loss_only = NAN;
+  be->softmax_cross_entropy(view(logits, {3, 3}), labels.data(), Tensor(), &loss_only);
+  CHECK(loss_only == loss);
+
+  std::vector<float> probs = poisoned(9);
+  be->softmax(view(logits, {3, 3}), view(probs, {3, 3}));
+  for (int row : {0, 2}) {
+    for (int j = 0; j < 3; ++j)
+      CHECK(probs[static_cast<size_t>(row * 3 + j)] == Approx(p0[j]).margin(1e-7));
+  }
+  for (int j = 3; j < 6; ++j) CHECK(probs[static_cast<size_t>(j)] == Approx(1.0 / 3).margin(1e-7));
+}
+
+TEST_CASE("cpu softmax cross-entropy rejects labels out of range", "[cpu][loss]") {
+  auto be = make_cpu_backend();
+  std::vector<float> logits = {1, 2, 3, 4};
+  std::vector<int32_t> labels = {0, 2};
+  float loss = 0;
+  CHECK_THROWS(be->softmax_cross_entropy(view(logits, {2, 2}), labels.data(), Tensor(), &loss));
+}
+
+TEST_CASE("cpu softmax cross-entropy gradient matches finite differences",
+          "[cpu][loss][gradcheck]") {
+  auto be = make_cpu_backend();
+  const int64_t batch = 4, classes = 7;
+  auto logits = random_uniform(static_cast<size_t>(batch * classes), -3, 3, 111);
+  std::vector<int32_t> labels = {0, 6, 3, 3};
+  // The objective is the loss itself (r = 1 on the single output).
+  const auto objective = [&] {
+    float loss = NAN;
+    be->softmax_cross_entropy(view(logits, {batch, classes}), labels.data(), Tensor(), &loss);
+    return static_cast<double>(loss);
+  };
+  auto d = poisoned(logits.size());
+  float loss = NAN;
+  be->softmax_cross_entropy(view(logits, {batch, classes}), labels.data(),
+                            view(d, {batch, classes}), &loss);
+  REQUIRE(count_non_finite(d) == 0);
+  std::vector<GradTarget> targets = {{"logits", &logits, d}};
+  const GradCheckResult result = check_gradients(objective, targets);
+  INFO(result.report);
+  CHECK(result.failures == 0);
+}
+
+}  // namespace emnist::test

@@ -1,0 +1,40 @@
+#pragma once
+// Shared helpers of the CPU op tests: deterministic random data, NaN poisoning of outputs (an
+// element an op forgets to write stays NaN and fails the finiteness check), and tensor views over
+// vectors.
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "emnist/tensor.hpp"
+
+namespace emnist::test {
+
+// n values uniform in [lo, hi), reproducible from seed.
+std::vector<float> random_uniform(size_t n, float lo, float hi, uint32_t seed);
+// The same, with every |value| at least margin (moved away from 0 keeping its sign): for inputs
+// that must stay clear of a kink at 0.
+std::vector<float> random_away_from_zero(size_t n, float margin, float hi, uint32_t seed);
+// n distinct values spaced by at least `gap`, in a random order: max-pool windows then have a
+// unique maximum by more than any finite-difference step.
+std::vector<float> random_distinct(size_t n, float gap, uint32_t seed);
+
+// A vector of n quiet NaNs.
+std::vector<float> poisoned(size_t n);
+// Number of non-finite elements.
+int64_t count_non_finite(const std::vector<float>& v);
+
+// sum(y * r) in double: the gradient checker's objective.
+double dot(const std::vector<float>& y, const std::vector<float>& r);
+
+inline Tensor view(std::vector<float>& v, std::initializer_list<int64_t> dims) {
+  return Tensor(v.data(), dims);
+}
+
+// Largest |a - b| over the elements (a and b the same size).
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);
+// True when the two vectors hold exactly the same bits.
+bool bit_identical(const std::vector<float>& a, const std::vector<float>& b);
+
+}  // namespace emnist::test

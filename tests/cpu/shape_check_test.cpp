@@ -1,0 +1,63 @@
+// The CPU backend refuses views that do not fit the op (a wrong shape is a caller's bug, and
+// reading past a buffer would hide it) and skips gradient outputs passed as empty views.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "cpu/op_fixtures.hpp"
+#include "emnist/backend.hpp"
+
+namespace emnist::test {
+
+TEST_CASE("cpu backend rejects mismatched shapes", "[cpu][shapes]") {
+  auto be = make_cpu_backend();
+  std::vector<float> a(64, 1.0f), b(64, 1.0f), c(64, 1.0f), d(64, 1.0f);
+  std::vector<int32_t> argmax(64);
+
+  // linear: w's columns must match x's.
+  CHECK_THROWS_AS(be->linear_forward(view(a, {2, 3}), view(b, {4, 5}), Tensor(), view(c, {2, 4})),
+                  std::invalid_argument);
+  // y of the wrong size.
+  CHECK_THROWS_AS(be->linear_forward(view(a, {2, 3}), view(b, {4, 3}), Tensor(), view(c, {2, 5})),
+                  std::invalid_argument);
+  // conv: output size must follow from the input, kernel, stride and padding.
+  CHECK_THROWS_AS(be->conv2d_forward(view(a, {1, 1, 4, 4}), view(b, {1, 1, 3, 3}), Tensor(),
+                                     view(c, {1, 1, 4, 4}), Conv2dParams{1, 0}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(be->conv2d_forward(view(a, {1, 2, 4, 4}), view(b, {1, 1, 3, 3}), Tensor(),
+                                     view(c, {1, 1, 2, 2}), Conv2dParams{1, 0}),
+                  std::invalid_argument);
+  // pool: [N, C, H/2, W/2].
+  CHECK_THROWS_AS(
+      be->maxpool2d_forward(view(a, {1, 1, 4, 4}), view(c, {1, 1, 3, 3}), argmax.data()),
+      std::invalid_argument);
+  // batch norm: per-channel vectors of C; more than one value per channel to train.
+  CHECK_THROWS_AS(be->batchnorm_forward_train(view(a, {4, 3}), view(b, {2}), view(b, {3}),
+                                              view(c, {3}), view(c, {3}), view(d, {4, 3}),
+                                              view(d, {3}), view(d, {3}), BatchNormParams{}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(be->batchnorm_forward_train(view(a, {1, 3}), view(b, {3}), view(b, {3}),
+                                              view(c, {3}), view(c, {3}), view(d, {1, 3}),
+                                              view(d, {3}), view(d, {3}), BatchNormParams{}),
+                  std::invalid_argument);
+  // activation sizes.
+  CHECK_THROWS_AS(be->activation_forward(Activation{}, view(a, {8}), view(b, {9})),
+                  std::invalid_argument);
+  // dropout probability.
+  StepScalars scalars;
+  CHECK_THROWS_AS(be->dropout_forward(view(a, {8}), view(b, {8}), 1.0f, 1, 0, &scalars),
+                  std::invalid_argument);
+  // optimizer state of the wrong size.
+  OptimizerParams adam;
+  CHECK_THROWS_AS(
+      be->optimizer_step(adam, view(a, {8}), view(b, {8}), view(c, {8}), view(d, {7}), &scalars),
+      std::invalid_argument);
+  // a view claiming to be in GPU memory.
+  CHECK_THROWS_AS(
+      be->activation_forward(Activation{}, Tensor(a.data(), {8}, Device::cuda), view(b, {8})),
+      std::invalid_argument);
+}
+
+}  // namespace emnist::test

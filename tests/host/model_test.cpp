@@ -1,0 +1,204 @@
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <set>
+
+#include "emnist/batches.hpp"
+#include "emnist/evaluate.hpp"
+#include "emnist/model.hpp"
+#include "emnist/step_runner.hpp"
+#include "host/train_fixtures.hpp"
+
+using namespace emnist;
+
+namespace {
+
+int64_t conv_weights(int64_t in, int64_t out, int64_t k) { return out * in * k * k; }
+int64_t batch_norm(int64_t channels) { return 2 * channels; }  // gamma and beta
+int64_t linear(int64_t in, int64_t out, bool bias) { return out * in + (bias ? out : 0); }
+
+std::vector<std::string> kinds(const Model& m) {
+  std::vector<std::string> out;
+  for (const auto& layer : m.layers()) out.push_back(layer->kind());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("model: the reference CNN has the documented layers and about 0.88 M parameters",
+          "[model]") {
+  auto backend = make_cpu_backend();
+  ModelConfig config;  // every default: the reference CNN
+  config.kind = "cnn";
+  auto model = make_model(*backend, config, 28, 28, 47, 4, 1);
+
+  // Convolutions without bias (batch norm follows), 28 -> 14 -> 7 after two pools, 64 * 7 * 7
+  // features into the 256-wide head (no bias: batch norm follows), then 47 classes with bias.
+  const int64_t expected = conv_weights(1, 32, 3) + batch_norm(32) + conv_weights(32, 32, 3) +
+                           batch_norm(32) + conv_weights(32, 64, 3) + batch_norm(64) +
+                           conv_weights(64, 64, 3) + batch_norm(64) +
+                           linear(64 * 7 * 7, 256, false) + batch_norm(256) + linear(256, 47, true);
+  CHECK(model->parameter_count() == expected);
+  CHECK(expected > 870000);
+  CHECK(expected < 890000);
+  CHECK(model->weight_count() == conv_weights(1, 32, 3) + conv_weights(32, 32, 3) +
+                                     conv_weights(32, 64, 3) + conv_weights(64, 64, 3) +
+                                     64 * 7 * 7 * 256 + 256 * 47);
+  CHECK(model->buffer_count() == 2 * (32 + 32 + 64 + 64 + 256));
+  const std::vector<std::string> want{
+      "conv2d",  "batchnorm2d", "relu",        "conv2d", "batchnorm2d", "relu",  "maxpool2x2",
+      "conv2d",  "batchnorm2d", "relu",        "conv2d", "batchnorm2d", "relu",  "maxpool2x2",
+      "flatten", "linear",      "batchnorm1d", "relu",   "dropout",     "linear"};
+  CHECK(kinds(*model) == want);
+  CHECK(model->input_shape() == SampleShape::image(1, 28, 28));
+  CHECK(model->num_classes() == 47);
+}
+
+TEST_CASE("model: the reference MLP", "[model]") {
+  auto backend = make_cpu_backend();
+  ModelConfig config;
+  config.kind = "mlp";
+  auto model = make_model(*backend, config, 28, 28, 47, 4, 1);
+  const int64_t expected = linear(784, 512, false) + batch_norm(512) + linear(512, 256, false) +
+                           batch_norm(256) + linear(256, 128, false) + batch_norm(128) +
+                           linear(128, 47, true);
+  CHECK(model->parameter_count() == expected);
+  CHECK(model->input_shape() == SampleShape::features(784));
+  const std::vector<std::string> want{
+      "linear",  "batchnorm1d", "relu",        "dropout", "linear",  "batchnorm1d", "relu",
+      "dropout", "linear",      "batchnorm1d", "relu",    "dropout", "linear"};
+  CHECK(kinds(*model) == want);
+
+  // Without batch norm every Linear has its bias; without dropout no Dropout layer.
+  config.batch_norm = false;
+  config.dropout = 0.0;
+  auto plain = make_model(*backend, config, 28, 28, 10, 4, 1);
+  CHECK(plain->parameter_count() == linear(784, 512, true) + linear(512, 256, true) +
+                                        linear(256, 128, true) + linear(128, 10, true));
+  CHECK(kinds(*plain) ==
+        std::vector<std::string>{"linear", "relu", "linear", "relu", "linear", "relu", "linear"});
+}
+
+TEST_CASE("model: weights form a prefix of the parameter buffer, then biases and batch norm",
+          "[model]") {
+  auto backend = make_cpu_backend();
+  ModelConfig config;
+  config.kind = "cnn";
+  config.batch_norm = false;  // convolutions get biases, so both groups are mixed across layers
+  config.hidden = {32, 16};
+  auto model = make_model(*backend, config, 28, 28, 10, 2, 1);
+
+  int64_t weights_end = 0, others_end = model->weight_count(), buffers = 0;
+  std::set<std::string> names;
+  for (const NamedTensor& t : model->named_tensors()) {
+    names.insert(t.name);
+    int64_t numel = 1;
+    for (int64_t d : t.shape) numel *= d;
+    const std::string suffix = t.name.substr(t.name.rfind('.') + 1);
+    switch (t.group) {
+      case ParamGroup::weight:
+        CHECK(suffix == "weight");
+        CHECK(t.shape.size() >= 2);  // matrices and kernels only
+        CHECK(t.offset == weights_end);
+        weights_end += numel;
+        break;
+      case ParamGroup::other:
+        CHECK(t.offset == others_end);
+        others_end += numel;
+        break;
+      case ParamGroup::buffer:
+        CHECK(t.offset == buffers);
+        buffers += numel;
+        break;
+    }
+  }
+  CHECK(weights_end == model->weight_count());
+  CHECK(others_end == model->parameter_count());
+  CHECK(names.count("layers.0.weight") == 1);
+  CHECK(names.count("layers.0.bias") == 1);
+  CHECK(model->weights().data == model->params().data);
+  CHECK(model->weights().numel() == model->weight_count());
+  CHECK(model->weight_grads().data == model->grads().data);
+}
+
+TEST_CASE("model: PyTorch's default initialisation, the same for the same seed", "[model]") {
+  auto backend = make_cpu_backend();
+  ModelConfig config;
+  config.kind = "cnn";
+  auto model = make_model(*backend, config, 28, 28, 47, 2, 7);
+  model->initialize(7);
+  const TensorMap state = model->state_dict();
+
+  // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases; fan_in = C*K*K or in_features.
+  auto check_uniform = [&](const std::string& name, int64_t fan_in) {
+    const HostTensor& t = state.at(name);
+    const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
+    double sum = 0, sq = 0, largest = 0;
+    for (float v : t.values) {
+      sum += v;
+      sq += double{v} * v;
+      largest = std::max(largest, std::fabs(double{v}));
+    }
+    const double n = static_cast<double>(t.values.size());
+    INFO(name);
+    CHECK(largest <= bound);
+    CHECK(largest > 0.9 * bound);
+    CHECK(std::fabs(sum / n) < 0.1 * bound);
+    // The standard deviation of U(-b, b) is b / sqrt(3).
+    CHECK(std::sqrt(sq / n) == Approx(bound / std::sqrt(3.0)).epsilon(0.1));
+  };
+  check_uniform("layers.0.weight", 1 * 3 * 3);
+  check_uniform("layers.3.weight", 32 * 3 * 3);
+  check_uniform("layers.15.weight", 64 * 7 * 7);
+  check_uniform("layers.19.weight", 256);
+  check_uniform("layers.19.bias", 256);
+  for (const std::string bn : {"layers.1", "layers.16"}) {
+    for (float v : state.at(bn + ".weight").values) CHECK(v == 1.0f);
+    for (float v : state.at(bn + ".bias").values) CHECK(v == 0.0f);
+    for (float v : state.at(bn + ".running_mean").values) CHECK(v == 0.0f);
+    for (float v : state.at(bn + ".running_var").values) CHECK(v == 1.0f);
+  }
+
+  auto again = make_model(*backend, config, 28, 28, 47, 2, 7);
+  again->initialize(7);
+  const TensorMap same = again->state_dict();
+  for (const auto& [name, t] : state) CHECK(same.at(name).values == t.values);
+  again->initialize(8);
+  CHECK(again->state_dict().at("layers.0.weight").values != state.at("layers.0.weight").values);
+}
+
+TEST_CASE("model: a configuration that cannot be built is a user error", "[model]") {
+  auto backend = make_cpu_backend();
+  ModelConfig config;
+  config.kind = "cnn";
+  config.conv = {{false, 4}, {true, 0}, {true, 0}, {true, 0}, {true, 0}, {true, 0}};
+  REQUIRE_THROWS_WITH(make_model(*backend, config, 28, 28, 10, 2, 1),
+                      Catch::Contains("model.conv") && Catch::Contains("pool"));
+  config.kind = "rnn";
+  REQUIRE_THROWS_WITH(make_model(*backend, config, 28, 28, 10, 2, 1),
+                      Catch::Contains("model.kind"));
+}
+
+TEST_CASE("model: training steps and evaluation allocate nothing after construction", "[model]") {
+  train_test::CountingBackend backend;
+  const ImageSet images = train_test::synthetic_images(50, 4, 3, true);
+  const Subset all = train_test::whole(images);
+  for (ModelConfig config : {train_test::small_mlp(), train_test::small_cnn()}) {
+    config.dropout = 0.25;
+    TrainConfig train;
+    train.batch_size = 16;
+    auto model = make_model(backend, config, 28, 28, 4, train.batch_size, 1);
+    model->initialize(1);
+    StepRunner runner(*model, train);
+    BatchFeeder feeder(train.batch_size, 28 * 28);
+    const std::vector<int64_t> order = epoch_order(1, 0, all.size());
+    const int64_t before = backend.allocations;
+    for (int step = 0; step < 3; ++step) {
+      feeder.load(*model, all, order.data() + step * 16, 16);
+      runner.train_batch(16, 1e-3f);
+    }
+    (void)runner.read_totals();
+    const EvalResult result = evaluate(runner, feeder, all, true);  // 16, 16, 16, then 2
+    CHECK(result.totals.samples == 50);
+    CHECK(backend.allocations == before);
+  }
+}

@@ -1,0 +1,18 @@
+#include <catch2/catch.hpp>
+
+#include "emnist/progress.hpp"
+
+TEST_CASE("progress: the line has the documented shape", "[progress]") {
+  CHECK(emnist::format_progress(3, 10, 400, 702, 0.41234, 1234.4, 42.2) ==
+        "epoch 3/10  [ 400/ 702 batches]  loss 0.4123  1234 samples/s  eta 0:42");
+  CHECK(emnist::format_progress(1, 2, 5, 12345, 2.0, 10.0, 3725.0) ==
+        "epoch 1/2  [    5/12345 batches]  loss 2.0000  10 samples/s  eta 1:02:05");
+}
+
+TEST_CASE("progress: durations", "[progress]") {
+  CHECK(emnist::format_duration(0) == "0:00");
+  CHECK(emnist::format_duration(59.6) == "1:00");
+  CHECK(emnist::format_duration(600) == "10:00");
+  CHECK(emnist::format_duration(3600) == "1:00:00");
+  CHECK(emnist::format_duration(-5) == "0:00");
+}

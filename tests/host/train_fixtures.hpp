@@ -1,0 +1,117 @@
+#pragma once
+// Shared pieces of the model and training tests: small synthetic image sets, small model
+// configurations, IDX files written from an image set, and a backend that counts allocations.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emnist/backend.hpp"
+#include "emnist/config.hpp"
+#include "emnist/data.hpp"
+
+namespace emnist::train_test {
+
+// `count` 28x28 images, label i % classes. Noise only (learnable by memorising), or, when
+// `learnable`, a bright 7x7 block whose place on a 4x4 grid is the class, over noise: a pattern
+// that generalises to unseen samples.
+ImageSet synthetic_images(int64_t count, int classes, uint64_t seed, bool learnable);
+Subset whole(const ImageSet& set);
+
+ModelConfig small_mlp();  // hidden [64, 32, 16], batch norm, relu, no dropout
+ModelConfig small_cnn();  // conv [8, pool, 16, pool], head [32], batch norm, relu, no dropout
+
+// IDX3 images and IDX1 labels (raw, uncompressed) as the official files store them.
+void write_idx(const std::filesystem::path& images, const std::filesystem::path& labels,
+               const ImageSet& set);
+
+// Forwards every call to a CPU backend and counts allocate() calls.
+class CountingBackend final : public Backend {
+ public:
+  CountingBackend();
+  int64_t allocations = 0;
+
+  Device device() const override { return inner_->device(); }
+  std::string name() const override { return inner_->name(); }
+  void* allocate(size_t bytes) override {
+    ++allocations;
+    return inner_->allocate(bytes);
+  }
+  void release(void* ptr) override { inner_->release(ptr); }
+  void copy_from_host(void* d, const void* s, size_t n) override {
+    inner_->copy_from_host(d, s, n);
+  }
+  void copy_to_host(void* d, const void* s, size_t n) override { inner_->copy_to_host(d, s, n); }
+  void copy(void* d, const void* s, size_t n) override { inner_->copy(d, s, n); }
+  void fill(Tensor t, float v) override { inner_->fill(t, v); }
+  void zero(void* p, size_t n) override { inner_->zero(p, n); }
+  void synchronize() override { inner_->synchronize(); }
+  void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) override {
+    inner_->linear_forward(x, w, b, y);
+  }
+  void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) override {
+    inner_->linear_backward(x, w, dy, dx, dw, db);
+  }
+  void conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dParams p) override {
+    inner_->conv2d_forward(x, w, b, y, p);
+  }
+  void conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
+                       Conv2dParams p) override {
+    inner_->conv2d_backward(x, w, dy, dx, dw, db, p);
+  }
+  void maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) override {
+    inner_->maxpool2d_forward(x, y, argmax);
+  }
+  void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) override {
+    inner_->maxpool2d_backward(dy, argmax, dx);
+  }
+  void batchnorm_forward_train(Tensor x, Tensor g, Tensor b, Tensor rm, Tensor rv, Tensor y,
+                               Tensor sm, Tensor si, BatchNormParams p) override {
+    inner_->batchnorm_forward_train(x, g, b, rm, rv, y, sm, si, p);
+  }
+  void batchnorm_forward_infer(Tensor x, Tensor g, Tensor b, Tensor rm, Tensor rv, Tensor y,
+                               BatchNormParams p) override {
+    inner_->batchnorm_forward_infer(x, g, b, rm, rv, y, p);
+  }
+  void batchnorm_backward(Tensor x, Tensor dy, Tensor g, Tensor sm, Tensor si, Tensor dx, Tensor dg,
+                          Tensor db) override {
+    inner_->batchnorm_backward(x, dy, g, sm, si, dx, dg, db);
+  }
+  void activation_forward(Activation a, Tensor x, Tensor y) override {
+    inner_->activation_forward(a, x, y);
+  }
+  void activation_backward(Activation a, Tensor y, Tensor dy, Tensor dx) override {
+    inner_->activation_backward(a, y, dy, dx);
+  }
+  void dropout_forward(Tensor x, Tensor y, float p, uint64_t seed, uint32_t layer,
+                       const StepScalars* s) override {
+    inner_->dropout_forward(x, y, p, seed, layer, s);
+  }
+  void dropout_backward(Tensor dy, Tensor dx, float p, uint64_t seed, uint32_t layer,
+                        const StepScalars* s) override {
+    inner_->dropout_backward(dy, dx, p, seed, layer, s);
+  }
+  void softmax_cross_entropy(Tensor l, const int32_t* y, Tensor dl, float* loss) override {
+    inner_->softmax_cross_entropy(l, y, dl, loss);
+  }
+  void softmax(Tensor l, Tensor p) override { inner_->softmax(l, p); }
+  void regularize(Tensor w, Tensor g, float l1, float l2, float* penalty) override {
+    inner_->regularize(w, g, l1, l2, penalty);
+  }
+  void optimizer_step(const OptimizerParams& o, Tensor p, Tensor g, Tensor s1, Tensor s2,
+                      const StepScalars* s) override {
+    inner_->optimizer_step(o, p, g, s1, s2, s);
+  }
+  void confusion_accumulate(Tensor l, const int32_t* y, int64_t* c) override {
+    inner_->confusion_accumulate(l, y, c);
+  }
+  void loss_accumulate(const float* v, double* sum, int64_t count) override {
+    inner_->loss_accumulate(v, sum, count);
+  }
+
+ private:
+  std::unique_ptr<Backend> inner_;
+};
+
+}  // namespace emnist::train_test

@@ -1,0 +1,125 @@
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "emnist/error.hpp"
+#include "emnist/trainer.hpp"
+#include "host/train_fixtures.hpp"
+#include "support/support.hpp"
+
+using namespace emnist;
+
+namespace {
+
+// 16 classes (a bright block on a 4x4 grid over noise), written as IDX files; an MLP run on them.
+Config synthetic_run(const test::TempDir& dir) {
+  const ImageSet train = train_test::synthetic_images(640, 16, 21, true);
+  const ImageSet test_set = train_test::synthetic_images(200, 16, 22, true);
+  train_test::write_idx(dir / "train-images", dir / "train-labels", train);
+  train_test::write_idx(dir / "test-images", dir / "test-labels", test_set);
+  Config c;
+  c.data.dataset = "idx";
+  c.data.train_images = (dir / "train-images").string();
+  c.data.train_labels = (dir / "train-labels").string();
+  c.data.test_images = (dir / "test-images").string();
+  c.data.test_labels = (dir / "test-labels").string();
+  c.data.val_fraction = 0.1;
+  c.model = train_test::small_mlp();
+  c.model.dropout = 0.1;
+  c.train.epochs = 3;
+  c.train.batch_size = 32;
+  c.train.lr = 3e-3;
+  c.train.log_every = 5;
+  return c;
+}
+
+int count_lines(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("train_run: fills the run directory, and eval_run reproduces the test figures exactly",
+          "[train_run]") {
+  test::TempDir dir;
+  const Config config = synthetic_run(dir);
+  const auto run = dir / "run";
+  std::filesystem::create_directories(run);
+  auto backend = make_cpu_backend();
+  const TrainSummary s = train_run(config, *backend, run);
+
+  // 640 train images less a 10% stratified validation part; 200 test images.
+  CHECK(s.val.samples == 64);
+  CHECK(s.test.samples == 200);
+  CHECK(s.epochs == 3);
+  CHECK(s.history.size() == 3);
+  CHECK(s.classes == 16);
+  // The pattern is easy: measured 1.0 on the test split after 3 epochs.
+  CHECK(s.test.accuracy > 0.9);
+  CHECK(s.history.back().train_loss < s.history.front().train_loss);
+
+  for (const char* name : {"config.toml", "metrics.csv", "confusion_val.csv", "report_val.csv",
+                           "predictions_val.csv", "confusion_test.csv", "report_test.csv",
+                           "predictions_test.csv", "summary.json", "model.safetensors"}) {
+    INFO(name);
+    CHECK(std::filesystem::is_regular_file(run / name));
+  }
+  CHECK(count_lines(test::read_text(run / "metrics.csv")) == 4);
+  CHECK(count_lines(test::read_text(run / "predictions_test.csv")) == 201);
+  CHECK(count_lines(test::read_text(run / "confusion_test.csv")) == 17);
+  CHECK(count_lines(test::read_text(run / "report_test.csv")) == 1 + 16 + 3);
+
+  const auto summary = nlohmann::json::parse(test::read_text(run / "summary.json"));
+  CHECK(summary["parameters"] == s.parameters);
+  CHECK(summary["metrics"]["test"]["accuracy"].get<double>() == s.test.accuracy);
+  CHECK(summary["device"] == "cpu");
+  CHECK(summary["commit"].is_string());
+  CHECK(summary["versions"]["emnist"].is_string());
+
+  const std::string report = test::read_text(run / "report_test.csv");
+  const std::string confusion = test::read_text(run / "confusion_test.csv");
+  const std::string predictions = test::read_text(run / "predictions_test.csv");
+  const EvalSummary e = eval_run(run, "test", *backend);
+  CHECK(e.metrics.samples == s.test.samples);
+  CHECK(e.metrics.loss == s.test.loss);  // bit for bit: same batches, same weights, same ops
+  CHECK(e.metrics.accuracy == s.test.accuracy);
+  CHECK(e.metrics.macro_f1 == s.test.macro_f1);
+  CHECK(test::read_text(run / "report_test.csv") == report);
+  CHECK(test::read_text(run / "confusion_test.csv") == confusion);
+  CHECK(test::read_text(run / "predictions_test.csv") == predictions);
+
+  const EvalSummary v = eval_run(run, "val", *backend);
+  CHECK(v.metrics.loss == s.val.loss);
+  CHECK(v.metrics.accuracy == s.val.accuracy);
+
+  // A second identical run gives the same bytes for the model and the same metrics.
+  const auto again = dir / "again";
+  std::filesystem::create_directories(again);
+  const TrainSummary s2 = train_run(config, *backend, again);
+  CHECK(s2.test.loss == s.test.loss);
+  CHECK(test::read_text(again / "model.safetensors") == test::read_text(run / "model.safetensors"));
+}
+
+TEST_CASE("train_run: user errors for a bad split, a corrupt model or an oversized batch",
+          "[train_run]") {
+  test::TempDir dir;
+  Config config = synthetic_run(dir);
+  config.train.epochs = 1;
+  const auto run = dir / "run";
+  std::filesystem::create_directories(run);
+  auto backend = make_cpu_backend();
+  train_run(config, *backend, run);
+
+  REQUIRE_THROWS_WITH(eval_run(run, "validation", *backend), Catch::Contains("train, val, test"));
+  REQUIRE_THROWS_AS(eval_run(dir / "nowhere", "test", *backend), UserError);
+
+  const std::string model = test::read_text(run / "model.safetensors");
+  test::write_file(run / "model.safetensors", model.substr(0, model.size() / 2));
+  REQUIRE_THROWS_AS(eval_run(run, "test", *backend), UserError);
+  REQUIRE_THROWS_WITH(eval_run(run, "test", *backend),
+                      Catch::Contains("model.safetensors") && Catch::Contains("truncated"));
+
+  config.train.batch_size = 4096;
+  REQUIRE_THROWS_WITH(train_run(config, *backend, run), Catch::Contains("train.batch_size"));
+}

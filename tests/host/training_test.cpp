@@ -1,0 +1,133 @@
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "emnist/batches.hpp"
+#include "emnist/evaluate.hpp"
+#include "emnist/model.hpp"
+#include "emnist/step_runner.hpp"
+#include "host/train_fixtures.hpp"
+
+using namespace emnist;
+
+namespace {
+
+struct Run {
+  std::vector<float> losses;  // after every step
+  TensorMap state;
+  double accuracy = 0;  // inference mode, after training
+};
+
+// Trains on one fixed batch of every sample in `images` (so the whole set is the batch).
+Run fit_one_batch(const ModelConfig& config, const ImageSet& images, int classes, int steps,
+                  double lr, uint64_t seed, const std::string& optimizer = "adam") {
+  auto backend = make_cpu_backend();
+  TrainConfig train;
+  train.batch_size = static_cast<int>(images.count);
+  train.lr = lr;
+  train.seed = seed;
+  train.optimizer = optimizer;
+  const Subset all = train_test::whole(images);
+  auto model = make_model(*backend, config, 28, 28, classes, images.count, seed);
+  model->initialize(seed);
+  StepRunner runner(*model, train);
+  BatchFeeder feeder(images.count, 28 * 28);
+  Run run;
+  for (int step = 0; step < steps; ++step) {
+    // A new order each step, as epochs would give: batch norm and the loss see the same samples.
+    const std::vector<int64_t> order = epoch_order(seed, step, all.size());
+    feeder.load(*model, all, order.data(), all.size());
+    runner.train_batch(all.size(), static_cast<float>(lr));
+    run.losses.push_back(runner.read_last_loss());
+  }
+  run.state = model->state_dict();
+  run.accuracy = evaluate(runner, feeder, all, false).totals.accuracy();
+  return run;
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(float) * a.size()) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("training: an MLP learns a tiny batch of noise images to 100%", "[training]") {
+  const ImageSet images = train_test::synthetic_images(32, 4, 11, false);
+  const Run run = fit_one_batch(train_test::small_mlp(), images, 4, 60, 1e-2, 1);
+  INFO("final loss " << run.losses.back());
+  CHECK(run.losses.back() < 0.05f);
+  CHECK(run.accuracy == 1.0);
+}
+
+TEST_CASE("training: a CNN learns a tiny batch of noise images to 100%", "[training]") {
+  const ImageSet images = train_test::synthetic_images(32, 4, 12, false);
+  const Run run = fit_one_batch(train_test::small_cnn(), images, 4, 60, 1e-2, 1);
+  INFO("final loss " << run.losses.back());
+  CHECK(run.losses.back() < 0.05f);
+  CHECK(run.accuracy == 1.0);
+}
+
+TEST_CASE("training: the loss falls over the first steps, with every optimizer", "[training]") {
+  const ImageSet images = train_test::synthetic_images(32, 4, 13, true);
+  for (const std::string optimizer : {"sgd", "adam", "adamw", "rmsprop"}) {
+    const double lr = optimizer == "sgd" ? 0.05 : 1e-3;
+    for (const ModelConfig& config : {train_test::small_mlp(), train_test::small_cnn()}) {
+      const Run run = fit_one_batch(config, images, 4, 8, lr, 3, optimizer);
+      INFO(optimizer << " " << config.kind << ": first " << run.losses.front() << ", last "
+                     << run.losses.back());
+      // ln 4 = 1.386 for a uniform guess over 4 classes: the first loss is near it.
+      CHECK(run.losses.front() > 1.0f);
+      CHECK(run.losses.front() < 2.5f);
+      CHECK(run.losses.back() < 0.8f * run.losses.front());
+    }
+  }
+}
+
+TEST_CASE("training: the same seed gives bit-identical losses and weights on the CPU",
+          "[training]") {
+  const ImageSet images = train_test::synthetic_images(48, 4, 14, true);
+  for (ModelConfig config : {train_test::small_mlp(), train_test::small_cnn()}) {
+    config.dropout = 0.3;  // draws from the dropout stream too
+    const Run a = fit_one_batch(config, images, 4, 6, 1e-3, 5);
+    const Run b = fit_one_batch(config, images, 4, 6, 1e-3, 5);
+    CHECK(same_bits(a.losses, b.losses));
+    for (const auto& [name, t] : a.state) {
+      INFO(name);
+      CHECK(same_bits(t.values, b.state.at(name).values));
+    }
+    const Run c = fit_one_batch(config, images, 4, 6, 1e-3, 6);
+    CHECK_FALSE(same_bits(a.losses, c.losses));
+  }
+}
+
+TEST_CASE("training: epoch order is a seeded permutation, different per epoch", "[training]") {
+  const std::vector<int64_t> a = epoch_order(1, 0, 1000);
+  const std::vector<int64_t> b = epoch_order(1, 1, 1000);
+  CHECK(a == epoch_order(1, 0, 1000));
+  CHECK(a != b);
+  std::vector<int64_t> sorted = a;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < 1000; ++i) CHECK(sorted[static_cast<size_t>(i)] == i);
+}
+
+TEST_CASE("training: the feeder normalises pixels to [0, 1] and keeps the labels", "[training]") {
+  auto backend = make_cpu_backend();
+  ImageSet images = train_test::synthetic_images(3, 3, 1, false);
+  images.pixels[0] = 0;
+  images.pixels[1] = 255;
+  images.pixels[2] = 51;
+  const Subset all = train_test::whole(images);
+  auto model = make_model(*backend, train_test::small_mlp(), 28, 28, 3, 4, 1);
+  BatchFeeder feeder(4, 28 * 28);
+  const int64_t positions[] = {2, 0};
+  feeder.load(*model, all, positions, 2);
+  std::vector<float> x(2 * 784);
+  backend->copy_to_host(x.data(), model->input(2).data, sizeof(float) * x.size());
+  int32_t labels[2];
+  backend->copy_to_host(labels, model->labels(), sizeof labels);
+  CHECK(labels[0] == 2);
+  CHECK(labels[1] == 0);
+  CHECK(x[784 + 0] == 0.0f);
+  CHECK(x[784 + 1] == 1.0f);
+  CHECK(x[784 + 2] == 51.0f / 255.0f);
+  CHECK(x[5] == static_cast<float>(images.pixels[2 * 784 + 5]) / 255.0f);
+}
