@@ -16,6 +16,7 @@
 #include "emnist/data.hpp"
 #include "emnist/error.hpp"
 #include "emnist/info.hpp"
+#include "emnist/report_page.hpp"
 #include "emnist/run_dir.hpp"
 #include "emnist/trainer.hpp"
 
@@ -53,6 +54,14 @@ int run_train(const TrainOptions& o) {
   emnist::write_file_atomic(run_dir / "config.toml", emnist::to_toml(config));
   spdlog::info("run directory {}", run_dir.string());
   emnist::train_run(config, *backend, run_dir);
+  // The run's results are all on disk by now: plots are a bonus that must not fail the training.
+  try {
+    emnist::make_report(run_dir);
+  } catch (const emnist::PlotDependencyMissing& e) {
+    spdlog::info("plots skipped: {}", e.what());
+  } catch (const std::exception& e) {
+    spdlog::warn("plots skipped: {} (retry with: emnist report {})", e.what(), run_dir.string());
+  }
   return 0;
 }
 
@@ -85,6 +94,10 @@ int main(int argc, char** argv) {
   eval->add_option("--run", eval_run_dir, "The run directory")->required()->check(CLI::ExistingDirectory);
   eval->add_option("--split", eval_split, "test, val or train")->check(CLI::IsMember({"test", "val", "train"}));
   eval->add_option("--device", eval_device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+
+  std::string report_run_dir;
+  auto* report = app.add_subcommand("report", "Plots and a self-contained report.html for a run directory");
+  report->add_option("run", report_run_dir, "The run directory")->required()->check(CLI::ExistingDirectory);
 
   std::string bench_device = "auto", bench_model = "cnn", bench_data;
   int bench_batch = 128, bench_steps = 50;
@@ -124,6 +137,10 @@ int main(int argc, char** argv) {
     if (*eval) {
       auto backend = emnist::make_backend(eval_device);
       emnist::eval_run(eval_run_dir, eval_split, *backend);
+      return 0;
+    }
+    if (*report) {
+      emnist::make_report(report_run_dir);
       return 0;
     }
     if (*bench) {

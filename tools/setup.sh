@@ -25,6 +25,7 @@ packages=(
   libopenblas-dev libomp-dev
   dataset-fashion-mnist
   unzip curl ca-certificates
+  python3-matplotlib python3-numpy python3-pil chromium chromium-driver python3-selenium
 )
 missing=()
 for p in "${packages[@]}"; do

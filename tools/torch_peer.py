@@ -18,29 +18,42 @@ import torch
 from torch import nn
 
 
-def reference_mlp(classes: int) -> nn.Module:
-    layers: list[nn.Module] = [nn.Flatten()]
+class FlatInput(nn.Sequential):
+    """An nn.Sequential that flattens its input first, so that its layer indices (and so its
+    state_dict names) are emnist's: the MLP's first layer is layers.0."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.flatten(1))
+
+
+def reference_mlp(classes: int, hidden=(512, 256, 128), dropout=0.2) -> nn.Module:
+    layers: list[nn.Module] = []
     width = 28 * 28
-    for hidden in (512, 256, 128):
-        layers += [nn.Linear(width, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(),
-                   nn.Dropout(0.2)]
-        width = hidden
+    for h in hidden:
+        layers += [nn.Linear(width, h, bias=False), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
+        width = h
     layers.append(nn.Linear(width, classes))
-    return nn.Sequential(*layers)
+    return FlatInput(*layers)
 
 
-def reference_cnn(classes: int) -> nn.Module:
+def reference_cnn(classes: int, conv=(32, 32, "pool", 64, 64, "pool"), hidden=(256,),
+                  dropout=0.3, kernel=3, size=28) -> nn.Module:
     layers: list[nn.Module] = []
     channels = 1
-    for item in (32, 32, "pool", 64, 64, "pool"):
+    for item in conv:
         if item == "pool":
             layers.append(nn.MaxPool2d(2))
+            size //= 2
         else:
-            layers += [nn.Conv2d(channels, item, 3, padding=1, bias=False), nn.BatchNorm2d(item),
-                       nn.ReLU()]
+            layers += [nn.Conv2d(channels, item, kernel, padding=kernel // 2, bias=False),
+                       nn.BatchNorm2d(item), nn.ReLU()]
             channels = item
-    layers += [nn.Flatten(), nn.Linear(channels * 7 * 7, 256, bias=False), nn.BatchNorm1d(256),
-               nn.ReLU(), nn.Dropout(0.3), nn.Linear(256, classes)]
+    layers.append(nn.Flatten())
+    width = channels * size * size
+    for h in hidden:
+        layers += [nn.Linear(width, h, bias=False), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
+        width = h
+    layers.append(nn.Linear(width, classes))
     return nn.Sequential(*layers)
 
 

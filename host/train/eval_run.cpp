@@ -4,6 +4,7 @@
 #include "emnist/batches.hpp"
 #include "emnist/error.hpp"
 #include "emnist/evaluate.hpp"
+#include "emnist/run_images.hpp"
 #include "emnist/safetensors.hpp"
 #include "emnist/trainer.hpp"
 #include "train/run_files.hpp"
@@ -45,6 +46,7 @@ EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& sp
   EvalSummary summary;
   summary.split = split;
   summary.report = write_split_files(run_dir, split, result, data.class_names);
+  write_prediction_images(run_dir, split, subset);
   summary.metrics = split_metrics(result.totals, summary.report);
   spdlog::info("{}: loss {:.4f}  accuracy {:.4f}  macro F1 {:.4f}  ({} samples, {})", split,
                summary.metrics.loss, summary.metrics.accuracy, summary.metrics.macro_f1,

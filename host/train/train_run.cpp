@@ -11,6 +11,7 @@
 #include "emnist/progress.hpp"
 #include "emnist/report_files.hpp"
 #include "emnist/run_dir.hpp"
+#include "emnist/run_images.hpp"
 #include "emnist/schedule.hpp"
 #include "emnist/summary.hpp"
 #include "emnist/trainer.hpp"
@@ -105,10 +106,10 @@ TrainSummary train_run(const Config& config, const Dataset& data, Backend& backe
         const double loss = runner.read_last_loss();
         check_finite(loss, epoch + 1, tc);
         const double elapsed = seconds_since(epoch_start);
-        progress.update(format_progress(epoch + 1, tc.epochs, step + 1, steps_per_epoch, loss,
-                                        static_cast<double>((step + 1) * tc.batch_size) / elapsed,
-                                        elapsed / static_cast<double>(step + 1) *
-                                            static_cast<double>(steps_per_epoch - step - 1)));
+        progress.update(epoch + 1, tc.epochs, step + 1, steps_per_epoch, loss,
+                        static_cast<double>((step + 1) * tc.batch_size) / elapsed,
+                        elapsed / static_cast<double>(step + 1) *
+                            static_cast<double>(steps_per_epoch - step - 1));
       }
     }
     const Totals totals = runner.read_totals();  // reads back, so the device has finished
@@ -162,6 +163,7 @@ TrainSummary train_run(const Config& config, const Dataset& data, Backend& backe
                  summary.test.samples);
     log_samples(test, data);
   }
+  write_run_images(run_dir, splits, data.class_names);
   write_file_atomic(run_dir / "summary.json", summary_json(summary, config));
   spdlog::info("trained in {:.1f} s ({:.0f} samples/s); results in {}", summary.training_seconds,
                summary.samples_per_second, run_dir.string());

@@ -1,0 +1,33 @@
+#pragma once
+// `emnist report`: the plots (plots/*.png) and one self-contained report.html for a run directory,
+// drawn by tools/plot_run.py with matplotlib from the run directory's files alone. Python is only
+// needed here: training and evaluation never depend on it.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "emnist/error.hpp"
+
+namespace emnist {
+
+// No Python with matplotlib: the message says what to install. Training catches this one and goes
+// on without plots.
+class PlotDependencyMissing : public UserError {
+ public:
+  explicit PlotDependencyMissing(const std::string& message) : UserError(message) {}
+};
+
+// The interpreter for the plots: $EMNIST_PYTHON when set (taken as the user's choice, never
+// second-guessed by falling back), else /usr/bin/python3, else python3 on PATH, the first that can
+// import matplotlib and numpy. Throws PlotDependencyMissing when none can.
+std::string find_plot_python();
+
+// tools/plot_run.py: $EMNIST_PLOT_SCRIPT, else in the source tree this binary was built from, else
+// beside the binary (../tools or tools). Throws UserError when none exists.
+std::filesystem::path find_plot_script();
+
+// Writes run_dir/plots/*.png and run_dir/report.html (each atomically). UserError when run_dir is
+// not a run directory or the script rejects it; PlotDependencyMissing when there is no interpreter.
+void make_report(const std::filesystem::path& run_dir);
+
+}  // namespace emnist
