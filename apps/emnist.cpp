@@ -47,7 +47,7 @@ int run_train(const TrainOptions& o) {
   // Missing data is the commonest first-run mistake: say so before a run directory exists.
   const auto files = emnist::dataset_files(config.data);
   if (!files.has_images()) emnist::load_dataset(config.data);  // throws, saying which files to put where
-  auto backend = emnist::make_backend(config.train.device);
+  auto backend = emnist::make_backend(config.train.device, &config.train);
   const std::string stem = o.config.empty() ? "run" : std::filesystem::path(o.config).stem().string();
   const auto run_dir = emnist::create_run_dir(o.out, "runs", stem);
   add_log_file(run_dir / "train.log");

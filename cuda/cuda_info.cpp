@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cuda_backend.hpp"
 #include "cuda_check.hpp"
+#include "cuda_options.hpp"
 #include "emnist/error.hpp"
 
 namespace emnist {
@@ -48,7 +50,7 @@ CudaStatus query_cuda() {
   return status;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& device) {
+std::unique_ptr<Backend> make_backend(const std::string& device, const TrainConfig* train) {
   if (device == "cpu") return make_cpu_backend();
   const CudaStatus status = query_cuda();
   if (status.gpus.empty()) {
@@ -58,13 +60,12 @@ std::unique_ptr<Backend> make_backend(const std::string& device) {
     spdlog::info("device auto: {}; training on the CPU", status.no_gpu_reason);
     return make_cpu_backend();
   }
-  // The CUDA backend's ops arrive with the CUDA backend issue; until then a GPU is reported, not used.
-  if (device == "cuda")
-    throw UserError("--device cuda: the CUDA backend's training ops are not in this version yet; "
-                    "use --device cpu");
-  spdlog::info("device auto: {} visible, but the CUDA backend's training ops are not in this version "
-               "yet; training on the CPU", status.gpus.front().name);
-  return make_cpu_backend();
+  const cuda::CudaOptions options = cuda::options_from(train);
+  const GpuDevice& gpu = status.gpus.front();
+  spdlog::info("device {}: GPU {} {} (compute capability {}.{}), precision {}{}", device, gpu.index,
+               gpu.name, gpu.cc_major, gpu.cc_minor, cuda::precision_name(options.precision),
+               options.deterministic ? ", deterministic" : "");
+  return std::make_unique<cuda::CudaBackend>(options);
 }
 
 }  // namespace emnist

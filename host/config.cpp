@@ -1,6 +1,7 @@
 #include "emnist/config.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -142,11 +143,12 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string number(double x) {
-  std::ostringstream ss;
-  ss.precision(17);
-  ss << x;
-  std::string s = ss.str();
+// The shortest text that reads back to the same value (0.1, not 0.10000000000000001).
+template <typename Real>
+std::string number(Real x) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
+  std::string s(buffer, result.ptr);
   // TOML needs a float to look like one.
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
   return s;

@@ -18,12 +18,17 @@ import torch
 from torch import nn
 
 
-class FlatInput(nn.Sequential):
-    """An nn.Sequential that flattens its input first, so that its layer indices (and so its
-    state_dict names) are emnist's: the MLP's first layer is layers.0."""
+class Net(nn.Module):
+    """The layers as one nn.Sequential named `layers`, so that state_dict names are emnist's
+    (layers.0.weight, ...). The MLP flattens its input itself: its first layer is layers.0."""
+
+    def __init__(self, layers: list[nn.Module], flatten_input: bool):
+        super().__init__()
+        self.layers = nn.Sequential(*layers)
+        self.flatten_input = flatten_input
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x.flatten(1))
+        return self.layers(x.flatten(1) if self.flatten_input else x)
 
 
 def reference_mlp(classes: int, hidden=(512, 256, 128), dropout=0.2) -> nn.Module:
@@ -33,7 +38,7 @@ def reference_mlp(classes: int, hidden=(512, 256, 128), dropout=0.2) -> nn.Modul
         layers += [nn.Linear(width, h, bias=False), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
         width = h
     layers.append(nn.Linear(width, classes))
-    return FlatInput(*layers)
+    return Net(layers, flatten_input=True)
 
 
 def reference_cnn(classes: int, conv=(32, 32, "pool", 64, 64, "pool"), hidden=(256,),
@@ -54,7 +59,7 @@ def reference_cnn(classes: int, conv=(32, 32, "pool", 64, 64, "pool"), hidden=(2
         layers += [nn.Linear(width, h, bias=False), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
         width = h
     layers.append(nn.Linear(width, classes))
-    return nn.Sequential(*layers)
+    return Net(layers, flatten_input=False)
 
 
 def main() -> None:

@@ -10,6 +10,8 @@
 
 namespace emnist {
 
+struct TrainConfig;  // config.hpp
+
 struct GpuDevice {
   int index = 0;
   std::string name;
@@ -29,8 +31,10 @@ struct CudaStatus {
 
 CudaStatus query_cuda();
 
-// "auto": CUDA when compiled and a GPU is visible, else the CPU (and says so). "cuda" without one is
-// a UserError naming the reason.
-std::unique_ptr<Backend> make_backend(const std::string& device);
+// "auto": CUDA when compiled and a GPU is visible, else the CPU (and says so). "cuda" without one
+// is a UserError naming the reason. On the GPU, train.precision and train.deterministic choose how
+// the CUDA backend computes (fp32 and non-deterministic when train is null).
+std::unique_ptr<Backend> make_backend(const std::string& device,
+                                      const TrainConfig* train = nullptr);
 
 }  // namespace emnist

@@ -1,0 +1,79 @@
+// The CUDA backend's construction and its memory operations; the ops live one family per file
+// beside this one (cuda_linear.cpp, cuda_conv2d.cpp, ...).
+#include "cuda_backend.hpp"
+
+#include "cuda_check.hpp"
+#include "device_memory.hpp"
+#include "kernels/kernels.hpp"
+#include "nvtx.hpp"
+#include "op_checks.hpp"
+
+namespace emnist::cuda {
+
+CudaBackend::CudaBackend(const CudaOptions& options) : options_(options) {
+  EMNIST_CUDA_CHECK(cudaSetDevice(options_.device));
+  stream_ = create_stream();
+  gemm_ = std::make_unique<LtGemm>(stream_.get(), options_.precision);
+  conv_ = std::make_unique<CudnnConv>(stream_.get(), options_.precision, options_.deterministic);
+}
+
+CudaBackend::~CudaBackend() {
+  // Nothing queued may outlive the handles and workspaces it uses; an error here has nowhere to go.
+  static_cast<void>(cudaStreamSynchronize(stream_.get()));
+}
+
+std::string CudaBackend::name() const { return "cuda"; }
+
+void* CudaBackend::allocate(size_t bytes) {
+  const OpRange range{"allocate"};
+  return device_malloc(bytes, "a model or trainer buffer");
+}
+
+void CudaBackend::release(void* ptr) {
+  const OpRange range{"release"};
+  // cudaFree waits for the device, so work still queued on this memory finishes first.
+  device_free(ptr);
+}
+
+void CudaBackend::copy_from_host(void* dst, const void* src, size_t bytes) {
+  const OpRange range{"copy_from_host"};
+  if (bytes == 0) return;
+  EMNIST_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_.get()));
+  cudaPointerAttributes attributes{};
+  EMNIST_CUDA_CHECK(cudaPointerGetAttributes(&attributes, src));
+  if (attributes.type == cudaMemoryTypeHost)
+    EMNIST_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
+}
+
+void CudaBackend::copy_to_host(void* dst, const void* src, size_t bytes) {
+  const OpRange range{"copy_to_host"};
+  if (bytes == 0) return;
+  EMNIST_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_.get()));
+  EMNIST_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
+}
+
+void CudaBackend::copy(void* dst, const void* src, size_t bytes) {
+  const OpRange range{"copy"};
+  if (bytes == 0 || dst == src) return;
+  EMNIST_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_.get()));
+}
+
+void CudaBackend::fill(Tensor t, float value) {
+  const OpRange range{"fill"};
+  if (t.empty()) return;
+  require_tensor(t, -1, "fill", "t");
+  kernels::fill(t.data, t.numel(), value, stream_.get());
+}
+
+void CudaBackend::zero(void* ptr, size_t bytes) {
+  const OpRange range{"zero"};
+  if (bytes == 0) return;
+  EMNIST_CUDA_CHECK(cudaMemsetAsync(ptr, 0, bytes, stream_.get()));
+}
+
+void CudaBackend::synchronize() {
+  const OpRange range{"synchronize"};
+  EMNIST_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
+}
+
+}  // namespace emnist::cuda

@@ -1,0 +1,94 @@
+#pragma once
+// The CUDA backend: every op of the Backend contract on one GPU, all of its work queued on one
+// stream that the backend owns. Matrix products go through cuBLASLt, convolutions through cuDNN,
+// everything else through the kernels in kernels/, which call the same per-element formulas
+// (element_math.hpp) as the CPU backend.
+//
+// Steady state: once every shape has been seen, an op allocates nothing and never waits for the
+// GPU (plans, descriptors and workspaces are cached per shape and only grow), so a whole training
+// step can be captured from the stream as a CUDA graph. Only copy_to_host, synchronize, release
+// (cudaFree) and a copy_from_host out of page-locked memory wait.
+//
+// Determinism: the kernels use no float atomics and reduce in a fixed order; cuBLASLt runs a fixed
+// algorithm per shape; with deterministic = true cuDNN is limited to deterministic algorithms.
+// Then the same inputs give the same bits on the same GPU, run after run.
+//
+// One backend object is used by one host thread at a time.
+#include <memory>
+
+#include "cuda_options.hpp"
+#include "cudnn_conv.hpp"
+#include "emnist/backend.hpp"
+#include "handles.hpp"
+#include "lt_gemm.hpp"
+
+namespace emnist::cuda {
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(const CudaOptions& options = {});
+  ~CudaBackend() override;
+
+  Device device() const override { return Device::cuda; }
+  std::string name() const override;
+  const CudaOptions& options() const { return options_; }
+  cudaStream_t stream() const { return stream_.get(); }
+
+  void* allocate(size_t bytes) override;
+  void release(void* ptr) override;
+  // From pageable memory the runtime stages the bytes before returning, so src may change right
+  // after; from page-locked memory this waits for the copy, for the same guarantee.
+  void copy_from_host(void* dst, const void* src, size_t bytes) override;
+  // Waits for the stream: the bytes are on the host when this returns.
+  void copy_to_host(void* dst, const void* src, size_t bytes) override;
+  void copy(void* dst, const void* src, size_t bytes) override;
+  void fill(Tensor t, float value) override;
+  void zero(void* ptr, size_t bytes) override;
+  void synchronize() override;
+
+  void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) override;
+  void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) override;
+
+  void conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dParams p) override;
+  void conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
+                       Conv2dParams p) override;
+
+  void maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) override;
+  void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) override;
+
+  void batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
+                               Tensor running_var, Tensor y, Tensor save_mean, Tensor save_invstd,
+                               BatchNormParams p) override;
+  void batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
+                               Tensor running_var, Tensor y, BatchNormParams p) override;
+  void batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean, Tensor save_invstd,
+                          Tensor dx, Tensor dgamma, Tensor dbeta) override;
+
+  void activation_forward(Activation a, Tensor x, Tensor y) override;
+  void activation_backward(Activation a, Tensor y, Tensor dy, Tensor dx) override;
+
+  void dropout_forward(Tensor x, Tensor y, float p, uint64_t seed, uint32_t layer,
+                       const StepScalars* scalars) override;
+  void dropout_backward(Tensor dy, Tensor dx, float p, uint64_t seed, uint32_t layer,
+                        const StepScalars* scalars) override;
+
+  void softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
+                             float* loss) override;
+  void softmax(Tensor logits, Tensor probs) override;
+
+  void regularize(Tensor weights, Tensor grads, float l1, float l2, float* penalty) override;
+
+  void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
+                      Tensor state2, const StepScalars* scalars) override;
+
+  void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) override;
+  void loss_accumulate(const float* value, double* sum, int64_t count) override;
+
+ private:
+  CudaOptions options_;
+  Stream stream_;
+  std::unique_ptr<LtGemm> gemm_;
+  std::unique_ptr<CudnnConv> conv_;
+};
+
+}  // namespace emnist::cuda

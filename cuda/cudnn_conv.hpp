@@ -1,0 +1,71 @@
+#pragma once
+// 2-d convolutions (NCHW, fp32 storage) through cuDNN's convolution API: descriptors and the
+// algorithm of each direction are chosen once per shape and kept, and the workspace only grows, so
+// a steady-state call is one cuDNN launch.
+//
+// Algorithms come from cuDNN's heuristics (cudnnGet*Algorithm_v7), not from timing them
+// (cudnnFind*): the choice is then the same on every run, which bit-for-bit reproducibility needs,
+// and costs no trial launches. In deterministic mode only algorithms cuDNN marks deterministic are
+// taken (for backward filter and backward data that excludes the atomic-accumulating ones).
+//
+// Precision: fp32 sets CUDNN_FMA_MATH, which forbids TF32 (cuDNN's default math allows TF32 for
+// fp32 data on Ampere and later). tf32 and bf16 set CUDNN_DEFAULT_MATH, which lets the tensor cores
+// round fp32 inputs to TF32, as PyTorch does with allow_tf32: in bf16 mode the convolutions run in
+// TF32, not BF16 (CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION is avoided because it may down-convert
+// fp32 tensors to fp16, whose narrow range could overflow).
+#include <cuda_runtime.h>
+
+#include <array>
+#include <cstddef>
+#include <map>
+
+#include "cuda_options.hpp"
+#include "device_memory.hpp"
+#include "handles.hpp"
+
+namespace emnist::cuda {
+
+struct ConvGeometry {
+  int n, c, h, w;  // input
+  int o, k;        // filters [O, C, K, K]
+  int stride, pad;
+  int ho, wo;  // output
+};
+
+class CudnnConv {
+ public:
+  CudnnConv(cudaStream_t stream, Precision precision, bool deterministic);
+
+  // y = conv(x, w); dx = conv's adjoint applied to dy; dw = the filter gradient. Outputs are
+  // overwritten (beta = 0).
+  void forward(const ConvGeometry& g, const float* x, const float* w, float* y);
+  void backward_data(const ConvGeometry& g, const float* w, const float* dy, float* dx);
+  void backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
+
+ private:
+  struct Direction {
+    ConvDesc conv;  // one per direction: the chosen algorithm's math type is set on it
+    int algo = -1;  // -1: not chosen yet (a first layer never needs backward data)
+    size_t workspace = 0;
+  };
+  struct Plan {
+    TensorDesc x, y;
+    FilterDesc w;
+    Direction fwd, data, filter;
+  };
+
+  Plan& plan(const ConvGeometry& g);
+  void choose_forward(Plan& p, const ConvGeometry& g);
+  void choose_backward_data(Plan& p, const ConvGeometry& g);
+  void choose_backward_filter(Plan& p, const ConvGeometry& g);
+  ConvDesc make_conv(const ConvGeometry& g) const;
+
+  cudaStream_t stream_;
+  Precision precision_;
+  bool deterministic_;
+  CudnnHandle handle_;
+  Scratch workspace_{"the cuDNN workspace"};
+  std::map<std::array<int, 8>, Plan> plans_;
+};
+
+}  // namespace emnist::cuda

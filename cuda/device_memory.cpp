@@ -1,0 +1,50 @@
+#include "device_memory.hpp"
+
+#include <fmt/format.h>
+
+#include "cuda_check.hpp"
+#include "emnist/error.hpp"
+
+namespace emnist::cuda {
+namespace {
+
+double mib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+
+}  // namespace
+
+void* device_malloc(size_t bytes, const char* purpose) {
+  if (bytes == 0) return nullptr;
+  void* ptr = nullptr;
+  const cudaError_t err = cudaMalloc(&ptr, bytes);
+  if (err == cudaErrorMemoryAllocation) {
+    cudaGetLastError();  // not sticky, but clear it so the next check starts clean
+    size_t free_bytes = 0, total_bytes = 0;
+    const bool known = cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess;
+    throw UserError(fmt::format(
+        "CUDA out of memory: {} asked for {:.1f} MiB, and the GPU has {} free of {}; lower "
+        "train.batch_size or use a smaller model",
+        purpose, mib(bytes),
+        known ? fmt::format("{:.1f} MiB", mib(free_bytes)) : "an unknown amount",
+        known ? fmt::format("{:.1f} MiB", mib(total_bytes)) : "?"));
+  }
+  EMNIST_CUDA_CHECK(err);
+  return ptr;
+}
+
+void device_free(void* ptr) noexcept {
+  if (ptr != nullptr) static_cast<void>(cudaFree(ptr));
+}
+
+void* Scratch::reserve(size_t bytes, cudaStream_t stream) {
+  if (bytes <= size_) return data_;
+  // Work already queued may still read the old block.
+  EMNIST_CUDA_CHECK(cudaStreamSynchronize(stream));
+  device_free(data_);
+  data_ = nullptr;
+  size_ = 0;
+  data_ = device_malloc(bytes, purpose_);
+  size_ = bytes;
+  return data_;
+}
+
+}  // namespace emnist::cuda

@@ -1,0 +1,35 @@
+#pragma once
+// Device allocations: cudaMalloc with an out-of-memory message a user can act on, and grow-only
+// scratch for library workspaces, so that steady-state steps allocate nothing.
+#include <cuda_runtime.h>
+
+#include <cstddef>
+
+namespace emnist::cuda {
+
+// cudaMalloc of `bytes` (nullptr for 0). Out of memory is a UserError saying what was asked for,
+// for what, and how much the device has free.
+void* device_malloc(size_t bytes, const char* purpose);
+void device_free(void* ptr) noexcept;
+
+// A block that only ever grows: reserve() reallocates only when a larger size is first asked for
+// (after the stream has finished with the old block), so once every shape has been seen, no call
+// allocates or synchronises.
+class Scratch {
+ public:
+  explicit Scratch(const char* purpose) : purpose_(purpose) {}
+  ~Scratch() { device_free(data_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  void* reserve(size_t bytes, cudaStream_t stream);
+  void* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  const char* purpose_;
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace emnist::cuda

@@ -1,0 +1,80 @@
+#include "model_fixtures.hpp"
+
+#include "emnist/element_math.hpp"
+
+namespace emnist::cuda_test {
+
+ModelConfig reference_mlp() {
+  ModelConfig c;
+  c.kind = "mlp";
+  c.hidden = {512, 256, 128};
+  c.batch_norm = true;
+  c.dropout = 0.2;
+  return c;
+}
+
+ModelConfig small_cnn() {
+  ModelConfig c;
+  c.kind = "cnn";
+  c.conv = {{false, 8}, {false, 8}, {true, 0}, {false, 16}, {true, 0}};
+  c.hidden = {32};
+  c.kernel = 3;
+  c.activation.kind = ActivationKind::elu;
+  c.batch_norm = true;
+  c.dropout = 0.3;
+  return c;
+}
+
+ImageSet synthetic_images(int64_t count, int classes, uint64_t seed) {
+  ImageSet set;
+  set.count = count;
+  set.rows = set.cols = 28;
+  set.pixels.resize(static_cast<size_t>(count * 28 * 28));
+  set.labels.resize(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    const int label = static_cast<int>(i % classes);
+    set.labels[static_cast<size_t>(i)] = label;
+    uint8_t* image = set.pixels.data() + i * 28 * 28;
+    for (int p = 0; p < 28 * 28; ++p) {
+      const float u =
+          math::uniform01(seed, 1000 + static_cast<uint64_t>(i), static_cast<uint64_t>(p));
+      image[p] = static_cast<uint8_t>(u * 96.0f);
+    }
+    const int r0 = (label / 4 % 4) * 7, c0 = (label % 4) * 7;
+    for (int r = r0; r < r0 + 7; ++r)
+      for (int col = c0; col < c0 + 7; ++col) image[r * 28 + col] = 255;
+  }
+  return set;
+}
+
+ModelRun::ModelRun(Backend& backend, const ModelConfig& mc, const TrainConfig& tc, int classes,
+                   int64_t batch, const std::vector<float>& x, const std::vector<int32_t>& y) {
+  model = make_model(backend, mc, 28, 28, classes, batch, tc.seed);
+  model->initialize(tc.seed);
+  runner = std::make_unique<StepRunner>(*model, tc);
+  backend.copy_from_host(model->input(batch).data, x.data(), sizeof(float) * x.size());
+  backend.copy_from_host(model->labels(), y.data(), sizeof(int32_t) * y.size());
+}
+
+std::vector<float> ModelRun::logits(int64_t batch) const {
+  const Tensor t = model->logits(batch);
+  std::vector<float> out(static_cast<size_t>(t.numel()));
+  model->backend().copy_to_host(out.data(), t.data, sizeof(float) * out.size());
+  return out;
+}
+
+std::vector<float> ModelRun::grads() const {
+  const Tensor t = model->grads();
+  std::vector<float> out(static_cast<size_t>(t.numel()));
+  model->backend().copy_to_host(out.data(), t.data, sizeof(float) * out.size());
+  return out;
+}
+
+std::vector<float> ModelRun::params() const {
+  const Tensor t = model->params();
+  std::vector<float> out(static_cast<size_t>(t.numel()));
+  model->backend().copy_to_host(out.data(), t.data, sizeof(float) * out.size());
+  return out;
+}
+
+}  // namespace emnist::cuda_test

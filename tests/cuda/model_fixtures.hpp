@@ -1,0 +1,36 @@
+#pragma once
+// Shared pieces of the whole-model CUDA tests: the model configurations, synthetic images, and one
+// model with its step runner on a given backend.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "emnist/config.hpp"
+#include "emnist/data.hpp"
+#include "emnist/model.hpp"
+#include "emnist/step_runner.hpp"
+
+namespace emnist::cuda_test {
+
+// DESIGN.md's reference MLP: 784 -> 512 -> 256 -> 128 -> classes, batch norm, ReLU, dropout 0.2.
+ModelConfig reference_mlp();
+// conv [8, 8, pool, 16, pool], head [32]: batch norm, ELU, dropout 0.3 in the head.
+ModelConfig small_cnn();
+
+// `count` 28x28 images, label i % classes: a bright 7x7 block whose place on a 4x4 grid is the
+// class, over noise (learnable, and it generalises).
+ImageSet synthetic_images(int64_t count, int classes, uint64_t seed);
+
+// One model and its runner on one backend, with the batch (x in [0, 1), labels) uploaded.
+struct ModelRun {
+  std::unique_ptr<Model> model;
+  std::unique_ptr<StepRunner> runner;
+
+  ModelRun(Backend& backend, const ModelConfig& mc, const TrainConfig& tc, int classes,
+           int64_t batch, const std::vector<float>& x, const std::vector<int32_t>& y);
+  std::vector<float> logits(int64_t batch) const;
+  std::vector<float> grads() const;
+  std::vector<float> params() const;
+};
+
+}  // namespace emnist::cuda_test
