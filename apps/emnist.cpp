@@ -19,6 +19,7 @@
 #include "emnist/report_page.hpp"
 #include "emnist/run_dir.hpp"
 #include "emnist/trainer.hpp"
+#include "experiments.hpp"
 
 namespace {
 
@@ -108,6 +109,9 @@ int main(int argc, char** argv) {
   bench->add_option("--steps", bench_steps, "Timed steps (after warm-up)")->check(CLI::Range(1, 1000000));
   bench->add_option("--data", bench_data, "Time real EMNIST ByMerge images from this folder (default: random inputs)");
 
+  ExperimentCommands experiments;
+  add_experiment_commands(app, experiments);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*train) return run_train(train_opts);
+    if (auto rc = run_experiment_command(experiments)) return *rc;
     if (*eval) {
       auto backend = emnist::make_backend(eval_device);
       emnist::eval_run(eval_run_dir, eval_split, *backend);

@@ -153,4 +153,23 @@ void make_report(const std::filesystem::path& run_dir) {
       fmt::format("{} failed (exit code {}):\n{}", script.string(), r.status, r.output));
 }
 
+void run_plot_tool(const std::string& script, const std::vector<std::string>& args) {
+  const std::string python = find_plot_python();
+  const std::filesystem::path path = find_plot_script().parent_path() / script;
+  if (!std::filesystem::is_regular_file(path))
+    throw UserError(fmt::format("the plotting script {} was not found", path.string()));
+  std::vector<std::string> argv{python, path.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ChildResult r = run_child(argv, true);
+  if (r.status == 0) {
+    std::istringstream in(r.output);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) spdlog::debug("{}: {}", script, line);
+    return;
+  }
+  if (r.status == 2) throw UserError(last_line(r.output));
+  throw std::runtime_error(
+      fmt::format("{} failed (exit code {}):\n{}", path.string(), r.status, r.output));
+}
+
 }  // namespace emnist

@@ -55,8 +55,12 @@ TrainSummary train_run(const Config& config, Backend& backend,
 
 TrainSummary train_run(const Config& config, const Dataset& data, Backend& backend,
                        const std::filesystem::path& run_dir) {
+  return train_run(config, data, make_splits(data, config.data), backend, run_dir);
+}
+
+TrainSummary train_run(const Config& config, const Dataset& data, const Splits& splits,
+                       Backend& backend, const std::filesystem::path& run_dir) {
   const TrainConfig& tc = config.train;
-  const Splits splits = make_splits(data, config.data);
   const Subset& train = splits.train;
   if (tc.epochs < 1) throw UserError("train.epochs must be at least 1");
   if (train.size() < tc.batch_size)

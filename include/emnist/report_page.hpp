@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "emnist/error.hpp"
 
@@ -29,5 +30,9 @@ std::filesystem::path find_plot_script();
 // Writes run_dir/plots/*.png and run_dir/report.html (each atomically). UserError when run_dir is
 // not a run directory or the script rejects it; PlotDependencyMissing when there is no interpreter.
 void make_report(const std::filesystem::path& run_dir);
+
+// Runs tools/<script> (beside plot_run.py) with find_plot_python() and `args`: the figures of
+// sweeps and comparisons. The script's exit code 2 is a UserError with its last line.
+void run_plot_tool(const std::string& script, const std::vector<std::string>& args);
 
 }  // namespace emnist

@@ -51,6 +51,10 @@ TrainSummary train_run(const Config& config, Backend& backend,
 // later eval_run to reproduce the splits).
 TrainSummary train_run(const Config& config, const Dataset& data, Backend& backend,
                        const std::filesystem::path& run_dir);
+// The same on explicit splits into `data` (a cross-validation fold: train on k - 1 parts, validate
+// on the last, no test). Nothing reproduces such splits from config.toml, so `eval` cannot.
+TrainSummary train_run(const Config& config, const Dataset& data, const Splits& splits,
+                       Backend& backend, const std::filesystem::path& run_dir);
 
 // Reads run_dir/config.toml and run_dir/model.safetensors, rebuilds the splits exactly as training
 // did, evaluates `split` (train, val or test) and writes its confusion, report and predictions

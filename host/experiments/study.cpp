@@ -1,0 +1,142 @@
+#include "emnist/study.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "emnist/compare.hpp"
+#include "emnist/cuda_info.hpp"
+#include "emnist/error.hpp"
+#include "emnist/log_file.hpp"
+#include "emnist/report_page.hpp"
+#include "emnist/run_dir.hpp"
+#include "emnist/sweep.hpp"
+#include "emnist/sweep_run.hpp"
+#include "emnist/trainer.hpp"
+
+namespace emnist {
+namespace {
+
+// configs/<name> from the working directory, else from the source tree the binary was built from.
+std::filesystem::path default_sweep_file(const std::string& name) {
+  const std::filesystem::path local = std::filesystem::path("configs") / name;
+  if (std::filesystem::is_regular_file(local)) return local;
+#ifdef EMNIST_SOURCE_DIR
+  const auto source = std::filesystem::path(EMNIST_SOURCE_DIR) / "configs" / name;
+  if (std::filesystem::is_regular_file(source)) return source;
+#endif
+  throw UserError("configs/" + name + ": not found; run from the source tree or give --sweep-" +
+                  name.substr(6, 3) + " FILE");
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct ModelPart {
+  std::string model;  // mlp, cnn
+  SweepSpec spec;
+  SweepReport sweep;
+  std::filesystem::path final_dir;
+};
+
+// The best configuration on the whole training split, evaluated on the test split; a finished run
+// of the same configuration is kept.
+void train_final(const std::filesystem::path& sweep_dir, const std::filesystem::path& dir) {
+  const auto best = sweep_dir / "best.toml";
+  if (!std::filesystem::is_regular_file(best))
+    throw UserError(best.string() +
+                    ": no trial of the sweep finished, so there is nothing to "
+                    "train; run the study again (it resumes)");
+  const Config config = load_config(best);
+  validate(config);
+  const std::string resolved = to_toml(config);
+  if (std::filesystem::is_regular_file(dir / "summary.json") &&
+      read_text(dir / "config.toml") == resolved) {
+    spdlog::info("final run {} already trained with this configuration: kept", dir.string());
+    return;
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  ScopedLogFile log(dir / "train.log");
+  write_file_atomic(dir / "config.toml", resolved);
+  spdlog::info("final run {}: the best configuration of {} on the whole training split",
+               dir.string(), sweep_dir.string());
+  auto backend = make_backend(config.train.device, &config.train);
+  train_run(config, *backend, dir);
+  try {
+    make_report(dir);
+  } catch (const std::exception& e) {
+    spdlog::info("plots skipped: {}", e.what());
+  }
+}
+
+}  // namespace
+
+std::string run_study(const StudyOptions& o) {
+  const std::filesystem::path out = o.out.empty() ? std::filesystem::path("runs/study") : o.out;
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw UserError(out.string() + ": cannot create the study directory: " + ec.message());
+  ScopedLogFile log(out / "study.log");
+
+  // Both sweep files are read and every trial validated before anything runs.
+  std::vector<ModelPart> parts;
+  for (const std::string model : {"mlp", "cnn"}) {
+    SweepOverrides ov;
+    ov.data_dir = o.data;
+    ov.device = o.device;
+    ov.sets = o.sets;
+    const auto& extra = model == "mlp" ? o.mlp_sets : o.cnn_sets;
+    ov.sets.insert(ov.sets.end(), extra.begin(), extra.end());
+    ov.folds = o.folds;
+    const auto& given = model == "mlp" ? o.sweep_mlp : o.sweep_cnn;
+    const auto file = given.empty() ? default_sweep_file("sweep-" + model + ".toml") : given;
+    ModelPart part{model, load_sweep(file, ov), {}, out / ("final-" + model)};
+    parts.push_back(std::move(part));
+  }
+
+  for (auto& part : parts) {
+    SweepRunOptions so;
+    so.out = out / ("sweep-" + part.model);
+    std::filesystem::create_directories(so.out);
+    ScopedLogFile sweep_log(so.out / "sweep.log");
+    spdlog::info("study: the {} sweep", part.model);
+    part.sweep = run_sweep(part.spec, so);
+  }
+  for (auto& part : parts) train_final(out / ("sweep-" + part.model), part.final_dir);
+
+  const std::string comparison =
+      compare_runs({parts[0].final_dir, parts[1].final_dir}, out / "compare");
+
+  std::string md = "# Study: MLP vs CNN\n\n";
+  std::string overrides;
+  for (const auto& s : parts[0].spec.overrides) overrides += " `" + s + "`";
+  md += "Command-line overrides (both models):" +
+        (overrides.empty() ? std::string(" none") : overrides) + "\n\n## Sweeps\n\n";
+  for (const auto& part : parts) {
+    md += fmt::format("- **{}**: {}, {} ({}-fold cross-validation per trial): {} trials",
+                      part.model, part.spec.source, mode_name(part.spec.mode), part.spec.folds,
+                      part.sweep.planned);
+    if (part.sweep.best_key)
+      md += fmt::format("; best trial {} with mean validation accuracy {:.4f}",
+                        *part.sweep.best_key, part.sweep.best_accuracy);
+    md += fmt::format(" (sweep-{}/trials.md, sweep-{}/best.toml)\n", part.model, part.model);
+  }
+  md += "\n## Final runs: the best configurations on the whole training split, tested once\n\n";
+  md +=
+      "final-mlp/ and final-cnn/ are ordinary run directories (report.html in each); the "
+      "comparison below is compare/comparison.md.\n\n";
+  // The comparison's own title would be a second top-level heading here.
+  md += comparison.substr(comparison.find_first_not_of('\n', comparison.find('\n')));
+  write_file_atomic(out / "study.md", md);
+  spdlog::info("study {}", (out / "study.md").string());
+  return comparison;
+}
+
+}  // namespace emnist

@@ -1,0 +1,118 @@
+// End to end: `emnist compare` on two tiny real runs, and `emnist study` on tiny sweeps.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+#include "experiments/csv_read.hpp"
+#include "support/support.hpp"
+
+using namespace emnist;
+
+namespace {
+
+test::CommandResult run_cli_passive(const std::string& args) {
+  setenv("OMP_WAIT_POLICY", "passive", 0);
+  return test::run_cli(args);
+}
+
+std::string data_dir() { return (test::require_shared() / "data" / "emnist").string(); }
+
+// A 1,500-image ByMerge holdout run of one epoch: 300 test images.
+void train_tiny(const std::filesystem::path& out, const std::string& model_sets) {
+  const auto r = run_cli_passive(
+      "train --device cpu --out '" + out.string() + "' --data '" + data_dir() +
+      "' --set data.dataset=emnist-bymerge --set data.split=holdout --set data.limit=1500"
+      " --set train.epochs=1 --set train.batch_size=32" +
+      model_sets);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("e2e: compare: two runs side by side in Markdown and CSV", "[e2e][compare]") {
+  test::TempDir dir;
+  setenv("EMNIST_PYTHON", "/bin/false", 1);  // the runs' own plots are not under test here
+  train_tiny(dir / "mlp", " --set model.kind=mlp --set 'model.hidden=[64, 32, 32]'");
+  train_tiny(dir / "cnn",
+             " --set model.kind=cnn --set 'model.conv=[8, \"pool\", 16, \"pool\"]' --set "
+             "'model.hidden=[32]'");
+  unsetenv("EMNIST_PYTHON");
+  const auto out = dir / "compare";
+  const auto r = run_cli_passive("compare '" + (dir / "mlp").string() + "' '" +
+                                 (dir / "cnn").string() + "' --out '" + out.string() + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+
+  const std::string md = test::read_text(out / "comparison.md");
+  CHECK(r.output.find(md) != std::string::npos);  // stdout shows the Markdown
+  for (const char* row :
+       {"| | mlp | cnn |", "| model | mlp | cnn |", "| test accuracy |", "| macro precision |",
+        "| macro recall |", "| macro F1 |", "| weighted precision |", "| weighted recall |",
+        "| weighted F1 |", "| parameters |", "| training time (s) |", "| samples/s |",
+        "## Per-class F1 (test)", "| class | support | mlp | cnn | difference |",
+        "## Most confused pairs (test)"}) {
+    INFO(row);
+    CHECK(md.find(row) != std::string::npos);
+  }
+
+  const auto runs = sweep::read_csv_file(out / "comparison.csv");
+  REQUIRE(runs.size() == 3);
+  CHECK(runs[0] == std::vector<std::string>{"run", "dir", "model", "parameters", "epochs",
+                                            "test_samples", "test_accuracy", "macro_precision",
+                                            "macro_recall", "macro_f1", "weighted_precision",
+                                            "weighted_recall", "weighted_f1", "training_seconds",
+                                            "samples_per_second"});
+  CHECK(runs[1][0] == "mlp");
+  CHECK(runs[1][2] == "mlp");
+  CHECK(runs[2][2] == "cnn");
+  for (size_t i = 1; i < 3; ++i) {
+    CHECK(runs[i][5] == "300");
+    CHECK(std::stod(runs[i][6]) > 0.02);  // better than 1 in 47
+    CHECK(std::stoll(runs[i][3]) > 0);
+  }
+
+  const auto f1 = sweep::read_csv_file(out / "per_class_f1.csv");
+  REQUIRE(f1.size() == 48);
+  CHECK(f1[0] == std::vector<std::string>{"class", "support", "mlp", "cnn"});
+  CHECK(f1[1][0] == "0");
+  CHECK(std::filesystem::is_regular_file(out / "comparison.png"));
+}
+
+TEST_CASE("e2e: compare: a directory that is not a finished run is exit code 2", "[e2e][compare]") {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "empty");
+  const auto r = run_cli_passive("compare '" + (dir / "empty").string() + "' --out '" +
+                                 (dir / "out").string() + "'");
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find("summary.json") != std::string::npos);
+}
+
+TEST_CASE("e2e: study: sweeps, final runs and comparison end to end", "[e2e][study]") {
+  setenv("EMNIST_PYTHON", "/bin/false", 1);
+  test::TempDir dir;
+  const std::string smoke =
+      (std::filesystem::path(EMNIST_SOURCE_DIR) / "configs" / "sweep-smoke.toml").string();
+  const std::string args =
+      "study --device cpu --data '" + data_dir() + "' --out '" + (dir / "study").string() +
+      "' --sweep-mlp '" + smoke + "' --sweep-cnn '" + smoke +
+      "' --set-cnn model.kind=cnn --set-cnn 'model.conv=[8, \"pool\", 16, \"pool\"]'"
+      " --set-cnn 'model.hidden=[32]'";
+  const auto r = run_cli_passive(args);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  for (const char* path : {"sweep-mlp/trials.csv", "sweep-cnn/best.toml", "final-mlp/summary.json",
+                           "final-cnn/report_test.csv", "compare/comparison.md", "study.md"}) {
+    INFO(path);
+    CHECK(std::filesystem::is_regular_file(dir / "study" / path));
+  }
+  CHECK(r.output.find("| model | mlp | cnn |") != std::string::npos);
+  CHECK(r.output.find("| | final-mlp | final-cnn |") != std::string::npos);
+
+  // Again: every step is found done.
+  const auto again = run_cli_passive(args);
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.output.find("skipped 2 finished trials") != std::string::npos);
+  CHECK(again.output.find("already trained with this configuration") != std::string::npos);
+}
