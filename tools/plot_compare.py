@@ -6,7 +6,9 @@
 `emnist compare` runs this after writing OUT_DIR/comparison.csv (one row per run, with its run
 directory) and OUT_DIR/per_class_f1.csv. It reads each run's metrics.csv and writes
 OUT_DIR/comparison.png atomically: validation accuracy per epoch of every run (training accuracy
-dashed) above, per-class test F1 of every run below.
+dashed) above, per-class test F1 of every run below. It also writes OUT_DIR/report.html, one
+self-contained page (the figure embedded, CSS inline, nothing fetched) with the side-by-side
+metrics, the figure and the per-class F1 table.
 
 Exit codes: 0 done; 2 a file is missing or malformed (one line on stderr); 1 anything else.
 """
@@ -17,7 +19,7 @@ import math
 import sys
 from pathlib import Path
 
-from plot_run import DPI, plain, png_bytes, read_csv, write_atomic  # same folder
+from plot_run import CSS, DPI, data_uri, esc, plain, png_bytes, read_csv, table, write_atomic  # same folder
 
 import matplotlib.pyplot as plt  # noqa: E402  (plot_run chose the backend)
 import numpy as np  # noqa: E402
@@ -112,6 +114,45 @@ def draw(runs, per_class, curves) -> plt.Figure:
     return fig
 
 
+# What the page shows of comparison.csv, in order: (column, label, digits or None for as written).
+METRICS = [("model", "model", None), ("test_accuracy", "test accuracy", 4),
+           ("macro_precision", "macro precision", 4), ("macro_recall", "macro recall", 4),
+           ("macro_f1", "macro F1", 4), ("weighted_precision", "weighted precision", 4),
+           ("weighted_recall", "weighted recall", 4), ("weighted_f1", "weighted F1", 4),
+           ("parameters", "parameters", None), ("epochs", "epochs", None),
+           ("training_seconds", "training time (s)", 1), ("samples_per_second", "samples/s", 0),
+           ("test_samples", "test samples", None)]
+
+
+def page_html(runs: list[dict[str, str]], per_class: list[dict[str, str]], png: bytes) -> str:
+    names = [r["run"] for r in runs]
+    rows = []
+    for column, label, digits in METRICS:
+        if column not in runs[0]:
+            continue
+        cells = [r[column] if digits is None else f"{number(r[column]):.{digits}f}" for r in runs]
+        rows.append([esc(label)] + [esc(c) for c in cells])
+    f1_rows = [[esc(row["class"]), esc(row["support"])] +
+               [esc(f"{number(row[n]):.4f}") for n in names] for row in per_class]
+    title = "emnist comparison: " + " vs ".join(names)
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<link rel="icon" href="data:,">',
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        '<p class="sub">' + " · ".join(esc(f"{r['run']}: {r['dir']}") for r in runs) + "</p>",
+        "<h2>Test metrics</h2>",
+        table([""] + names, rows),
+        "<h2>Curves and per-class F1</h2>",
+        f'<figure><img src="{data_uri(png)}" alt="comparison"><figcaption>Validation accuracy '
+        "per epoch (training dashed) and per-class test F1 (comparison.png)</figcaption></figure>",
+        "<h2>Per-class F1 (test)</h2>",
+        table(["class", "support"] + names, f1_rows),
+        "</body></html>", ""])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", type=Path, help="the output directory of `emnist compare`")
@@ -125,12 +166,14 @@ def main() -> int:
         print(f"plot_compare.py: {e}", file=sys.stderr)
         return 2
     try:
-        write_atomic(args.out_dir / "comparison.png", png_bytes(draw(runs, per_class, curves)))
+        png = png_bytes(draw(runs, per_class, curves))
+        write_atomic(args.out_dir / "comparison.png", png)
+        write_atomic(args.out_dir / "report.html", page_html(runs, per_class, png).encode("utf-8"))
     except OSError as e:
         print(f"plot_compare.py: {e.filename or args.out_dir}: cannot write: {e.strerror}",
               file=sys.stderr)
         return 2
-    print(f"wrote {args.out_dir / 'comparison.png'}")
+    print(f"wrote {args.out_dir / 'comparison.png'} and {args.out_dir / 'report.html'}")
     return 0
 
 

@@ -76,6 +76,21 @@ TEST_CASE("e2e: compare: two runs side by side in Markdown and CSV", "[e2e][comp
   CHECK(f1[0] == std::vector<std::string>{"class", "support", "mlp", "cnn"});
   CHECK(f1[1][0] == "0");
   CHECK(std::filesystem::is_regular_file(out / "comparison.png"));
+
+  // The comparison's page: self-contained, and it renders in a real browser where there is one.
+  const std::string page = test::read_text(out / "report.html");
+  CHECK(page.find("<img src=\"data:image/png;base64,") != std::string::npos);
+  CHECK(page.find("http") == std::string::npos);
+  const std::string checker = std::string(EMNIST_SOURCE_DIR) + "/tools/check_report_page.py";
+  const auto probe = test::run_command("/usr/bin/python3 '" + checker + "' --probe");
+  if (probe.exit_code == 0) {
+    const auto rendered = test::run_command("/usr/bin/python3 '" + checker + "' '" +
+                                            (out / "report.html").string() + "' --min-images 1");
+    INFO(rendered.output);
+    CHECK(rendered.exit_code == 0);
+  } else if (test::in_ci()) {
+    FAIL("CI=true but no headless browser to check the comparison page: " + probe.output);
+  }
 }
 
 TEST_CASE("e2e: compare: a directory that is not a finished run is exit code 2", "[e2e][compare]") {
