@@ -1,27 +1,30 @@
 #pragma once
-// Argument checks of the CUDA ops, the same as the CPU backend's: a wrong shape is a bug in the
-// caller, and on the GPU a read past a buffer would not even fail, so every op checks its views
-// before launching anything. Only the views are checked, never device memory (that would need a
-// synchronisation).
+// The CUDA ops' argument checks: emnist/op_checks.hpp for GPU memory (views only: checking device
+// memory would need a synchronisation).
 #include <cstdint>
 #include <string>
 
-#include "emnist/tensor.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cuda {
 
-[[noreturn]] void fail(const char* op, const std::string& what);
-
+[[noreturn]] inline void fail(const char* op, const std::string& what) {
+  checks::fail(Device::cuda, op, what);
+}
 inline void require(bool ok, const char* op, const char* what) {
   if (!ok) fail(op, what);
 }
-
-// t is present, lives on the GPU and has the given rank (any rank when rank < 0).
-void require_tensor(const Tensor& t, int rank, const char* op, const char* name);
-// An optional tensor: either empty, or as require_tensor says.
-void require_optional(const Tensor& t, int rank, const char* op, const char* name);
-void require_same_shape(const Tensor& a, const Tensor& b, const char* op, const char* what);
-// t is a vector of n elements (rank 1).
-void require_vector(const Tensor& t, int64_t n, const char* op, const char* name);
+inline void require_tensor(const Tensor& t, int rank, const char* op, const char* name) {
+  checks::require_tensor(t, rank, Device::cuda, op, name);
+}
+inline void require_optional(const Tensor& t, int rank, const char* op, const char* name) {
+  checks::require_optional(t, rank, Device::cuda, op, name);
+}
+inline void require_same_shape(const Tensor& a, const Tensor& b, const char* op, const char* what) {
+  checks::require_same_shape(a, b, Device::cuda, op, what);
+}
+inline void require_vector(const Tensor& t, int64_t n, const char* op, const char* name) {
+  checks::require_vector(t, n, Device::cuda, op, name);
+}
 
 }  // namespace emnist::cuda

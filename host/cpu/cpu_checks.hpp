@@ -1,25 +1,29 @@
 #pragma once
-// Argument checks shared by the CPU ops. A wrong shape is a bug in the caller, and reading past a
-// buffer would hide it, so every op checks its views before touching memory.
+// The CPU ops' argument checks: emnist/op_checks.hpp for this backend's memory.
 #include <cstdint>
 #include <string>
 
-#include "emnist/tensor.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 
-[[noreturn]] void fail(const char* op, const std::string& what);
-
+[[noreturn]] inline void fail(const char* op, const std::string& what) {
+  checks::fail(Device::cpu, op, what);
+}
 inline void require(bool ok, const char* op, const char* what) {
   if (!ok) fail(op, what);
 }
-
-// t is present, lives on the CPU and has the given rank (any rank when rank < 0).
-void require_tensor(const Tensor& t, int rank, const char* op, const char* name);
-// An optional tensor: either empty, or as require_tensor says.
-void require_optional(const Tensor& t, int rank, const char* op, const char* name);
-void require_same_shape(const Tensor& a, const Tensor& b, const char* op, const char* what);
-// t is a vector of n elements (rank 1).
-void require_vector(const Tensor& t, int64_t n, const char* op, const char* name);
+inline void require_tensor(const Tensor& t, int rank, const char* op, const char* name) {
+  checks::require_tensor(t, rank, Device::cpu, op, name);
+}
+inline void require_optional(const Tensor& t, int rank, const char* op, const char* name) {
+  checks::require_optional(t, rank, Device::cpu, op, name);
+}
+inline void require_same_shape(const Tensor& a, const Tensor& b, const char* op, const char* what) {
+  checks::require_same_shape(a, b, Device::cpu, op, what);
+}
+inline void require_vector(const Tensor& t, int64_t n, const char* op, const char* name) {
+  checks::require_vector(t, n, Device::cpu, op, name);
+}
 
 }  // namespace emnist::cpu
