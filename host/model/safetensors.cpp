@@ -91,7 +91,10 @@ TensorMap decode_safetensors(const std::string& bytes, const std::string& source
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (const auto& [name, entry] : header.items()) {
     if (name == "__metadata__") continue;
-    auto bad = [&](const std::string& why) { return fail("tensor '" + name + "': " + why); };
+    // (&key = name: clang 14 cannot capture a structured binding.)
+    auto bad = [&, &key = name](const std::string& why) {
+      return fail("tensor '" + key + "': " + why);
+    };
     if (!entry.is_object()) throw bad("entry is not an object");
     if (!entry.contains("dtype") || !entry["dtype"].is_string()) throw bad("no dtype");
     if (entry["dtype"] != "F32")
@@ -111,8 +114,22 @@ TensorMap decode_safetensors(const std::string& bytes, const std::string& source
     if (end > data_size)
       throw fail(fmt::format("truncated (tensor '{}' ends at byte {} of the data, which has {})",
                              name, end, data_size));
-    const uint64_t numel = static_cast<uint64_t>(numel_of(t.shape));
-    if (end - begin != numel * sizeof(float))
+    // The element count, checked against the bytes present before multiplying: a shape claiming
+    // more elements than the data holds (or overflowing 64 bits) is an error, not an allocation.
+    const uint64_t have = (end - begin) / sizeof(float);
+    uint64_t numel = 0;
+    bool too_big = false;
+    if (std::find(t.shape.begin(), t.shape.end(), int64_t{0}) == t.shape.end()) {
+      numel = 1;
+      for (int64_t d : t.shape) {
+        if (numel > have / static_cast<uint64_t>(d)) {
+          too_big = true;
+          break;
+        }
+        numel *= static_cast<uint64_t>(d);
+      }
+    }
+    if (too_big || end - begin != numel * sizeof(float))
       throw bad(fmt::format("{} bytes of data for shape {}", end - begin, shape_string(t.shape)));
     t.values.resize(numel);
     if (numel > 0) std::memcpy(t.values.data(), data + begin, end - begin);

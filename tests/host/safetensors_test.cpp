@@ -151,3 +151,32 @@ TEST_CASE("safetensors: a model of another shape is refused with the tensor name
   REQUIRE_THROWS_WITH(model->load_state_dict(missing, "missing.safetensors"),
                       Catch::Contains("missing") && Catch::Contains("layers.1.running_var"));
 }
+
+TEST_CASE("safetensors: a shape claiming more elements than the data holds is a user error",
+          "[safetensors]") {
+  // Found by tests/fuzz/fuzz_safetensors: 2^62 + 1 elements of 4 bytes wrap to 4 bytes in 64 bits,
+  // so the size check passed and the reader asked for 16 EiB (std::length_error, not UserError).
+  test::TempDir dir;
+  const auto path = dir / "huge.safetensors";
+  const auto file_with = [](const std::string& shape, const std::string& offsets,
+                            const std::string& data) {
+    std::string json = R"({"w":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":)" +
+                       offsets + "}}";
+    json.append((8 - json.size() % 8) % 8, ' ');
+    std::string bytes(8, '\0');
+    const uint64_t n = json.size();
+    std::memcpy(bytes.data(), &n, 8);
+    return bytes + json + data;
+  };
+  test::write_file(path, file_with("[4611686018427387905]", "[0,4]", std::string(4, '\0')));
+  REQUIRE_THROWS_AS(read_safetensors(path), UserError);
+  REQUIRE_THROWS_WITH(read_safetensors(path),
+                      Catch::Contains(path.string()) &&
+                          Catch::Contains("tensor 'w': 4 bytes of data for shape"));
+  // 2^32 x 2^32 overflows the element count itself.
+  test::write_file(path, file_with("[4294967296,4294967296]", "[0,4]", std::string(4, '\0')));
+  REQUIRE_THROWS_WITH(read_safetensors(path), Catch::Contains("tensor 'w': 4 bytes of data"));
+  // A zero dimension still means no elements.
+  test::write_file(path, file_with("[4294967296,0]", "[0,0]", ""));
+  REQUIRE(read_safetensors(path).at("w").values.empty());
+}

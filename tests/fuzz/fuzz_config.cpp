@@ -1,0 +1,18 @@
+// libFuzzer target: parse_config and validate on arbitrary text. UserError is the expected answer
+// to bad input; anything else crashes.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "emnist/config.hpp"
+#include "emnist/error.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  try {
+    const emnist::Config config = emnist::parse_config(text, "fuzz.toml");
+    emnist::validate(config);
+  } catch (const emnist::UserError&) {
+  }
+  return 0;
+}

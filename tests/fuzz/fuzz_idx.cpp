@@ -1,0 +1,36 @@
+// libFuzzer target: read_idx_images and read_idx_labels (and through them read_file_bytes, gzip
+// included) on arbitrary bytes. UserError is the expected answer to bad input; anything else crashes.
+#include <cstddef>
+#include <cstdint>
+
+#include "emnist/data.hpp"
+#include "emnist/error.hpp"
+#include "fuzz_common.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const auto path = emnist_fuzz::input_file("idx");
+  emnist_fuzz::write_input(path, data, size);
+  try {
+    (void)emnist::read_idx_images(path);
+  } catch (const emnist::UserError&) {
+  }
+  try {
+    (void)emnist::read_idx_labels(path);
+  } catch (const emnist::UserError&) {
+  }
+  // The same bytes with a leading gzip magic knocked off: the raw (gzip-less) path, even for
+  // inputs the fuzzer grew from gzip seeds.
+  if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
+    const auto raw = emnist_fuzz::input_file("idx", ".raw");
+    emnist_fuzz::write_input(raw, data + 2, size - 2);
+    try {
+      (void)emnist::read_idx_images(raw);
+    } catch (const emnist::UserError&) {
+    }
+    try {
+      (void)emnist::read_idx_labels(raw);
+    } catch (const emnist::UserError&) {
+    }
+  }
+  return 0;
+}
