@@ -16,6 +16,7 @@
 #include "emnist/data.hpp"
 #include "emnist/error.hpp"
 #include "emnist/info.hpp"
+#include "emnist/interrupt.hpp"
 #include "emnist/report_page.hpp"
 #include "emnist/run_dir.hpp"
 #include "emnist/trainer.hpp"
@@ -24,7 +25,7 @@
 namespace {
 
 struct TrainOptions {
-  std::string config, data, device, out;
+  std::string config, data, device, out, resume;
   std::vector<std::string> sets;
 };
 
@@ -43,7 +44,34 @@ emnist::Config resolve_config(const TrainOptions& o) {
   return config;
 }
 
+void write_report(const std::filesystem::path& run_dir) {
+  // The run's results are all on disk by now: plots are a bonus that must not fail the training.
+  try {
+    emnist::make_report(run_dir);
+  } catch (const emnist::PlotDependencyMissing& e) {
+    spdlog::info("plots skipped: {}", e.what());
+  } catch (const std::exception& e) {
+    spdlog::warn("plots skipped: {} (retry with: emnist report {})", e.what(), run_dir.string());
+  }
+}
+
+int resume_train(const TrainOptions& o) {
+  const std::filesystem::path run_dir = o.resume;
+  std::vector<std::string> sets;
+  if (!o.data.empty()) sets.push_back("data.dir=" + o.data);
+  if (!o.device.empty()) sets.push_back("train.device=" + o.device);
+  sets.insert(sets.end(), o.sets.begin(), o.sets.end());
+  const emnist::Config config = emnist::resume_config(run_dir, sets);
+  auto backend = emnist::make_backend(config.train.device, &config.train);
+  add_log_file(run_dir / "train.log");
+  spdlog::info("run directory {} (resumed)", run_dir.string());
+  emnist::resume_run(config, *backend, run_dir);
+  write_report(run_dir);
+  return 0;
+}
+
 int run_train(const TrainOptions& o) {
+  if (!o.resume.empty()) return resume_train(o);
   const emnist::Config config = resolve_config(o);
   // Missing data is the commonest first-run mistake: say so before a run directory exists.
   const auto files = emnist::dataset_files(config.data);
@@ -55,14 +83,7 @@ int run_train(const TrainOptions& o) {
   emnist::write_file_atomic(run_dir / "config.toml", emnist::to_toml(config));
   spdlog::info("run directory {}", run_dir.string());
   emnist::train_run(config, *backend, run_dir);
-  // The run's results are all on disk by now: plots are a bonus that must not fail the training.
-  try {
-    emnist::make_report(run_dir);
-  } catch (const emnist::PlotDependencyMissing& e) {
-    spdlog::info("plots skipped: {}", e.what());
-  } catch (const std::exception& e) {
-    spdlog::warn("plots skipped: {} (retry with: emnist report {})", e.what(), run_dir.string());
-  }
+  write_report(run_dir);
   return 0;
 }
 
@@ -82,13 +103,19 @@ int main(int argc, char** argv) {
 
   TrainOptions train_opts;
   auto* train = app.add_subcommand("train", "Train a model from a TOML config");
-  train->add_option("-c,--config", train_opts.config, "Config file (default: built-in defaults, the reference CNN)")
+  auto* train_config = train->add_option("-c,--config", train_opts.config, "Config file (default: built-in defaults, the reference CNN)")
       ->check(CLI::ExistingFile);
   train->add_option("--data", train_opts.data, "Data directory (sets data.dir)");
   train->add_option("--device", train_opts.device, "auto, cpu or cuda (sets train.device)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  train->add_option("-o,--out", train_opts.out, "Run directory (default: runs/<config>-<time>)");
+  auto* train_out = train->add_option("-o,--out", train_opts.out, "Run directory (default: runs/<config>-<time>)");
   train->add_option("--set", train_opts.sets, "section.key=value, applied after the file in order");
+  train->add_option("--resume", train_opts.resume,
+                    "Continue an interrupted run from its run directory's checkpoint (its own config.toml; "
+                    "--set may change only data.dir, train.device, train.epochs, train.lr, train.log_every)")
+      ->check(CLI::ExistingDirectory)
+      ->excludes(train_config)
+      ->excludes(train_out);
 
   std::string eval_run_dir, eval_split = "test", eval_device = "auto";
   auto* eval = app.add_subcommand("eval", "Evaluate a trained run's model again from its run directory");
@@ -172,6 +199,9 @@ int main(int argc, char** argv) {
   } catch (const emnist::UserError& e) {
     spdlog::error("{}", e.what());
     return emnist::kExitUserError;
+  } catch (const emnist::Interrupted& e) {
+    spdlog::warn("{}", e.what());
+    return 128 + e.signal();
   } catch (const std::exception& e) {
     spdlog::critical("internal error: {}", e.what());
     return 1;

@@ -82,7 +82,8 @@ class CudaBackend final : public Backend {
                       Tensor state2, const StepScalars* scalars) override;
 
   void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) override;
-  void loss_accumulate(const float* value, double* sum, int64_t count) override;
+  void loss_accumulate(const float* value, double* sum, int64_t count, const StepScalars* scalars,
+                       int64_t* first_nonfinite) override;
 
  private:
   CudaOptions options_;

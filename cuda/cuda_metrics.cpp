@@ -16,10 +16,13 @@ void CudaBackend::confusion_accumulate(Tensor logits, const int32_t* labels, int
   kernels::confusion_accumulate(logits.data, labels, confusion, batch, classes, stream_.get());
 }
 
-void CudaBackend::loss_accumulate(const float* value, double* sum, int64_t count) {
+void CudaBackend::loss_accumulate(const float* value, double* sum, int64_t count,
+                                  const StepScalars* scalars, int64_t* first_nonfinite) {
   const OpRange range{"loss_accumulate"};
   require(value != nullptr && sum != nullptr, "loss_accumulate", "value or sum is null");
-  kernels::loss_accumulate(value, sum, count, stream_.get());
+  require(first_nonfinite == nullptr || scalars != nullptr, "loss_accumulate",
+          "first_nonfinite needs the step scalars");
+  kernels::loss_accumulate(value, sum, count, scalars, first_nonfinite, stream_.get());
 }
 
 }  // namespace emnist::cuda

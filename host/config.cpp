@@ -105,6 +105,9 @@ std::vector<int> as_widths(const toml::node& node, const Source& src, const std:
   std::vector<int> out;
   for (const auto& item : *arr)
     out.push_back(static_cast<int>(as_int(item, src, key, 1, 1 << 20)));
+  // Empty would read as "the default" in the rest of the code: refuse it rather than surprise.
+  if (out.empty())
+    fail(src, key, "[] has no layers: give the widths, e.g. [512, 256, 128], or leave the key out for the default");
   return out;
 }
 
@@ -562,9 +565,19 @@ void validate(const Config& c) {
     if (!c.model.conv.empty() && c.model.conv.front().pool)
       throw UserError("model.conv: the first entry must be a convolution, not \"pool\"");
     // Convolutions keep the size ("same" padding); each pool halves it (28 -> 14 -> 7 -> 3 -> 1).
-    int size = 28;
-    for (const auto& item : c.model.conv)
-      if (item.pool) size /= 2;
+    int size = 28, conv_index = 0;
+    for (const auto& item : c.model.conv) {
+      if (item.pool) {
+        size /= 2;
+        continue;
+      }
+      ++conv_index;
+      // Padding would let it run, but most of such a kernel would only ever see the padding.
+      if (size >= 1 && c.model.kernel > size)
+        throw UserError("model.kernel: " + std::to_string(c.model.kernel) + " is larger than the " +
+                        std::to_string(size) + "x" + std::to_string(size) + " input of convolution " +
+                        std::to_string(conv_index) + " in model.conv; use a smaller kernel or fewer \"pool\" entries before it");
+    }
     if (size < 1)
       throw UserError("model.conv: too many \"pool\" entries: 28x28 images shrink to 0x0 (at most 4 pools)");
   }

@@ -20,13 +20,21 @@ namespace {
 
 }  // namespace
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes,
+                       const std::function<void()>& midway) {
   const std::filesystem::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) io_fail(path, "cannot create", errno);
   size_t done = 0;
+  bool midway_done = !midway;
   while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    const size_t chunk = midway_done ? bytes.size() - done : bytes.size() / 2 - done;
+    if (chunk == 0) {
+      midway();
+      midway_done = true;
+      continue;
+    }
+    const ssize_t n = ::write(fd, bytes.data() + done, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       const int err = errno;

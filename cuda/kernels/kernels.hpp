@@ -75,6 +75,7 @@ void optimizer_step(const OptimizerParams& o, float* params, const float* grads,
 // with a label outside [0, classes) are not counted.
 void confusion_accumulate(const float* logits, const int32_t* labels, int64_t* confusion,
                           int64_t batch, int64_t classes, cudaStream_t stream);
-void loss_accumulate(const float* value, double* sum, int64_t count, cudaStream_t stream);
+void loss_accumulate(const float* value, double* sum, int64_t count, const StepScalars* scalars,
+                     int64_t* first_nonfinite, cudaStream_t stream);
 
 }  // namespace emnist::cuda::kernels

@@ -22,9 +22,12 @@ __global__ void confusion_kernel(const float* logits, const int32_t* labels,
   }
 }
 
-__global__ void loss_accumulate_kernel(const float* value, double* sum, double count) {
+__global__ void loss_accumulate_kernel(const float* value, double* sum, double count,
+                                       const StepScalars* scalars, int64_t* first_nonfinite) {
   // sum + value * count with both roundings, as the CPU computes it (no fused multiply-add).
   sum[0] = __dadd_rn(sum[0], __dmul_rn(static_cast<double>(value[0]), count));
+  if (first_nonfinite != nullptr && first_nonfinite[0] < 0 && !isfinite(value[0]))
+    first_nonfinite[0] = scalars->step;
 }
 
 }  // namespace
@@ -40,8 +43,10 @@ void confusion_accumulate(const float* logits, const int32_t* labels, int64_t* c
   EMNIST_LAUNCH_CHECK();
 }
 
-void loss_accumulate(const float* value, double* sum, int64_t count, cudaStream_t stream) {
-  loss_accumulate_kernel<<<1, 1, 0, stream>>>(value, sum, static_cast<double>(count));
+void loss_accumulate(const float* value, double* sum, int64_t count, const StepScalars* scalars,
+                     int64_t* first_nonfinite, cudaStream_t stream) {
+  loss_accumulate_kernel<<<1, 1, 0, stream>>>(value, sum, static_cast<double>(count), scalars,
+                                              first_nonfinite);
   EMNIST_LAUNCH_CHECK();
 }
 

@@ -74,7 +74,8 @@ class CpuBackend final : public Backend {
                       Tensor state2, const StepScalars* scalars) override;
 
   void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) override;
-  void loss_accumulate(const float* value, double* sum, int64_t count) override;
+  void loss_accumulate(const float* value, double* sum, int64_t count, const StepScalars* scalars,
+                       int64_t* first_nonfinite) override;
 
  private:
   // One im2col buffer per OpenMP thread, so per-sample convolution loops need no locking.

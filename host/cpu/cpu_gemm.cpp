@@ -14,9 +14,12 @@ namespace {
 
 // Below this many multiply-adds a product takes a few microseconds: splitting it costs more.
 constexpr int64_t kSplitWork = int64_t{1} << 18;
-// Shares of a split are multiples of this, so each thread's block keeps the BLAS kernels' full
-// register tiles.
-constexpr int64_t kSplitAlign = 16;
+// A split product is cut into pieces of this many rows (or columns) whatever the thread count:
+// OpenBLAS may take another kernel path, and another summation order, for another piece size
+// (measured on AMD EPYC: a 128x200x784 product cut in two halves differed from the whole in the
+// last bits), so the pieces must not depend on the threads. A multiple of 16 keeps the kernels'
+// full register tiles.
+constexpr int64_t kPiece = 64;
 
 int blas_int(int64_t v) {
   require(v >= 0 && v <= std::numeric_limits<int>::max(), "gemm", "dimension out of BLAS range");
@@ -41,20 +44,20 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   // Checked here, on the calling thread: an exception must not escape a parallel region.
   for (int64_t v : {m, n, k, lda, ldb, ldc}) blas_int(v);
-  const int threads = omp_get_max_threads();
-  if (threads <= 1 || omp_in_parallel() || m * n * k < kSplitWork) {
+  // Inside a parallel region (one product per sample, say) the product is whole, as it is for
+  // small ones: neither depends on the thread count.
+  if (omp_in_parallel() || m * n * k < kSplitWork) {
     gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   const bool split_rows = m >= n;
   const int64_t length = split_rows ? m : n;
-  const int64_t blocks = (length + kSplitAlign - 1) / kSplitAlign;
-  const int parts = static_cast<int>(std::min<int64_t>(threads, blocks));
-#pragma omp parallel num_threads(parts)
-  {
-    const Range r = share(blocks, omp_get_thread_num(), omp_get_num_threads());
-    const int64_t begin = std::min(r.begin * kSplitAlign, length);
-    const int64_t end = std::min(r.end * kSplitAlign, length);
+  const int64_t pieces = (length + kPiece - 1) / kPiece;
+  const int parts = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), pieces));
+#pragma omp parallel for schedule(static) num_threads(parts)
+  for (int64_t piece = 0; piece < pieces; ++piece) {
+    const int64_t begin = piece * kPiece;
+    const int64_t end = std::min(begin + kPiece, length);
     if (split_rows) {
       const float* a_part = trans_a ? a + begin : a + begin * lda;
       gemm_serial(trans_a, trans_b, end - begin, n, k, alpha, a_part, lda, b, ldb, beta,

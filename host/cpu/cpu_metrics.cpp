@@ -1,5 +1,7 @@
 // Metrics accumulated where the logits are: a confusion matrix and the epoch's loss sum, so the
 // host reads them once per epoch. Serial: a batch is a few thousand logits, less than a fork costs.
+#include <cmath>
+
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_checks.hpp"
 
@@ -25,9 +27,14 @@ void CpuBackend::confusion_accumulate(Tensor logits, const int32_t* labels, int6
   }
 }
 
-void CpuBackend::loss_accumulate(const float* value, double* sum, int64_t count) {
+void CpuBackend::loss_accumulate(const float* value, double* sum, int64_t count,
+                                 const StepScalars* scalars, int64_t* first_nonfinite) {
   require(value != nullptr && sum != nullptr, "loss_accumulate", "value or sum is null");
+  require(first_nonfinite == nullptr || scalars != nullptr, "loss_accumulate",
+          "first_nonfinite needs the step scalars");
   sum[0] += static_cast<double>(value[0]) * static_cast<double>(count);
+  if (first_nonfinite != nullptr && first_nonfinite[0] < 0 && !std::isfinite(value[0]))
+    first_nonfinite[0] = scalars->step;
 }
 
 }  // namespace emnist::cpu

@@ -33,7 +33,7 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-std::string encode_safetensors(const TensorMap& tensors) {
+std::string encode_safetensors(const TensorMap& tensors, const Metadata& metadata) {
   // nlohmann::json keeps object keys sorted, and TensorMap iterates in that same order, so the data
   // follows the header's key order.
   nlohmann::json header = nlohmann::json::object();
@@ -48,6 +48,7 @@ std::string encode_safetensors(const TensorMap& tensors) {
         {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
+  if (!metadata.empty()) header["__metadata__"] = metadata;
   std::string json = header.dump();
   // Aligning the data to 8 bytes lets a reader map it and view it as floats in place.
   json.append((8 - json.size() % 8) % 8, ' ');
@@ -62,7 +63,8 @@ std::string encode_safetensors(const TensorMap& tensors) {
   return out;
 }
 
-TensorMap decode_safetensors(const std::string& bytes, const std::string& source) {
+TensorMap decode_safetensors(const std::string& bytes, const std::string& source,
+                             Metadata* metadata) {
   auto fail = [&](const std::string& why) -> UserError {
     return UserError(fmt::format("{}: not a valid safetensors file: {}", source, why));
   };
@@ -90,7 +92,14 @@ TensorMap decode_safetensors(const std::string& bytes, const std::string& source
   TensorMap out;
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (const auto& [name, entry] : header.items()) {
-    if (name == "__metadata__") continue;
+    if (name == "__metadata__") {
+      if (!entry.is_object()) throw fail("__metadata__ is not an object");
+      for (const auto& [key, value] : entry.items()) {
+        if (!value.is_string()) throw fail("__metadata__ '" + key + "' is not a string");
+        if (metadata != nullptr) (*metadata)[key] = value.get<std::string>();
+      }
+      continue;
+    }
     // (&key = name: clang 14 cannot capture a structured binding.)
     auto bad = [&, &key = name](const std::string& why) {
       return fail("tensor '" + key + "': " + why);
@@ -152,14 +161,14 @@ void write_safetensors(const std::filesystem::path& path, const TensorMap& tenso
   write_file_atomic(path, encode_safetensors(tensors));
 }
 
-TensorMap read_safetensors(const std::filesystem::path& path) {
+TensorMap read_safetensors(const std::filesystem::path& path, Metadata* metadata) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw UserError(
         fmt::format("{}: cannot open the model file (was training finished?)", path.string()));
   std::ostringstream ss;
   ss << in.rdbuf();
-  return decode_safetensors(ss.str(), path.string());
+  return decode_safetensors(ss.str(), path.string(), metadata);
 }
 
 }  // namespace emnist

@@ -1,5 +1,7 @@
 #include "emnist/step_runner.hpp"
 
+#include <stdexcept>
+
 namespace emnist {
 
 double Totals::accuracy() const {
@@ -18,13 +20,17 @@ StepRunner::StepRunner(Model& model, const TrainConfig& config)
   const size_t loss = plan.add_array<float>(1);
   const size_t loss_sum = plan.add_array<double>(1);
   const size_t confusion = plan.add_array<int64_t>(int64_t{classes_} * classes_);
+  const size_t first_nonfinite = plan.add_array<int64_t>(1);
   const size_t probs = plan.add_array<float>(model.max_batch() * classes_);
   memory_ = DeviceBuffer(model.backend(), plan.total());
   scalars_ = memory_.at<StepScalars>(scalars);
   loss_ = memory_.at<float>(loss);
   loss_sum_ = memory_.at<double>(loss_sum);
   confusion_ = memory_.at<int64_t>(confusion);
+  first_nonfinite_ = memory_.at<int64_t>(first_nonfinite);
   probs_ = memory_.at<float>(probs);
+  const int64_t none = -1;
+  model.backend().copy_from_host(first_nonfinite_, &none, sizeof none);
 }
 
 void StepRunner::upload_scalars(float lr) {
@@ -41,7 +47,7 @@ void StepRunner::train_batch(int64_t n, float lr) {
   model_.forward(n, ctx);
   const Tensor logits = model_.logits(n);
   b.softmax_cross_entropy(logits, model_.labels(), model_.dlogits(n), loss_);
-  b.loss_accumulate(loss_, loss_sum_, n);
+  b.loss_accumulate(loss_, loss_sum_, n, scalars_, first_nonfinite_);
   b.confusion_accumulate(logits, model_.labels(), confusion_);
   model_.backward(n, ctx);
   optimizer_.step(model_.params(), model_.grads(), scalars_);
@@ -55,7 +61,7 @@ void StepRunner::eval_batch(int64_t n) {
   model_.forward(n, ctx);
   const Tensor logits = model_.logits(n);
   b.softmax_cross_entropy(logits, model_.labels(), Tensor{}, loss_);
-  b.loss_accumulate(loss_, loss_sum_, n);
+  b.loss_accumulate(loss_, loss_sum_, n, nullptr, nullptr);
   b.confusion_accumulate(logits, model_.labels(), confusion_);
   samples_ += n;
 }
@@ -74,6 +80,23 @@ float StepRunner::read_last_loss() {
   float loss = 0.0f;
   model_.backend().copy_to_host(&loss, loss_, sizeof loss);
   return loss;
+}
+
+int64_t StepRunner::read_first_nonfinite() {
+  int64_t step = -1;
+  model_.backend().copy_to_host(&step, first_nonfinite_, sizeof step);
+  return step;
+}
+
+void StepRunner::restore(int64_t steps, const Totals& totals) {
+  if (steps < 0 || totals.classes != classes_ ||
+      totals.confusion.size() != static_cast<size_t>(classes_ * classes_))
+    throw std::invalid_argument("StepRunner::restore: totals for another model");
+  Backend& b = model_.backend();
+  steps_ = steps;
+  samples_ = totals.samples;
+  b.copy_from_host(loss_sum_, &totals.loss_sum, sizeof(double));
+  b.copy_from_host(confusion_, totals.confusion.data(), sizeof(int64_t) * totals.confusion.size());
 }
 
 void StepRunner::reset_totals() {

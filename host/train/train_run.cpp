@@ -3,11 +3,16 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
+#include <optional>
 
 #include "emnist/batches.hpp"
+#include "emnist/checkpoint.hpp"
 #include "emnist/error.hpp"
 #include "emnist/evaluate.hpp"
+#include "emnist/fault_injection.hpp"
+#include "emnist/interrupt.hpp"
 #include "emnist/progress.hpp"
 #include "emnist/report_files.hpp"
 #include "emnist/run_dir.hpp"
@@ -26,14 +31,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-void check_finite(double loss, int epoch, const TrainConfig& t) {
-  if (!std::isfinite(loss))
-    throw UserError(
-        fmt::format("training diverged: the loss became {} in epoch {}; lower train.lr "
-                    "(now {}) or turn on model.batch_norm",
-                    loss, epoch, t.lr));
-}
-
 void log_samples(const EvalResult& test, const Dataset& data) {
   const size_t shown = std::min<size_t>(6, test.predictions.size());
   for (size_t i = 0; i < shown; ++i) {
@@ -45,21 +42,260 @@ void log_samples(const EvalResult& test, const Dataset& data) {
   }
 }
 
-}  // namespace
+const char* signal_name(int signal) { return signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
 
-TrainSummary train_run(const Config& config, Backend& backend,
-                       const std::filesystem::path& run_dir) {
-  const Dataset data = load_dataset(config.data);
-  return train_run(config, data, backend, run_dir);
+// `epoch` epochs and `step` steps of the next one done.
+std::string position_text(int epoch, int64_t step, int64_t steps_per_epoch) {
+  return step == 0 ? fmt::format("the end of epoch {}", epoch)
+                   : fmt::format("step {} of {} in epoch {}", step, steps_per_epoch, epoch + 1);
 }
 
-TrainSummary train_run(const Config& config, const Dataset& data, Backend& backend,
-                       const std::filesystem::path& run_dir) {
-  return train_run(config, data, make_splits(data, config.data), backend, run_dir);
+bool all_finite(const std::vector<float>& values) {
+  for (float v : values)
+    if (!std::isfinite(v)) return false;
+  return true;
 }
 
-TrainSummary train_run(const Config& config, const Dataset& data, const Splits& splits,
-                       Backend& backend, const std::filesystem::path& run_dir) {
+// The training loop of one run, with its checkpoints (when the run directory can be resumed from)
+// and the test faults of EMNIST_FAULT.
+class TrainingLoop {
+ public:
+  TrainingLoop(const Config& config, const Splits& splits, Model& model, StepRunner& runner,
+               BatchFeeder& feeder, const std::filesystem::path& run_dir, bool checkpoints)
+      : config_(config),
+        tc_(config.train),
+        splits_(splits),
+        model_(model),
+        runner_(runner),
+        feeder_(feeder),
+        run_dir_(run_dir),
+        checkpoints_(checkpoints),
+        steps_per_epoch_(splits.train.size() / tc_.batch_size),
+        schedule_(tc_, steps_per_epoch_) {}
+
+  int64_t steps_per_epoch() const { return steps_per_epoch_; }
+
+  void resume_from(const Checkpoint& c) {
+    if (c.steps_per_epoch != steps_per_epoch_)
+      throw UserError(fmt::format(
+          "{}: the checkpoint has {} steps per epoch, this data and batch size give {}; the data "
+          "or train.batch_size changed since the run started",
+          checkpoint_file(run_dir_).string(), c.steps_per_epoch, steps_per_epoch_));
+    const std::string source = checkpoint_file(run_dir_).string();
+    model_.load_state_dict(c.model, source);
+    const Optimizer& opt = runner_.optimizer();
+    const size_t count = static_cast<size_t>(model_.parameter_count());
+    if (c.state1.values.size() != count || c.state2.values.size() != count)
+      throw UserError(fmt::format("{}: the optimizer state has {} values, the model {} parameters",
+                                  source, c.state1.values.size(), count));
+    model_.backend().copy_from_host(opt.state1().data, c.state1.values.data(),
+                                    sizeof(float) * count);
+    model_.backend().copy_from_host(opt.state2().data, c.state2.values.data(),
+                                    sizeof(float) * count);
+    runner_.restore(c.optimizer_steps, c.totals);
+    start_epoch_ = c.epoch;
+    start_step_ = c.step;
+    history_ = c.history;
+    train_seconds_ = c.train_seconds;
+    if (c.step == 0 && c.epoch > 0) last_train_totals_ = c.totals;
+    last_good_ = position_text(c.epoch, c.step, steps_per_epoch_);
+    spdlog::info("resuming from {} ({} of {} epochs done)", *last_good_, c.epoch, tc_.epochs);
+  }
+
+  // Runs the remaining epochs. Returns the last validation pass (with predictions) when there is a
+  // validation split.
+  EvalResult run() {
+    std::optional<InterruptGuard> guard;
+    if (checkpoints_) guard.emplace();
+    EvalResult val;
+    const int log_every = std::max(1, tc_.log_every);
+    const Subset& train = splits_.train;
+    for (int epoch = start_epoch_; epoch < tc_.epochs; ++epoch) {
+      const auto epoch_start = Clock::now();
+      const int64_t first_step = epoch == start_epoch_ ? start_step_ : 0;
+      const std::vector<int64_t> order = epoch_order(tc_.seed, epoch, train.size());
+      if (first_step == 0) runner_.reset_totals();
+      double lr = tc_.lr;
+      for (int64_t step = first_step; step < steps_per_epoch_; ++step) {
+        lr = schedule_.lr(epoch, step);
+        feeder_.load(model_, train, order.data() + step * tc_.batch_size, tc_.batch_size);
+        runner_.train_batch(tc_.batch_size, static_cast<float>(lr));
+        inject_after_step();
+        const bool last = step + 1 == steps_per_epoch_;
+        if ((step + 1) % log_every == 0 && !last) {
+          const double loss = runner_.read_last_loss();
+          check_diverged();
+          const double elapsed = seconds_since(epoch_start);
+          const int64_t done = step + 1 - first_step;
+          progress_.update(epoch + 1, tc_.epochs, step + 1, steps_per_epoch_, loss,
+                           static_cast<double>(done * tc_.batch_size) / elapsed,
+                           elapsed / static_cast<double>(done) *
+                               static_cast<double>(steps_per_epoch_ - step - 1));
+        }
+        // At the epoch's last step the epoch finishes first and its checkpoint serves.
+        if (InterruptGuard::pending() != 0 && !last) {
+          progress_.clear();
+          check_diverged();
+          train_seconds_ += seconds_since(epoch_start);
+          save(epoch, step + 1, runner_.read_totals());
+          stop(epoch, step + 1);
+        }
+      }
+      const Totals totals = runner_.read_totals();  // reads back, so the device has finished
+      const double train_seconds = seconds_since(epoch_start);
+      train_seconds_ += train_seconds;
+      check_diverged();
+
+      EpochRecord record;
+      record.epoch = epoch + 1;
+      record.lr = lr;
+      record.train_loss = totals.loss();
+      record.train_accuracy = totals.accuracy();
+      record.val_loss = record.val_accuracy = std::numeric_limits<double>::quiet_NaN();
+      if (splits_.val.size() > 0) {
+        // The last validation pass keeps its predictions for the run directory.
+        val = evaluate(runner_, feeder_, splits_.val, epoch + 1 == tc_.epochs);
+        record.val_loss = val.totals.loss();
+        record.val_accuracy = val.totals.accuracy();
+      }
+      record.seconds = seconds_since(epoch_start);
+      record.samples_per_second =
+          static_cast<double>((steps_per_epoch_ - first_step) * tc_.batch_size) / train_seconds;
+      history_.push_back(record);
+      last_train_totals_ = totals;
+      write_file_atomic(run_dir_ / "metrics.csv", metrics_csv(history_));
+      if (checkpoints_) save(epoch + 1, 0, totals);
+
+      progress_.clear();
+      const std::string val_text =
+          splits_.val.size() > 0
+              ? fmt::format("  val loss {:.4f} acc {:.4f}", record.val_loss, record.val_accuracy)
+              : std::string();
+      spdlog::info(
+          "epoch {}/{}  lr {:.3g}  train loss {:.4f} acc {:.4f}{}  {:.1f} s  {:.0f} samples/s",
+          epoch + 1, tc_.epochs, lr, record.train_loss, record.train_accuracy, val_text,
+          record.seconds, record.samples_per_second);
+      if (InterruptGuard::pending() != 0) stop(epoch + 1, 0);
+    }
+    // Resumed after the last epoch: the validation pass is recomputed (the same numbers).
+    if (splits_.val.size() > 0 && val.totals.samples == 0)
+      val = evaluate(runner_, feeder_, splits_.val, true);
+    return val;
+  }
+
+  const std::vector<EpochRecord>& history() const { return history_; }
+  double train_seconds() const { return train_seconds_; }
+  const std::optional<Totals>& last_train_totals() const { return last_train_totals_; }
+
+ private:
+  void inject_after_step() {
+    const FaultPlan& fault = fault_plan();
+    if (runner_.steps() != fault.at) return;
+    if (fault.kind == FaultPlan::Kind::sigint) std::raise(SIGINT);
+    if (fault.kind == FaultPlan::Kind::sigterm) std::raise(SIGTERM);
+    if (fault.kind == FaultPlan::Kind::nan) {
+      model_.backend().fill(model_.params(), std::numeric_limits<float>::quiet_NaN());
+    }
+  }
+
+  void check_diverged() {
+    const int64_t bad = runner_.read_first_nonfinite();
+    if (bad < 0) return;
+    diverged(fmt::format("the loss became NaN or infinite at {}",
+                         position_text(static_cast<int>(bad / steps_per_epoch_),
+                                       bad % steps_per_epoch_ + 1, steps_per_epoch_)));
+  }
+
+  // Stops the run; the last checkpoint written is the one to go back to.
+  [[noreturn]] void diverged(const std::string& what) {
+    progress_.clear();
+    if (!checkpoints_ || !last_good_)
+      throw UserError(
+          fmt::format("training diverged: {}; lower train.lr (now {}) or turn on model.batch_norm",
+                      what, tc_.lr));
+    throw UserError(fmt::format(
+        "training diverged: {}; the last good checkpoint is {} ({}): continue from it with a "
+        "lower rate, e.g. emnist train --resume {} --set train.lr={}",
+        what, checkpoint_file(run_dir_).string(), *last_good_, run_dir_.string(), tc_.lr / 2));
+  }
+
+  void save(int epoch, int64_t step, const Totals& totals) {
+    Checkpoint c;
+    c.config = to_toml(config_);
+    c.epoch = epoch;
+    c.step = step;
+    c.steps_per_epoch = steps_per_epoch_;
+    c.optimizer_steps = runner_.steps();
+    c.train_seconds = train_seconds_;
+    c.totals = totals;
+    c.history = history_;
+    c.model = model_.state_dict();
+    const Optimizer& opt = runner_.optimizer();
+    const size_t count = static_cast<size_t>(model_.parameter_count());
+    c.state1 = {{model_.parameter_count()}, std::vector<float>(count)};
+    c.state2 = {{model_.parameter_count()}, std::vector<float>(count)};
+    model_.backend().copy_to_host(c.state1.values.data(), opt.state1().data, sizeof(float) * count);
+    model_.backend().copy_to_host(c.state2.values.data(), opt.state2().data, sizeof(float) * count);
+    // A finite loss does not prove finite weights (an overflowing update can come last).
+    for (const auto& [name, t] : c.model)
+      if (!all_finite(t.values))
+        diverged(fmt::format("'{}' holds NaN or infinite values at {}", name,
+                             position_text(epoch, step, steps_per_epoch_)));
+    const FaultPlan& fault = fault_plan();
+    const bool kill_here =
+        fault.kind == FaultPlan::Kind::sigkill && ++checkpoint_writes_ == fault.at;
+    write_checkpoint(run_dir_, c, [kill_here] {
+      if (kill_here) std::raise(SIGKILL);
+    });
+    last_good_ = position_text(epoch, step, steps_per_epoch_);
+    spdlog::debug("checkpoint written ({})", *last_good_);
+  }
+
+  [[noreturn]] void stop(int epoch, int64_t step) {
+    const int signal = InterruptGuard::pending();
+    throw Interrupted(signal,
+                      fmt::format("interrupted by {} at {}; checkpoint {} written; "
+                                  "continue with: emnist train --resume {}",
+                                  signal_name(signal), position_text(epoch, step, steps_per_epoch_),
+                                  checkpoint_file(run_dir_).string(), run_dir_.string()));
+  }
+
+  const Config& config_;
+  const TrainConfig& tc_;
+  const Splits& splits_;
+  Model& model_;
+  StepRunner& runner_;
+  BatchFeeder& feeder_;
+  std::filesystem::path run_dir_;
+  bool checkpoints_;
+  int64_t steps_per_epoch_;
+  LrSchedule schedule_;
+  ProgressLine progress_;
+  int start_epoch_ = 0;
+  int64_t start_step_ = 0;
+  std::vector<EpochRecord> history_;
+  double train_seconds_ = 0;
+  std::optional<Totals> last_train_totals_;
+  std::optional<std::string> last_good_;
+  int64_t checkpoint_writes_ = 0;
+};
+
+// Fails now, not after the first epoch, when checkpoints cannot be written.
+void check_checkpoint_folder(const std::filesystem::path& run_dir) {
+  const std::filesystem::path folder = checkpoint_file(run_dir).parent_path();
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec || !std::filesystem::is_directory(folder))
+    throw UserError(fmt::format(
+        "{}: cannot create the checkpoint folder: {} (choose a writable run directory with --out)",
+        folder.string(), ec ? ec.message() : std::string("a file of that name exists")));
+  write_file_atomic(folder / ".writable", "");
+  std::filesystem::remove(folder / ".writable", ec);
+}
+
+TrainSummary run_training(const Config& config, const Dataset& data, const Splits& splits,
+                          Backend& backend, const std::filesystem::path& run_dir, bool checkpoints,
+                          const Checkpoint* resume) {
   const TrainConfig& tc = config.train;
   const Subset& train = splits.train;
   if (tc.epochs < 1) throw UserError("train.epochs must be at least 1");
@@ -70,6 +306,7 @@ TrainSummary train_run(const Config& config, const Dataset& data, const Splits& 
                     tc.batch_size, train.size()));
   if (!std::filesystem::exists(run_dir / "config.toml"))
     write_file_atomic(run_dir / "config.toml", to_toml(config));
+  if (checkpoints) check_checkpoint_folder(run_dir);
 
   const ImageSet& images = *train.source;
   auto model = make_model(backend, config.model, images.rows, images.cols, data.num_classes(),
@@ -77,9 +314,8 @@ TrainSummary train_run(const Config& config, const Dataset& data, const Splits& 
   model->initialize(tc.seed);
   StepRunner runner(*model, tc);
   BatchFeeder feeder(tc.batch_size, images.image_size());
-  const int64_t steps_per_epoch = train.size() / tc.batch_size;
-  const LrSchedule schedule(tc, steps_per_epoch);
-  const int log_every = std::max(1, tc.log_every);
+  TrainingLoop loop(config, splits, *model, runner, feeder, run_dir, checkpoints);
+  if (resume != nullptr) loop.resume_from(*resume);
 
   TrainSummary summary;
   summary.run_dir = run_dir;
@@ -93,65 +329,16 @@ TrainSummary train_run(const Config& config, const Dataset& data, const Splits& 
                train.size(), splits.val.size(), splits.test.size());
   spdlog::debug("model:\n{}", model->describe());
 
-  ProgressLine progress;
-  EvalResult val;
-  double train_seconds_total = 0;
   const auto run_start = Clock::now();
-  for (int epoch = 0; epoch < tc.epochs; ++epoch) {
-    const auto epoch_start = Clock::now();
-    const std::vector<int64_t> order = epoch_order(tc.seed, epoch, train.size());
-    runner.reset_totals();
-    double lr = tc.lr;
-    for (int64_t step = 0; step < steps_per_epoch; ++step) {
-      lr = schedule.lr(epoch, step);
-      feeder.load(*model, train, order.data() + step * tc.batch_size, tc.batch_size);
-      runner.train_batch(tc.batch_size, static_cast<float>(lr));
-      if ((step + 1) % log_every == 0 && step + 1 < steps_per_epoch) {
-        const double loss = runner.read_last_loss();
-        check_finite(loss, epoch + 1, tc);
-        const double elapsed = seconds_since(epoch_start);
-        progress.update(epoch + 1, tc.epochs, step + 1, steps_per_epoch, loss,
-                        static_cast<double>((step + 1) * tc.batch_size) / elapsed,
-                        elapsed / static_cast<double>(step + 1) *
-                            static_cast<double>(steps_per_epoch - step - 1));
-      }
-    }
-    const Totals totals = runner.read_totals();  // reads back, so the device has finished
-    const double train_seconds = seconds_since(epoch_start);
-    train_seconds_total += train_seconds;
-    check_finite(totals.loss(), epoch + 1, tc);
-
-    EpochRecord record;
-    record.epoch = epoch + 1;
-    record.lr = lr;
-    record.train_loss = totals.loss();
-    record.train_accuracy = totals.accuracy();
-    record.val_loss = record.val_accuracy = std::numeric_limits<double>::quiet_NaN();
-    if (splits.val.size() > 0) {
-      // The last validation pass keeps its predictions for the run directory.
-      val = evaluate(runner, feeder, splits.val, epoch + 1 == tc.epochs);
-      record.val_loss = val.totals.loss();
-      record.val_accuracy = val.totals.accuracy();
-    }
-    record.seconds = seconds_since(epoch_start);
-    record.samples_per_second = static_cast<double>(totals.samples) / train_seconds;
-    summary.history.push_back(record);
-    summary.train = split_metrics(totals, classification_report(totals.confusion, totals.classes));
-    write_file_atomic(run_dir / "metrics.csv", metrics_csv(summary.history));
-
-    progress.clear();
-    const std::string val_text =
-        splits.val.size() > 0
-            ? fmt::format("  val loss {:.4f} acc {:.4f}", record.val_loss, record.val_accuracy)
-            : std::string();
-    spdlog::info(
-        "epoch {}/{}  lr {:.3g}  train loss {:.4f} acc {:.4f}{}  {:.1f} s  {:.0f} samples/s",
-        epoch + 1, tc.epochs, lr, record.train_loss, record.train_accuracy, val_text,
-        record.seconds, record.samples_per_second);
-  }
+  const EvalResult val = loop.run();
+  summary.history = loop.history();
   summary.training_seconds = seconds_since(run_start);
-  summary.samples_per_second =
-      static_cast<double>(steps_per_epoch * tc.batch_size) * tc.epochs / train_seconds_total;
+  summary.samples_per_second = static_cast<double>(loop.steps_per_epoch() * tc.batch_size) *
+                               tc.epochs / loop.train_seconds();
+  if (loop.last_train_totals()) {
+    const Totals& t = *loop.last_train_totals();
+    summary.train = split_metrics(t, classification_report(t.confusion, t.classes));
+  }
 
   write_safetensors(run_dir / "model.safetensors", model->state_dict());
   if (splits.val.size() > 0) {
@@ -172,6 +359,38 @@ TrainSummary train_run(const Config& config, const Dataset& data, const Splits& 
   spdlog::info("trained in {:.1f} s ({:.0f} samples/s); results in {}", summary.training_seconds,
                summary.samples_per_second, run_dir.string());
   return summary;
+}
+
+}  // namespace
+
+TrainSummary train_run(const Config& config, Backend& backend,
+                       const std::filesystem::path& run_dir) {
+  const Dataset data = load_dataset(config.data);
+  return train_run(config, data, backend, run_dir);
+}
+
+TrainSummary train_run(const Config& config, const Dataset& data, Backend& backend,
+                       const std::filesystem::path& run_dir) {
+  return run_training(config, data, make_splits(data, config.data), backend, run_dir, true,
+                      nullptr);
+}
+
+TrainSummary train_run(const Config& config, const Dataset& data, const Splits& splits,
+                       Backend& backend, const std::filesystem::path& run_dir) {
+  return run_training(config, data, splits, backend, run_dir, false, nullptr);
+}
+
+TrainSummary resume_run(const Config& config, Backend& backend,
+                        const std::filesystem::path& run_dir) {
+  const Checkpoint checkpoint = read_checkpoint(run_dir);
+  // A kill during a checkpoint write leaves its temporary file behind.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(run_dir / "checkpoint", ec))
+    if (entry.path().filename().string().find(".tmp-") != std::string::npos)
+      std::filesystem::remove(entry.path(), ec);
+  const Dataset data = load_dataset(config.data);
+  return run_training(config, data, make_splits(data, config.data), backend, run_dir, true,
+                      &checkpoint);
 }
 
 }  // namespace emnist

@@ -127,8 +127,11 @@ public:
   // ---- metrics --------------------------------------------------------------------------------------
   // confusion[true * C + predicted] += 1 for each row; predicted is the first maximal logit.
   virtual void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) = 0;
-  // sum[0] += value[0] * count (a batch's mean loss into an epoch sum), in order.
-  virtual void loss_accumulate(const float* value, double* sum, int64_t count) = 0;
+  // sum[0] += value[0] * count (a batch's mean loss into an epoch sum), in order. When
+  // first_nonfinite is given (with scalars) and still negative, a NaN or infinite value sets it to
+  // scalars->step: the device-side record of the first step that diverged.
+  virtual void loss_accumulate(const float* value, double* sum, int64_t count,
+                               const StepScalars* scalars, int64_t* first_nonfinite) = 0;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

@@ -39,8 +39,13 @@ class StepRunner {
   void read_outputs(int64_t n, float* logits, float* probs);
 
   float read_last_loss();  // the last batch's mean loss (a read-back: not every step)
+  // The optimizer step (counting from 0) of the first training batch whose loss was NaN or
+  // infinite, or -1: a device-side record, so a read-back every few steps still names the step.
+  int64_t read_first_nonfinite();
   void reset_totals();
   Totals read_totals();
+  // Continues from a checkpoint: `steps` optimizer steps taken, the epoch's running totals so far.
+  void restore(int64_t steps, const Totals& totals);
 
  private:
   void upload_scalars(float lr);
@@ -55,6 +60,7 @@ class StepRunner {
   float* loss_ = nullptr;
   double* loss_sum_ = nullptr;
   int64_t* confusion_ = nullptr;
+  int64_t* first_nonfinite_ = nullptr;
   float* probs_ = nullptr;
 };
 

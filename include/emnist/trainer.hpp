@@ -44,7 +44,10 @@ struct EvalSummary {
 // Loads the data (load_dataset, make_splits), builds and trains the model, evaluates it, and writes
 // config.toml (unless the caller already has), metrics.csv,
 // confusion_/report_/predictions_<split>.csv for val and test, model.safetensors and summary.json
-// into run_dir (which must exist).
+// into run_dir (which must exist). A checkpoint goes to run_dir/checkpoint after every epoch and
+// on SIGINT or SIGTERM (then Interrupted is thrown, see interrupt.hpp); a NaN or infinite loss or
+// weight stops the run with a UserError starting "training diverged" that names the epoch, the
+// step and the last good checkpoint.
 TrainSummary train_run(const Config& config, Backend& backend,
                        const std::filesystem::path& run_dir);
 // The same on a dataset already loaded (load_dataset(config.data) must give the same one for a
@@ -52,9 +55,20 @@ TrainSummary train_run(const Config& config, Backend& backend,
 TrainSummary train_run(const Config& config, const Dataset& data, Backend& backend,
                        const std::filesystem::path& run_dir);
 // The same on explicit splits into `data` (a cross-validation fold: train on k - 1 parts, validate
-// on the last, no test). Nothing reproduces such splits from config.toml, so `eval` cannot.
+// on the last, no test). Nothing reproduces such splits from config.toml, so `eval` cannot, and
+// no checkpoints are written.
 TrainSummary train_run(const Config& config, const Dataset& data, const Splits& splits,
                        Backend& backend, const std::filesystem::path& run_dir);
+
+// Continuing an interrupted run from run_dir/checkpoint (see checkpoint.hpp). resume_config reads
+// run_dir/config.toml, which must be the configuration the checkpoint ran with, and applies `sets`:
+// only keys that leave what was computed so far unchanged may be set (data.dir, train.device,
+// train.epochs, train.lr, train.log_every); config.toml is rewritten when they change it.
+// resume_run then finishes the run as train_run would have; on the CPU (and on the GPU in
+// deterministic mode) the model is bit for bit the one an uninterrupted run gives.
+Config resume_config(const std::filesystem::path& run_dir, const std::vector<std::string>& sets);
+TrainSummary resume_run(const Config& config, Backend& backend,
+                        const std::filesystem::path& run_dir);
 
 // Reads run_dir/config.toml and run_dir/model.safetensors, rebuilds the splits exactly as training
 // did, evaluates `split` (train, val or test) and writes its confusion, report and predictions

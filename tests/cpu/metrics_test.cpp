@@ -1,6 +1,8 @@
 // Metrics on the CPU backend: the confusion matrix on a hand case including ties (the first maximum
 // is the prediction), accumulated onto earlier counts; and the epoch loss sum.
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
 
 #include <vector>
 
@@ -33,9 +35,30 @@ TEST_CASE("cpu loss accumulation", "[cpu][metrics]") {
   auto be = make_cpu_backend();
   double sum = 1.5;
   const float a = 0.25f, b = 2.0f;
-  be->loss_accumulate(&a, &sum, 128);
-  be->loss_accumulate(&b, &sum, 3);
+  be->loss_accumulate(&a, &sum, 128, nullptr, nullptr);
+  be->loss_accumulate(&b, &sum, 3, nullptr, nullptr);
   CHECK(sum == 1.5 + 0.25 * 128 + 2.0 * 3);
+}
+
+TEST_CASE("cpu loss accumulation records the first step whose loss was not finite",
+          "[cpu][metrics]") {
+  auto be = make_cpu_backend();
+  double sum = 0.0;
+  int64_t first = -1;
+  StepScalars s;
+  const float fine = 0.5f, nan = std::numeric_limits<float>::quiet_NaN(),
+              inf = std::numeric_limits<float>::infinity();
+  s.step = 4;
+  be->loss_accumulate(&fine, &sum, 8, &s, &first);
+  CHECK(first == -1);
+  s.step = 5;
+  be->loss_accumulate(&inf, &sum, 8, &s, &first);
+  CHECK(first == 5);
+  s.step = 6;
+  be->loss_accumulate(&nan, &sum, 8, &s, &first);
+  CHECK(first == 5);  // the first one stays
+  CHECK(std::isnan(sum));
+  CHECK_THROWS(be->loss_accumulate(&fine, &sum, 8, nullptr, &first));
 }
 
 }  // namespace emnist::test

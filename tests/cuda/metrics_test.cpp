@@ -1,6 +1,7 @@
 // confusion_accumulate and loss_accumulate on the CUDA backend against the CPU backend: integer
 // counts must be equal, and the loss sum is the same two roundings in the same order: equal too.
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "compare.hpp"
 
@@ -59,11 +60,37 @@ TEST_CASE("cuda loss_accumulate: the epoch sum equals the CPU's exactly",
   Guarded<float> gvalue(dev, 1);
   for (size_t i = 0; i < values.size(); ++i) {
     float v = values[i];
-    cpu().loss_accumulate(&v, sum_ref.data(), counts[i]);
+    cpu().loss_accumulate(&v, sum_ref.data(), counts[i], nullptr, nullptr);
     gvalue.upload({v});
-    dev.loss_accumulate(gvalue.data(), gsum.data(), counts[i]);
+    dev.loss_accumulate(gvalue.data(), gsum.data(), counts[i], nullptr, nullptr);
   }
   expect_close(gsum.read(), sum_ref, Tolerance{0.0, 0.0}, "loss sum");
   gsum.check_guards("loss sum");
   gvalue.check_guards("loss value");
+}
+
+TEST_CASE("cuda loss_accumulate: the first non-finite step, as the CPU records it",
+          "[cuda][metrics][sanitize]") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> values{0.5f, std::numeric_limits<float>::infinity(), nan, 0.25f};
+  Backend& dev = gpu();
+  Guarded<double> gsum(dev, std::vector<double>{0.0});
+  Guarded<float> gvalue(dev, 1);
+  auto* scalars = static_cast<StepScalars*>(dev.allocate(sizeof(StepScalars)));
+  Guarded<int64_t> gfirst(dev, std::vector<int64_t>{-1});
+  double sum_ref = 0.0;
+  int64_t first_ref = -1;
+  for (size_t i = 0; i < values.size(); ++i) {
+    StepScalars s;
+    s.step = static_cast<int64_t>(10 + i);
+    float v = values[i];
+    cpu().loss_accumulate(&v, &sum_ref, 16, &s, &first_ref);
+    gvalue.upload({v});
+    dev.copy_from_host(scalars, &s, sizeof s);
+    dev.loss_accumulate(gvalue.data(), gsum.data(), 16, scalars, gfirst.data());
+  }
+  REQUIRE(first_ref == 11);
+  CHECK(gfirst.read() == std::vector<int64_t>{first_ref});
+  gfirst.check_guards("first non-finite step");
+  dev.release(scalars);
 }

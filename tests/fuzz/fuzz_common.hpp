@@ -20,7 +20,7 @@ struct InputFiles {
   ~InputFiles() {
     for (const auto& path : paths) {
       std::error_code ignored;
-      std::filesystem::remove(path, ignored);
+      std::filesystem::remove_all(path, ignored);
     }
   }
 };

@@ -96,6 +96,9 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
   check("[model]\nactivation = \"tanh\"\n",
         "config x.toml: model.activation: \"tanh\" is not allowed: use one of relu, leaky_relu, elu");
   check("[model]\nkernel = 7\n", "config x.toml: model.kernel: 7 is not allowed: use 3 or 5");
+  check("[model]\nhidden = []\n",
+        "config x.toml: model.hidden: [] has no layers: give the widths, e.g. [512, 256, 128], or "
+        "leave the key out for the default");
   check("[model]\nconv = [32, \"max\"]\n",
         "config x.toml: model.conv: \"max\" is not allowed: use channel counts or \"pool\"");
   check("[train]\nbetas = [0.9]\n",
@@ -122,6 +125,10 @@ TEST_CASE("cross-key checks reject models that cannot be built", "[config][smoke
   check("[model]\nconv = [32, \"pool\"]\n", "model.conv: a CNN needs at least 2 convolutions, got 1");
   check("[model]\nconv = [\"pool\", 32, 32]\n", "must be a convolution");
   check("[model]\nconv = [8, 8, \"pool\", \"pool\", \"pool\", \"pool\", \"pool\"]\n", "shrink to 0x0");
+  check("[model]\nkernel = 5\nconv = [8, \"pool\", \"pool\", \"pool\", 8]\n",
+        "model.kernel: 5 is larger than the 3x3 input of convolution 2 in model.conv");
+  REQUIRE_NOTHROW(emnist::validate(
+      emnist::parse_config("[model]\nkernel = 3\nconv = [8, \"pool\", \"pool\", \"pool\", 8]\n", "f")));
   check("[train]\nepochs = 2\nwarmup_epochs = 2\n", "train.warmup_epochs");
   check("[train]\nlr = 0.001\nmin_lr = 0.01\n", "train.min_lr");
   check("[data]\ndataset = \"idx\"\n", "data.train_images");

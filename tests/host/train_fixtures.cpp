@@ -71,6 +71,26 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
 
 }  // namespace
 
+Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train, int64_t test,
+                         uint64_t seed) {
+  write_idx(dir / "train-images", dir / "train-labels", synthetic_images(train, 16, seed, true));
+  write_idx(dir / "test-images", dir / "test-labels", synthetic_images(test, 16, seed + 1, true));
+  Config c;
+  c.data.dataset = "idx";
+  c.data.train_images = (dir / "train-images").string();
+  c.data.train_labels = (dir / "train-labels").string();
+  c.data.test_images = (dir / "test-images").string();
+  c.data.test_labels = (dir / "test-labels").string();
+  c.data.val_fraction = 0.1;
+  c.model = small_mlp();
+  c.model.dropout = 0.1;
+  c.train.epochs = 3;
+  c.train.batch_size = 32;
+  c.train.lr = 3e-3;
+  c.train.log_every = 5;
+  return c;
+}
+
 void write_idx(const std::filesystem::path& images, const std::filesystem::path& labels,
                const ImageSet& set) {
   std::string img;

@@ -14,24 +14,7 @@ namespace {
 
 // 16 classes (a bright block on a 4x4 grid over noise), written as IDX files; an MLP run on them.
 Config synthetic_run(const test::TempDir& dir) {
-  const ImageSet train = train_test::synthetic_images(640, 16, 21, true);
-  const ImageSet test_set = train_test::synthetic_images(200, 16, 22, true);
-  train_test::write_idx(dir / "train-images", dir / "train-labels", train);
-  train_test::write_idx(dir / "test-images", dir / "test-labels", test_set);
-  Config c;
-  c.data.dataset = "idx";
-  c.data.train_images = (dir / "train-images").string();
-  c.data.train_labels = (dir / "train-labels").string();
-  c.data.test_images = (dir / "test-images").string();
-  c.data.test_labels = (dir / "test-labels").string();
-  c.data.val_fraction = 0.1;
-  c.model = train_test::small_mlp();
-  c.model.dropout = 0.1;
-  c.train.epochs = 3;
-  c.train.batch_size = 32;
-  c.train.lr = 3e-3;
-  c.train.log_every = 5;
-  return c;
+  return train_test::synthetic_idx_run(dir.path(), 640, 200, 21);
 }
 
 int count_lines(const std::string& text) {

@@ -1,0 +1,52 @@
+// Bad configuration through the command line: exit code 2, one line naming the key and what is
+// allowed, and no run directory made (nothing that looks like a run).
+#include <catch2/catch.hpp>
+
+#include "support/support.hpp"
+
+using namespace emnist;
+using Catch::Matchers::Contains;
+
+TEST_CASE(
+    "e2e: bad configuration values are one-line errors, exit 2, before a run directory "
+    "exists",
+    "[e2e][bad_input]") {
+  test::TempDir dir("emnist-bad-config");
+  const auto out = dir / "run";
+  const auto file = dir / "bad.toml";
+  struct Case {
+    std::string toml, message;
+  };
+  const std::vector<Case> cases = {
+      {"[train]\nlearning_rate = 0.1\n", "unknown key 'train.learning_rate'"},
+      {"[train]\nepochs = \"ten\"\n", "train.epochs: expected an integer, got \"ten\""},
+      {"[train]\nlr = 0\n", "train.lr: 0 is out of range: allowed (0, 10]"},
+      {"[train]\nlr = -0.1\n", "train.lr: -0.1 is out of range"},
+      {"[train]\nbatch_size = 0\n", "train.batch_size: 0 is out of range: allowed 1 to 65536"},
+      {"[model]\ndropout = 1.0\n", "model.dropout: 1 is out of range: allowed [0, 1)"},
+      {"[model]\nkind = \"mlp\"\nhidden = []\n", "model.hidden: [] has no layers"},
+      {"[model]\nkind = \"mlp\"\nhidden = [64, 32]\n",
+       "model.hidden: an MLP needs at least 3 hidden layers, got 2"},
+      {"[model]\nkernel = 5\nconv = [8, \"pool\", \"pool\", \"pool\", 8]\n",
+       "model.kernel: 5 is larger than the 3x3 input of convolution 2"},
+  };
+  for (const Case& c : cases) {
+    test::write_file(file, c.toml);
+    const auto r = test::run_cli("train -c '" + file.string() + "' --out '" + out.string() + "'");
+    INFO(c.toml << "\n" << r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains("config " + file.string() + ": ") ||
+                             Contains(c.message.substr(0, c.message.find(':'))));
+    CHECK_THAT(r.output, Contains(c.message));
+    // One line.
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+    CHECK_FALSE(std::filesystem::exists(out));
+  }
+  const auto set = test::run_cli("train --set train.batch_size=0 --out '" + out.string() + "'");
+  CHECK(set.exit_code == 2);
+  CHECK_THAT(set.output, Contains("--set train.batch_size=0: train.batch_size: 0 is out of range"));
+  const auto flag = test::run_cli("train --epochs 3");
+  CHECK(flag.exit_code == 2);
+  CHECK_THAT(flag.output, Contains("--epochs"));
+  CHECK_FALSE(std::filesystem::exists(out));
+}

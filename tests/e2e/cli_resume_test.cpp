@@ -1,0 +1,280 @@
+// End to end through the command line: interrupting a run (SIGINT, SIGTERM, kill -9 during a
+// checkpoint write) and resuming it gives the model an uninterrupted run gives, byte for byte;
+// divergence names the step and the last good checkpoint; bad checkpoints and flags are one-line
+// errors with exit code 2. The faults come from EMNIST_FAULT, so each happens at an exact step.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "emnist/checkpoint.hpp"
+#include "emnist/config.hpp"
+#include "emnist/safetensors.hpp"
+#include "host/train_fixtures.hpp"
+#include "support/support.hpp"
+
+using namespace emnist;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// 576 training images (640 less a 10% validation part), batch 32: 18 steps an epoch, 3 epochs.
+// Dropout and batch norm on, so the random state and the running statistics must both resume.
+constexpr int kStepsPerEpoch = 18;
+
+std::filesystem::path write_setup(const test::TempDir& dir) {
+  Config c = train_test::synthetic_idx_run(dir.path(), 640, 160, 31);
+  c.model.dropout = 0.2;
+  c.train.device = "cpu";
+  const auto path = dir / "run.toml";
+  test::write_file(path, to_toml(c));
+  return path;
+}
+
+// The CLI with a fault (or none), without plots (no Python needed, and faster).
+test::CommandResult cli(const std::string& args, const std::string& fault = "") {
+  setenv("OMP_WAIT_POLICY", "passive", 0);
+  setenv("EMNIST_PYTHON", "/bin/false", 1);
+  if (fault.empty())
+    unsetenv("EMNIST_FAULT");
+  else
+    setenv("EMNIST_FAULT", fault.c_str(), 1);
+  const test::CommandResult r = test::run_cli(args);
+  unsetenv("EMNIST_FAULT");
+  return r;
+}
+
+test::CommandResult train(const std::filesystem::path& config, const std::filesystem::path& run,
+                          const std::string& fault = "") {
+  return cli("train -c '" + config.string() + "' --out '" + run.string() + "'", fault);
+}
+
+test::CommandResult resume(const std::filesystem::path& run, const std::string& more = "") {
+  return cli("train --resume '" + run.string() + "'" + more);
+}
+
+// metrics.csv without the timing columns (seconds, samples per second).
+std::string metrics_without_times(const std::filesystem::path& run) {
+  std::istringstream in(test::read_text(run / "metrics.csv"));
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    size_t cut = line.size();
+    for (int commas = 0, i = 0; i < static_cast<int>(line.size()); ++i)
+      if (line[static_cast<size_t>(i)] == ',' && ++commas == 6) cut = static_cast<size_t>(i);
+    out += line.substr(0, cut) + "\n";
+  }
+  return out;
+}
+
+struct Reference {
+  test::TempDir dir{"emnist-resume"};
+  std::filesystem::path config = write_setup(dir);
+  std::filesystem::path run = dir / "uninterrupted";
+  Reference() {
+    const auto r = train(config, run);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+  }
+};
+
+// Interrupted once by `fault`, then resumed: the same model bytes and metrics as the reference.
+void check_interrupt_and_resume(const Reference& ref, const std::string& fault, int exit_code,
+                                const std::string& stopped_at) {
+  const auto run = ref.dir / ("run-" + fault);
+  const auto stopped = train(ref.config, run, fault);
+  INFO(stopped.output);
+  REQUIRE(stopped.exit_code == exit_code);
+  CHECK_THAT(stopped.output, Contains(stopped_at));
+  CHECK_THAT(stopped.output, Contains("continue with: emnist train --resume " + run.string()));
+  CHECK(std::filesystem::is_regular_file(checkpoint_file(run)));
+  // Nothing that looks finished.
+  CHECK_FALSE(std::filesystem::exists(run / "model.safetensors"));
+  CHECK_FALSE(std::filesystem::exists(run / "summary.json"));
+
+  const auto resumed = resume(run);
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Contains("resuming from"));
+  CHECK(test::read_text(run / "model.safetensors") ==
+        test::read_text(ref.run / "model.safetensors"));
+  CHECK(metrics_without_times(run) == metrics_without_times(ref.run));
+  CHECK(test::read_text(run / "predictions_test.csv") ==
+        test::read_text(ref.run / "predictions_test.csv"));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "e2e resume: SIGINT mid-epoch and SIGTERM between epochs, then --resume, give the "
+    "uninterrupted run's model byte for byte",
+    "[e2e][resume]") {
+  const Reference ref;
+  // Step 25 is step 7 of epoch 2.
+  check_interrupt_and_resume(ref, "sigint@step=25", 130,
+                             "interrupted by SIGINT at step 7 of 18 in epoch 2");
+  // The epoch's last step: the epoch finishes (validation, checkpoint) before the run stops.
+  check_interrupt_and_resume(ref, "sigterm@step=" + std::to_string(kStepsPerEpoch), 143,
+                             "interrupted by SIGTERM at the end of epoch 1");
+}
+
+TEST_CASE(
+    "e2e resume: kill -9 during a checkpoint write leaves the previous checkpoint, which "
+    "resumes to the same model",
+    "[e2e][resume]") {
+  const Reference ref;
+  const auto run = ref.dir / "killed";
+  // The second checkpoint is the end of epoch 2; the process dies halfway through writing it.
+  const auto killed = train(ref.config, run, "sigkill@checkpoint=2");
+  INFO(killed.output);
+  REQUIRE(killed.exit_code == 128 + 9);
+  const Checkpoint c = read_checkpoint(run);
+  CHECK(c.epoch == 1);
+  CHECK(c.step == 0);
+  CHECK(c.history.size() == 1);
+
+  const auto resumed = resume(run);
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Contains("resuming from the end of epoch 1"));
+  CHECK(test::read_text(run / "model.safetensors") ==
+        test::read_text(ref.run / "model.safetensors"));
+  // The half-written temporary file is gone.
+  for (const auto& entry : std::filesystem::directory_iterator(run / "checkpoint"))
+    CHECK(entry.path().filename() == "state.safetensors");
+
+  // Killed during the first checkpoint: nothing to resume from, and resume says so.
+  const auto early = ref.dir / "killed-early";
+  REQUIRE(train(ref.config, early, "sigkill@checkpoint=1").exit_code == 128 + 9);
+  const auto none = resume(early);
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.output, Contains("no checkpoint here"));
+}
+
+TEST_CASE("e2e resume: a finished run resumed again rewrites the same files", "[e2e][resume]") {
+  const Reference ref;
+  const std::string model = test::read_text(ref.run / "model.safetensors");
+  const auto again = resume(ref.run);
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(again.output, Contains("3 of 3 epochs done"));
+  CHECK(test::read_text(ref.run / "model.safetensors") == model);
+}
+
+TEST_CASE("e2e divergence: the run stops naming the step and the last good checkpoint",
+          "[e2e][resume]") {
+  test::TempDir dir("emnist-diverge");
+  const auto config = write_setup(dir);
+  // NaN after step 22: step 23 (step 5 of epoch 2) is the first whose loss is not finite.
+  const auto run = dir / "run";
+  const auto r = train(config, run, "nan@step=22");
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Contains("training diverged: the loss became NaN or infinite at step 5 of "
+                                "18 in epoch 2; the last good checkpoint is " +
+                                checkpoint_file(run).string() + " (the end of epoch 1)"));
+  CHECK_THAT(r.output,
+             Contains("emnist train --resume " + run.string() + " --set train.lr=0.0015"));
+  CHECK_FALSE(std::filesystem::exists(run / "model.safetensors"));
+  // The last good checkpoint is untouched and resumes (with a lower rate) to a finished run.
+  CHECK(read_checkpoint(run).epoch == 1);
+  const auto resumed = resume(run, " --set train.lr=0.0015");
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(load_config(run / "config.toml").train.lr == 0.0015);
+
+  // In the first epoch there is no checkpoint yet: the advice is about the configuration.
+  const auto early = train(config, dir / "early", "nan@step=3");
+  INFO(early.output);
+  CHECK(early.exit_code == 2);
+  CHECK_THAT(early.output, Contains("training diverged: the loss became NaN or infinite at step 4 "
+                                    "of 18 in epoch 1; lower train.lr (now 0.003)"));
+}
+
+TEST_CASE("e2e resume: bad checkpoints, configurations and flags are one-line errors, exit 2",
+          "[e2e][resume]") {
+  test::TempDir dir("emnist-resume-bad");
+  const auto config = write_setup(dir);
+  const auto run = dir / "run";
+  REQUIRE(train(config, run, "sigint@step=" + std::to_string(kStepsPerEpoch + 2)).exit_code == 130);
+  const std::string good = test::read_text(checkpoint_file(run));
+  auto expect_error = [&](const std::string& args, const std::string& fragment) {
+    const auto r = cli(args);
+    INFO(args << "\n" << r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains(fragment));
+    CHECK_FALSE(std::filesystem::exists(run / "model.safetensors"));
+  };
+  const std::string resume_run = "train --resume '" + run.string() + "'";
+
+  test::write_file(checkpoint_file(run), good.substr(0, good.size() - 100));
+  expect_error(resume_run,
+               checkpoint_file(run).string() + ": not a valid safetensors file: truncated");
+  test::write_file(checkpoint_file(run), "[model]\nkind = \"mlp\"\n");
+  expect_error(resume_run, checkpoint_file(run).string() + ": not a valid safetensors file");
+
+  // A model file is safetensors, but not a checkpoint.
+  Metadata metadata;
+  TensorMap tensors = decode_safetensors(good, "good", &metadata);
+  TensorMap model_only;
+  for (const auto& [name, t] : tensors)
+    if (name.rfind("model.", 0) == 0) model_only.emplace(name.substr(6), t);
+  test::write_file(checkpoint_file(run), encode_safetensors(model_only));
+  expect_error(resume_run, "no emnist checkpoint metadata");
+
+  // Another model's shape under the right name.
+  TensorMap reshaped = tensors;
+  HostTensor& w = reshaped.at("model.layers.0.weight");
+  w.shape = {w.shape[0] / 2, w.shape[1]};
+  w.values.resize(w.values.size() / 2);
+  test::write_file(checkpoint_file(run), encode_safetensors(reshaped, metadata));
+  expect_error(resume_run, "layers.0.weight");
+
+  test::write_file(checkpoint_file(run), good);
+  expect_error(resume_run + " --set model.kind=cnn",
+               "--set model.kind=cnn: a resumed run keeps its configuration");
+  expect_error(resume_run + " -c '" + config.string() + "'", "--config excludes --resume");
+  expect_error(resume_run + " --epochs 4", "The following arguments were not expected: 4 --epochs");
+  expect_error("train --resume '" + (dir / "nowhere").string() + "'",
+               "--resume: Directory does not exist");
+
+  const std::string toml = test::read_text(run / "config.toml");
+  const size_t bn = toml.find("batch_norm = true");
+  REQUIRE(bn != std::string::npos);
+  test::write_file(run / "config.toml",
+                   toml.substr(0, bn) + "batch_norm = false" +
+                       toml.substr(bn + std::string("batch_norm = true").size()));
+  expect_error(resume_run,
+               "differs from the configuration the checkpoint was trained with ('batch_norm = "
+               "false' was 'batch_norm = true')");
+  test::write_file(run / "config.toml", toml);
+
+  // After all that, the good checkpoint still finishes the run.
+  const auto r = resume(run);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(std::filesystem::is_regular_file(run / "model.safetensors"));
+}
+
+TEST_CASE("e2e: a run directory that cannot hold checkpoints fails before training",
+          "[e2e][resume]") {
+  test::TempDir dir("emnist-unwritable");
+  const auto config = write_setup(dir);
+  // A regular file where the checkpoint folder goes: a path through a file (root ignores modes).
+  const auto run = dir / "run";
+  test::write_file(run / "checkpoint", "in the way");
+  const auto r = train(config, run);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output,
+             Contains((run / "checkpoint").string() + ": cannot create the checkpoint folder"));
+  CHECK(r.output.find("epoch 1/") == std::string::npos);
+
+  const auto through_file = train(config, dir / "run.toml" / "run");
+  INFO(through_file.output);
+  CHECK(through_file.exit_code == 2);
+  CHECK_THAT(through_file.output, Contains("cannot create the run directory"));
+
+  const auto bad_fault = train(config, dir / "run2", "sigint@epoch=1");
+  CHECK(bad_fault.exit_code == 2);
+  CHECK_THAT(bad_fault.output, Contains("EMNIST_FAULT=sigint@epoch=1: not a fault"));
+}
