@@ -25,28 +25,6 @@ ModelConfig small_cnn() {
   return c;
 }
 
-ImageSet synthetic_images(int64_t count, int classes, uint64_t seed) {
-  ImageSet set;
-  set.count = count;
-  set.rows = set.cols = 28;
-  set.pixels.resize(static_cast<size_t>(count * 28 * 28));
-  set.labels.resize(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) {
-    const int label = static_cast<int>(i % classes);
-    set.labels[static_cast<size_t>(i)] = label;
-    uint8_t* image = set.pixels.data() + i * 28 * 28;
-    for (int p = 0; p < 28 * 28; ++p) {
-      const float u =
-          math::uniform01(seed, 1000 + static_cast<uint64_t>(i), static_cast<uint64_t>(p));
-      image[p] = static_cast<uint8_t>(u * 96.0f);
-    }
-    const int r0 = (label / 4 % 4) * 7, c0 = (label % 4) * 7;
-    for (int r = r0; r < r0 + 7; ++r)
-      for (int col = c0; col < c0 + 7; ++col) image[r * 28 + col] = 255;
-  }
-  return set;
-}
-
 ModelRun::ModelRun(Backend& backend, const ModelConfig& mc, const TrainConfig& tc, int classes,
                    int64_t batch, const std::vector<float>& x, const std::vector<int32_t>& y) {
   model = make_model(backend, mc, 28, 28, classes, batch, tc.seed);

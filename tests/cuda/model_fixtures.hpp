@@ -9,6 +9,7 @@
 #include "emnist/data.hpp"
 #include "emnist/model.hpp"
 #include "emnist/step_runner.hpp"
+#include "support/synthetic_data.hpp"
 
 namespace emnist::cuda_test {
 
@@ -17,9 +18,8 @@ ModelConfig reference_mlp();
 // conv [8, 8, pool, 16, pool], head [32]: batch norm, ELU, dropout 0.3 in the head.
 ModelConfig small_cnn();
 
-// `count` 28x28 images, label i % classes: a bright 7x7 block whose place on a 4x4 grid is the
-// class, over noise (learnable, and it generalises).
-ImageSet synthetic_images(int64_t count, int classes, uint64_t seed);
+// Learnable synthetic images (tests/support).
+using test::synthetic_images;
 
 // One model and its runner on one backend, with the batch (x in [0, 1), labels) uploaded.
 struct ModelRun {

@@ -8,30 +8,6 @@
 
 namespace emnist::train_test {
 
-ImageSet synthetic_images(int64_t count, int classes, uint64_t seed, bool learnable) {
-  ImageSet set;
-  set.count = count;
-  set.rows = set.cols = 28;
-  set.pixels.resize(static_cast<size_t>(count * 28 * 28));
-  set.labels.resize(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) {
-    const int label = static_cast<int>(i % classes);
-    set.labels[static_cast<size_t>(i)] = label;
-    uint8_t* image = set.pixels.data() + i * 28 * 28;
-    for (int p = 0; p < 28 * 28; ++p) {
-      const float u =
-          math::uniform01(seed, 1000 + static_cast<uint64_t>(i), static_cast<uint64_t>(p));
-      image[p] = static_cast<uint8_t>(learnable ? u * 96.0f : u * 255.0f);
-    }
-    if (learnable) {
-      const int r0 = (label / 4) * 7, c0 = (label % 4) * 7;
-      for (int r = r0; r < r0 + 7; ++r)
-        for (int c = c0; c < c0 + 7; ++c) image[r * 28 + c] = 255;
-    }
-  }
-  return set;
-}
-
 Subset whole(const ImageSet& set) {
   Subset s;
   s.source = &set;
@@ -57,31 +33,10 @@ ModelConfig small_cnn() {
   return c;
 }
 
-namespace {
-
-void put_be32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xFF);
-}
-
-void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-}  // namespace
-
-Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train, int64_t test,
-                         uint64_t seed) {
-  write_idx(dir / "train-images", dir / "train-labels", synthetic_images(train, 16, seed, true));
-  write_idx(dir / "test-images", dir / "test-labels", synthetic_images(test, 16, seed + 1, true));
+Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train_count,
+                         int64_t test_count, uint64_t seed) {
   Config c;
-  c.data.dataset = "idx";
-  c.data.train_images = (dir / "train-images").string();
-  c.data.train_labels = (dir / "train-labels").string();
-  c.data.test_images = (dir / "test-images").string();
-  c.data.test_labels = (dir / "test-labels").string();
-  c.data.val_fraction = 0.1;
+  c.data = test::write_synthetic_idx(dir, train_count, test_count, seed);
   c.model = small_mlp();
   c.model.dropout = 0.1;
   c.train.epochs = 3;
@@ -89,22 +44,6 @@ Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train, int64_
   c.train.lr = 3e-3;
   c.train.log_every = 5;
   return c;
-}
-
-void write_idx(const std::filesystem::path& images, const std::filesystem::path& labels,
-               const ImageSet& set) {
-  std::string img;
-  put_be32(img, 0x00000803);
-  put_be32(img, static_cast<uint32_t>(set.count));
-  put_be32(img, static_cast<uint32_t>(set.rows));
-  put_be32(img, static_cast<uint32_t>(set.cols));
-  img.append(reinterpret_cast<const char*>(set.pixels.data()), set.pixels.size());
-  write_bytes(images, img);
-  std::string lab;
-  put_be32(lab, 0x00000801);
-  put_be32(lab, static_cast<uint32_t>(set.count));
-  for (int32_t l : set.labels) lab += static_cast<char>(l);
-  write_bytes(labels, lab);
 }
 
 CountingBackend::CountingBackend() : inner_(make_cpu_backend()) {}

@@ -10,27 +10,23 @@
 #include "emnist/backend.hpp"
 #include "emnist/config.hpp"
 #include "emnist/data.hpp"
+#include "support/synthetic_data.hpp"
 
 namespace emnist::train_test {
 
-// `count` 28x28 images, label i % classes. Noise only (learnable by memorising), or, when
-// `learnable`, a bright 7x7 block whose place on a 4x4 grid is the class, over noise: a pattern
-// that generalises to unseen samples.
-ImageSet synthetic_images(int64_t count, int classes, uint64_t seed, bool learnable);
+// The synthetic image sets and IDX writer of tests/support, under the names these tests use.
+using test::synthetic_images;
+using test::write_idx;
 Subset whole(const ImageSet& set);
 
 ModelConfig small_mlp();  // hidden [64, 32, 16], batch norm, relu, no dropout
 ModelConfig small_cnn();  // conv [8, pool, 16, pool], head [32], batch norm, relu, no dropout
 
-// IDX3 images and IDX1 labels (raw, uncompressed) as the official files store them.
-void write_idx(const std::filesystem::path& images, const std::filesystem::path& labels,
-               const ImageSet& set);
-
 // A learnable 16-class set (synthetic_images) of `train` and `test` images written as IDX files
 // into `dir`, and a configuration that trains small_mlp() on them for 3 epochs: dataset "idx",
 // validation fraction 0.1, dropout 0.1, batch 32, lr 3e-3, progress every 5 steps.
-Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train, int64_t test,
-                         uint64_t seed);
+Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train_count,
+                         int64_t test_count, uint64_t seed);
 
 // Forwards every call to a CPU backend and counts allocate() calls.
 class CountingBackend final : public Backend {
