@@ -135,6 +135,10 @@ int main(int argc, char** argv) {
   bench->add_option("--batch", bench_batch, "Batch size")->check(CLI::Range(1, 65536));
   bench->add_option("--steps", bench_steps, "Timed steps (after warm-up)")->check(CLI::Range(1, 1000000));
   bench->add_option("--data", bench_data, "Time real EMNIST ByMerge images from this folder (default: random inputs)");
+  bool bench_profile = false;
+  bench->add_flag("--profile", bench_profile,
+                  "Run the timed steps between cudaProfilerStart/Stop (for ncu --profile-from-start off, "
+                  "nsys --capture-range=cudaProfilerApi); use few --steps");
 
   ExperimentCommands experiments;
   add_experiment_commands(app, experiments);
@@ -185,7 +189,7 @@ int main(int argc, char** argv) {
         dc.dir = bench_data;
         data = std::make_unique<emnist::Dataset>(emnist::load_dataset(dc));
       }
-      const auto r = emnist::bench(*backend, bench_model, bench_batch, bench_steps, data.get());
+      const auto r = emnist::bench(*backend, bench_model, bench_batch, bench_steps, data.get(), bench_profile);
       std::cout << "bench: emnist " << EMNIST_VERSION << ", device " << r.device << ", threads "
                 << omp_get_max_threads() << ", model " << r.model_kind << " (" << r.parameters
                 << " parameters), batch " << r.batch << ", " << (data ? "real images" : "random inputs")
@@ -193,7 +197,11 @@ int main(int argc, char** argv) {
                 << "training samples/s: " << std::fixed << std::setprecision(1) << r.samples_per_second
                 << "\n"
                 << "time per step: " << std::setprecision(3) << r.ms_per_step << " ms ("
-                << r.steps << " timed steps after " << r.warmup_steps << " warm-up)\n";
+                << r.steps << " timed steps after " << r.warmup_steps << " warm-up)\n"
+                << "epoch time (" << emnist::kBalancedTrainSamples << " samples): " << std::setprecision(2)
+                << r.epoch_seconds << " s\n"
+                << "peak engine memory: " << std::setprecision(1)
+                << static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0) << " MiB\n";
       return 0;
     }
   } catch (const emnist::UserError& e) {

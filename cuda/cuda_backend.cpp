@@ -2,6 +2,8 @@
 // beside this one (cuda_linear.cpp, cuda_conv2d.cpp, ...).
 #include "cuda_backend.hpp"
 
+#include <cuda_profiler_api.h>
+
 #include "cuda_check.hpp"
 #include "device_memory.hpp"
 #include "kernels/kernels.hpp"
@@ -33,6 +35,27 @@ void CudaBackend::release(void* ptr) {
   const OpRange range{"release"};
   // cudaFree waits for the device, so work still queued on this memory finishes first.
   device_free(ptr);
+}
+
+MemoryStats CudaBackend::memory_stats() const { return device_memory_stats(); }
+
+void CudaBackend::range_push(const char* name) {
+  nvtxEventAttributes_t attributes{};
+  attributes.version = NVTX_VERSION;
+  attributes.size = NVTX_EVENT_ATTRIB_STRUCT_SIZE;
+  attributes.messageType = NVTX_MESSAGE_TYPE_ASCII;
+  attributes.message.ascii = name;
+  nvtxDomainRangePushEx(nvtx3::domain::get<NvtxDomain>(), &attributes);
+}
+
+void CudaBackend::range_pop() { nvtxDomainRangePop(nvtx3::domain::get<NvtxDomain>()); }
+
+void CudaBackend::profiler_start() { EMNIST_CUDA_CHECK(cudaProfilerStart()); }
+
+void CudaBackend::profiler_stop() {
+  // The window ends when the device has finished the work queued inside it.
+  EMNIST_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
+  EMNIST_CUDA_CHECK(cudaProfilerStop());
 }
 
 void CudaBackend::copy_from_host(void* dst, const void* src, size_t bytes) {

@@ -10,6 +10,11 @@ namespace {
 
 double mib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
+MemoryTracker& tracker() {
+  static MemoryTracker t;
+  return t;
+}
+
 }  // namespace
 
 void* device_malloc(size_t bytes, const char* purpose) {
@@ -28,12 +33,17 @@ void* device_malloc(size_t bytes, const char* purpose) {
         known ? fmt::format("{:.1f} MiB", mib(total_bytes)) : "?"));
   }
   EMNIST_CUDA_CHECK(err);
+  tracker().allocated(ptr, bytes);
   return ptr;
 }
 
 void device_free(void* ptr) noexcept {
-  if (ptr != nullptr) static_cast<void>(cudaFree(ptr));
+  if (ptr == nullptr) return;
+  tracker().released(ptr);
+  static_cast<void>(cudaFree(ptr));
 }
+
+MemoryStats device_memory_stats() { return tracker().stats(); }
 
 void* Scratch::reserve(size_t bytes, cudaStream_t stream) {
   if (bytes <= size_) return data_;

@@ -5,12 +5,16 @@
 
 #include <cstddef>
 
+#include "emnist/memory_tracker.hpp"
+
 namespace emnist::cuda {
 
 // cudaMalloc of `bytes` (nullptr for 0). Out of memory is a UserError saying what was asked for,
 // for what, and how much the device has free.
 void* device_malloc(size_t bytes, const char* purpose);
 void device_free(void* ptr) noexcept;
+// What device_malloc and device_free have done so far in this process.
+MemoryStats device_memory_stats();
 
 // A block that only ever grows: reserve() reallocates only when a larger size is first asked for
 // (after the stream has finished with the old block), so once every shape has been seen, no call

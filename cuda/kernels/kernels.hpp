@@ -13,6 +13,8 @@ namespace emnist::cuda::kernels {
 
 // ---- memory -------------------------------------------------------------------------------------
 void fill(float* data, int64_t n, float value, cudaStream_t stream);
+void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count, const int64_t* rows,
+                  int64_t n, int64_t pixels, float* x, int32_t* y, cudaStream_t stream);
 
 // ---- activations (math::relu etc.); y may alias x, dx may alias dy
 // --------------------------------

@@ -37,6 +37,11 @@ class CpuBackend final : public Backend {
   void fill(Tensor t, float value) override;
   void zero(void* ptr, size_t bytes) override;
   void synchronize() override {}
+  MemoryStats memory_stats() const override { return memory_.stats(); }
+  void range_push(const char*) override {}
+  void range_pop() override {}
+  void profiler_start() override {}
+  void profiler_stop() override {}
 
   void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) override;
   void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) override;
@@ -73,11 +78,14 @@ class CpuBackend final : public Backend {
   void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
                       Tensor state2, const StepScalars* scalars) override;
 
+  void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
+                    const int64_t* rows, Tensor x, int32_t* y) override;
   void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) override;
   void loss_accumulate(const float* value, double* sum, int64_t count, const StepScalars* scalars,
                        int64_t* first_nonfinite) override;
 
  private:
+  MemoryTracker memory_;
   // One im2col buffer per OpenMP thread, so per-sample convolution loops need no locking.
   std::vector<std::vector<float>> columns_;
   // Weight-gradient partial sums of a convolution, one per fixed group of samples.

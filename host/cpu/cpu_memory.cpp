@@ -21,10 +21,14 @@ void* CpuBackend::allocate(size_t bytes) {
   const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void* ptr = std::aligned_alloc(kAlignment, rounded);
   if (ptr == nullptr) throw std::bad_alloc();
+  memory_.allocated(ptr, rounded);
   return ptr;
 }
 
-void CpuBackend::release(void* ptr) { std::free(ptr); }
+void CpuBackend::release(void* ptr) {
+  memory_.released(ptr);
+  std::free(ptr);
+}
 
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) {
   if (bytes != 0) std::memmove(dst, src, bytes);

@@ -18,6 +18,11 @@ Model::Model(Backend& backend, std::vector<std::unique_ptr<Layer>> layers, int64
   input_shape_ = layers_.front()->input_shape();
   if (layers_.back()->output_shape().rank != 1)
     throw std::invalid_argument("model: the last layer must output [classes]");
+  // Named as the state dict names the layers, so Nsight timelines read like the model.
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    forward_ranges_.push_back(fmt::format("layers.{} {} forward", i, layers_[i]->kind()));
+    backward_ranges_.push_back(fmt::format("layers.{} {} backward", i, layers_[i]->kind()));
+  }
 
   // ---- parameter layout: every weight first, then every other trained value; buffers apart ----
   offsets_.resize(layers_.size());
@@ -188,8 +193,10 @@ Tensor Model::dlogits(int64_t n) const {
 
 void Model::forward(int64_t n, const StepContext& ctx) {
   check_batch(n);
-  for (size_t i = 0; i < layers_.size(); ++i)
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const ScopedRange range(backend_, forward_ranges_[i].c_str());
     layers_[i]->forward(backend_, activation(i, n), activation(i + 1, n), ctx);
+  }
 }
 
 void Model::backward(int64_t n, const StepContext& ctx) {
@@ -203,6 +210,7 @@ void Model::backward(int64_t n, const StepContext& ctx) {
     const Tensor dy = batch_view(grad_buf_[cur], n, shapes_[i + 1], backend_.device());
     const Tensor dx =
         i == 0 ? Tensor{} : batch_view(grad_buf_[1 - cur], n, shapes_[i], backend_.device());
+    const ScopedRange range(backend_, backward_ranges_[i].c_str());
     layer.backward(backend_, activation(i, n), activation(i + 1, n), dy, dx, ctx);
     cur = 1 - cur;
   }

@@ -9,12 +9,11 @@
 namespace emnist {
 namespace {
 
-// pixel / 255 in float, looked up so each pixel costs a load (and gives the division's exact
-// value).
+// math::pixel_value, looked up so each pixel costs a load.
 const std::array<float, 256>& pixel_table() {
   static const std::array<float, 256> table = [] {
     std::array<float, 256> t{};
-    for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = static_cast<float>(i) / 255.0f;
+    for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = math::pixel_value(static_cast<uint8_t>(i));
     return t;
   }();
   return table;
@@ -60,6 +59,18 @@ void BatchFeeder::gather(Model& model, const Subset& subset, int64_t n, Position
   backend.copy_from_host(model.input(n).data, pixels_.data(),
                          sizeof(float) * static_cast<size_t>(n * image_size_));
   backend.copy_from_host(model.labels(), labels_.data(), sizeof(int32_t) * static_cast<size_t>(n));
+}
+
+void BatchFeeder::begin_epoch(const Subset& subset, const std::vector<int64_t>& order) {
+  epoch_subset_ = &subset;
+  epoch_order_ = &order;
+}
+
+void BatchFeeder::load_step(Model& model, int64_t step, int64_t n) {
+  if (epoch_order_ == nullptr) throw std::logic_error("feeder: load_step before begin_epoch");
+  if (step < 0 || (step + 1) * n > static_cast<int64_t>(epoch_order_->size()))
+    throw std::invalid_argument("feeder: step beyond the epoch's order");
+  load(model, *epoch_subset_, epoch_order_->data() + step * n, n);
 }
 
 void BatchFeeder::load(Model& model, const Subset& subset, const int64_t* positions, int64_t n) {

@@ -35,7 +35,7 @@ ImageSet random_images(int64_t count, int classes) {
 }  // namespace
 
 BenchResult bench(Backend& backend, const std::string& model_kind, int batch, int steps,
-                  const Dataset* data) {
+                  const Dataset* data, bool profile) {
   if (model_kind != "mlp" && model_kind != "cnn")
     throw UserError(fmt::format("--model {}: allowed are mlp, cnn", model_kind));
   if (batch < 1 || steps < 1)
@@ -64,17 +64,21 @@ BenchResult bench(Backend& backend, const std::string& model_kind, int batch, in
                           train_config.seed);
   model->initialize(train_config.seed);
   StepRunner runner(*model, train_config);
-  BatchFeeder feeder(batch, images->image_size());
-
-  // Cycling through positions, wrapping at the end; a batch never straddles the wrap.
-  std::vector<int64_t> positions(static_cast<size_t>(batch));
+  // The feeder training would use on this backend (on CUDA the images are on the device, as
+  // PyTorch's peer has them), cycling through whole batches of the images in order.
+  const std::unique_ptr<Feeder> feeder =
+      make_feeder(train_config, backend, batch, images->image_size());
+  const int64_t batches = subset.size() / batch;
+  if (batches < 1)
+    throw UserError(
+        fmt::format("bench: {} images are fewer than a batch of {}", subset.size(), batch));
+  std::vector<int64_t> order(static_cast<size_t>(subset.size()));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  feeder->begin_epoch(subset, order);
   int64_t next = 0;
   auto step = [&] {
-    for (int b = 0; b < batch; ++b) {
-      positions[static_cast<size_t>(b)] = next;
-      next = (next + 1) % subset.size();
-    }
-    feeder.load(*model, subset, positions.data(), batch);
+    feeder->load_step(*model, next, batch);
+    next = (next + 1) % batches;
     runner.train_batch(batch, static_cast<float>(train_config.lr));
   };
 
@@ -89,12 +93,20 @@ BenchResult bench(Backend& backend, const std::string& model_kind, int batch, in
   result.warmup_steps = std::clamp(steps / 10, 2, 10);
   for (int i = 0; i < result.warmup_steps; ++i) step();
   backend.synchronize();
+  if (profile) backend.profiler_start();
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < steps; ++i) step();
-  backend.synchronize();
+  {
+    const ScopedRange range(backend, "timed steps");
+    for (int i = 0; i < steps; ++i) step();
+    backend.synchronize();
+  }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (profile) backend.profiler_stop();
   result.samples_per_second = static_cast<double>(steps) * batch / result.seconds;
   result.ms_per_step = 1000.0 * result.seconds / steps;
+  result.epoch_seconds = static_cast<double>(kBalancedTrainSamples / batch) * result.seconds /
+                         static_cast<double>(steps);
+  result.peak_memory_bytes = backend.memory_stats().peak;
   spdlog::info("bench {} on {}: batch {}, {} steps (+{} warm-up): {:.0f} samples/s, {:.2f} ms/step",
                model_kind, result.device, batch, steps, result.warmup_steps,
                result.samples_per_second, result.ms_per_step);

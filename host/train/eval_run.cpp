@@ -40,8 +40,9 @@ EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& sp
                           tc.batch_size, tc.seed);
   model->load_state_dict(weights, model_path.string());
   StepRunner runner(*model, tc);
-  BatchFeeder feeder(tc.batch_size, images.image_size());
-  const EvalResult result = evaluate(runner, feeder, subset, true);
+  const std::unique_ptr<Feeder> feeder =
+      make_feeder(tc, backend, tc.batch_size, images.image_size());
+  const EvalResult result = evaluate(runner, *feeder, subset, true);
 
   EvalSummary summary;
   summary.split = split;

@@ -4,7 +4,7 @@
 
 namespace emnist {
 
-EvalResult evaluate(StepRunner& runner, BatchFeeder& feeder, const Subset& subset,
+EvalResult evaluate(StepRunner& runner, Feeder& feeder, const Subset& subset,
                     bool with_predictions) {
   Model& model = runner.model();
   const int classes = model.num_classes();

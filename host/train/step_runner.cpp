@@ -42,6 +42,7 @@ void StepRunner::upload_scalars(float lr) {
 
 void StepRunner::train_batch(int64_t n, float lr) {
   Backend& b = model_.backend();
+  const ScopedRange range(b, "train step");
   upload_scalars(lr);
   const StepContext ctx{Mode::train, scalars_};
   model_.forward(n, ctx);
@@ -57,6 +58,7 @@ void StepRunner::train_batch(int64_t n, float lr) {
 
 void StepRunner::eval_batch(int64_t n) {
   Backend& b = model_.backend();
+  const ScopedRange range(b, "eval step");
   const StepContext ctx{Mode::infer, scalars_};
   model_.forward(n, ctx);
   const Tensor logits = model_.logits(n);

@@ -61,7 +61,7 @@ bool all_finite(const std::vector<float>& values) {
 class TrainingLoop {
  public:
   TrainingLoop(const Config& config, const Splits& splits, Model& model, StepRunner& runner,
-               BatchFeeder& feeder, const std::filesystem::path& run_dir, bool checkpoints)
+               Feeder& feeder, const std::filesystem::path& run_dir, bool checkpoints)
       : config_(config),
         tc_(config.train),
         splits_(splits),
@@ -115,10 +115,11 @@ class TrainingLoop {
       const int64_t first_step = epoch == start_epoch_ ? start_step_ : 0;
       const std::vector<int64_t> order = epoch_order(tc_.seed, epoch, train.size());
       if (first_step == 0) runner_.reset_totals();
+      feeder_.begin_epoch(train, order);
       double lr = tc_.lr;
       for (int64_t step = first_step; step < steps_per_epoch_; ++step) {
         lr = schedule_.lr(epoch, step);
-        feeder_.load(model_, train, order.data() + step * tc_.batch_size, tc_.batch_size);
+        feeder_.load_step(model_, step, tc_.batch_size);
         runner_.train_batch(tc_.batch_size, static_cast<float>(lr));
         inject_after_step();
         const bool last = step + 1 == steps_per_epoch_;
@@ -265,7 +266,7 @@ class TrainingLoop {
   const Splits& splits_;
   Model& model_;
   StepRunner& runner_;
-  BatchFeeder& feeder_;
+  Feeder& feeder_;
   std::filesystem::path run_dir_;
   bool checkpoints_;
   int64_t steps_per_epoch_;
@@ -313,8 +314,9 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
                           tc.batch_size, tc.seed);
   model->initialize(tc.seed);
   StepRunner runner(*model, tc);
-  BatchFeeder feeder(tc.batch_size, images.image_size());
-  TrainingLoop loop(config, splits, *model, runner, feeder, run_dir, checkpoints);
+  const std::unique_ptr<Feeder> feeder =
+      make_feeder(tc, backend, tc.batch_size, images.image_size());
+  TrainingLoop loop(config, splits, *model, runner, *feeder, run_dir, checkpoints);
   if (resume != nullptr) loop.resume_from(*resume);
 
   TrainSummary summary;
@@ -346,7 +348,7 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
     summary.val = split_metrics(val.totals, report);
   }
   if (splits.test.size() > 0) {
-    const EvalResult test = evaluate(runner, feeder, splits.test, true);
+    const EvalResult test = evaluate(runner, *feeder, splits.test, true);
     const ClassificationReport report = write_split_files(run_dir, "test", test, data.class_names);
     summary.test = split_metrics(test.totals, report);
     spdlog::info("test loss {:.4f}  accuracy {:.4f}  macro F1 {:.4f}  ({} samples)",

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "emnist/memory_tracker.hpp"
 #include "emnist/tensor.hpp"
 
 namespace emnist {
@@ -69,6 +70,16 @@ public:
   virtual void fill(Tensor t, float value) = 0;
   virtual void zero(void* ptr, size_t bytes) = 0;
   virtual void synchronize() = 0;
+  // This backend's own allocations, library workspaces included (not the CUDA context).
+  virtual MemoryStats memory_stats() const = 0;
+
+  // ---- profiling: named ranges (NVTX on CUDA, nothing on the CPU) and the profiler's capture ----
+  // window (cudaProfilerStart/Stop), for `ncu --profile-from-start off` and
+  // `nsys profile --capture-range=cudaProfilerApi`.
+  virtual void range_push(const char* name) = 0;
+  virtual void range_pop() = 0;
+  virtual void profiler_start() = 0;
+  virtual void profiler_stop() = 0;
 
   // ---- linear: x [B, I], w [O, I], b [O] (may be empty), y [B, O]; y = x w^T + b ------------------
   virtual void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) = 0;
@@ -124,6 +135,14 @@ public:
   virtual void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
                               Tensor state2, const StepScalars* scalars) = 0;
 
+  // ---- batches --------------------------------------------------------------------------------------
+  // For b < n = x.dim(0): x[b, :] = math::pixel_value(images[rows[b], :]) and y[b] = labels[rows[b]].
+  // images [count, pixels] uint8 (pixels = x.numel() / n), labels [count], rows [n]: all in
+  // backend memory. A row outside [0, count) is an error on the CPU; the CUDA kernel leaves that
+  // sample's outputs unwritten.
+  virtual void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
+                            const int64_t* rows, Tensor x, int32_t* y) = 0;
+
   // ---- metrics --------------------------------------------------------------------------------------
   // confusion[true * C + predicted] += 1 for each row; predicted is the first maximal logit.
   virtual void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) = 0;
@@ -132,6 +151,18 @@ public:
   // scalars->step: the device-side record of the first step that diverged.
   virtual void loss_accumulate(const float* value, double* sum, int64_t count,
                                const StepScalars* scalars, int64_t* first_nonfinite) = 0;
+};
+
+// A backend range for the life of the object. `name` must outlive it.
+class ScopedRange {
+ public:
+  ScopedRange(Backend& backend, const char* name) : backend_(backend) { backend_.range_push(name); }
+  ~ScopedRange() { backend_.range_pop(); }
+  ScopedRange(const ScopedRange&) = delete;
+  ScopedRange& operator=(const ScopedRange&) = delete;
+
+ private:
+  Backend& backend_;
 };
 
 std::unique_ptr<Backend> make_cpu_backend();

@@ -1,9 +1,16 @@
 #pragma once
-// Batches on the host (the CPU feeder): the epoch's sample order, and gathering uint8 images of a
-// subset into the model's float input, x = pixel / 255, with int32 labels.
+// Batches: the epoch's sample order, and feeders that put a batch into the model's input
+// (x = math::pixel_value(pixel), labels int32). Two feeders give the same batches bit for bit:
+// - BatchFeeder gathers on the host and copies the floats to the backend (the CPU feeder);
+// - ResidentFeeder uploads each split's uint8 images once and gathers on the backend
+//   (Backend::gather_batch), so a step moves no images; the epoch's order goes up once per epoch.
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <vector>
 
+#include "emnist/arena.hpp"
+#include "emnist/config.hpp"
 #include "emnist/data.hpp"
 #include "emnist/model.hpp"
 
@@ -13,18 +20,32 @@ namespace emnist {
 // position); epoch counts from 0. The same permutation on every device.
 std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t count);
 
-class BatchFeeder {
+class Feeder {
+ public:
+  virtual ~Feeder() = default;
+  // The training batches that follow take their samples from `subset` in this order (positions
+  // into the subset, as epoch_order gives them); both must outlive the epoch.
+  virtual void begin_epoch(const Subset& subset, const std::vector<int64_t>& order) = 0;
+  // Training batch `step` of the epoch: positions order[step * n, step * n + n).
+  virtual void load_step(Model& model, int64_t step, int64_t n) = 0;
+  // The samples at subset positions first..first+n-1, in order (evaluation).
+  virtual void load_range(Model& model, const Subset& subset, int64_t first, int64_t n) = 0;
+  // The labels of the last load_range batch, on the host.
+  virtual const std::vector<int32_t>& labels() const = 0;
+};
+
+class BatchFeeder final : public Feeder {
  public:
   // Staging for up to max_batch images of image_size pixels, allocated once.
   BatchFeeder(int64_t max_batch, int64_t image_size);
 
-  // The samples at subset positions `positions[0..n)`, into model.input(n) and model.labels().
-  void load(Model& model, const Subset& subset, const int64_t* positions, int64_t n);
-  // The samples at subset positions first..first+n-1, in order (evaluation).
-  void load_range(Model& model, const Subset& subset, int64_t first, int64_t n);
+  void begin_epoch(const Subset& subset, const std::vector<int64_t>& order) override;
+  void load_step(Model& model, int64_t step, int64_t n) override;
+  void load_range(Model& model, const Subset& subset, int64_t first, int64_t n) override;
+  const std::vector<int32_t>& labels() const override { return labels_; }
 
-  // The labels of the last loaded batch, on the host.
-  const std::vector<int32_t>& labels() const { return labels_; }
+  // The samples at subset positions `positions[0..n)`.
+  void load(Model& model, const Subset& subset, const int64_t* positions, int64_t n);
 
  private:
   template <typename PositionAt>
@@ -33,6 +54,48 @@ class BatchFeeder {
   int64_t max_batch_, image_size_;
   std::vector<float> pixels_;
   std::vector<int32_t> labels_;
+  const Subset* epoch_subset_ = nullptr;
+  const std::vector<int64_t>* epoch_order_ = nullptr;
 };
+
+class ResidentFeeder final : public Feeder {
+ public:
+  ResidentFeeder(Backend& backend, int64_t image_size);
+
+  // The first epoch uploads the subset's image set; every epoch uploads its order (as rows).
+  void begin_epoch(const Subset& subset, const std::vector<int64_t>& order) override;
+  void load_step(Model& model, int64_t step, int64_t n) override;
+  // The first call for a subset uploads its image set (if new) and its rows.
+  void load_range(Model& model, const Subset& subset, int64_t first, int64_t n) override;
+  const std::vector<int32_t>& labels() const override { return labels_; }
+
+ private:
+  struct ImagesOnDevice {
+    DeviceBuffer pixels, labels;
+    int64_t count = 0;
+  };
+  struct RowsOnDevice {
+    DeviceBuffer rows;
+    const ImagesOnDevice* images = nullptr;
+    int64_t count = 0;
+  };
+  const ImagesOnDevice& images_of(const ImageSet& set);
+  void upload_rows(RowsOnDevice& dst, const Subset& subset, const std::vector<int64_t>& rows);
+  void gather(Model& model, const RowsOnDevice& rows, int64_t first, int64_t n);
+
+  Backend& backend_;
+  int64_t image_size_;
+  std::map<const ImageSet*, ImagesOnDevice> images_;
+  std::map<const Subset*, RowsOnDevice> eval_rows_;
+  RowsOnDevice epoch_rows_;
+  std::vector<int64_t> staging_;
+  std::vector<int32_t> labels_;
+};
+
+// train.feeder: "resident" gives a ResidentFeeder; "auto" a ResidentFeeder on CUDA and a
+// BatchFeeder on the CPU (where the images are in memory already); "pinned" is not built yet (a
+// UserError saying so).
+std::unique_ptr<Feeder> make_feeder(const TrainConfig& config, Backend& backend, int64_t max_batch,
+                                    int64_t image_size);
 
 }  // namespace emnist

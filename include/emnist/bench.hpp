@@ -17,12 +17,20 @@ struct BenchResult {
   double seconds = 0;  // the timed steps
   double samples_per_second = 0;
   double ms_per_step = 0;
+  // An EMNIST Balanced training epoch (112,800 samples, the last partial batch dropped) at the
+  // measured time per step.
+  double epoch_seconds = 0;
+  size_t peak_memory_bytes = 0;  // the backend's own allocations (MemoryStats::peak)
 };
+
+constexpr int64_t kBalancedTrainSamples = 112800;
 
 // model_kind: mlp or cnn (UserError otherwise). With data, batches cycle through its training
 // images (its test images when it has none) and classes are its classes; without, random images of
-// 28x28 and 47 classes (as EMNIST Balanced).
+// 28x28 and 47 classes (as EMNIST Balanced). With `profile`, the timed steps run between
+// Backend::profiler_start and profiler_stop, so a profiler that waits for that window sees only
+// the steady state.
 BenchResult bench(Backend& backend, const std::string& model_kind, int batch, int steps,
-                  const Dataset* data);
+                  const Dataset* data, bool profile = false);
 
 }  // namespace emnist

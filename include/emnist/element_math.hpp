@@ -32,6 +32,10 @@ EMNIST_HD float uniform01(uint64_t seed, uint64_t stream, uint64_t counter) {
   return static_cast<float>(random_bits(seed, stream, counter) >> 40) * (1.0f / 16777216.0f);
 }
 
+// A pixel as the model sees it: p / 255 in float (division is correctly rounded on the host and,
+// without fast-math, on the device: both feeders give the same bits).
+EMNIST_HD float pixel_value(uint8_t p) { return static_cast<float>(p) / 255.0f; }
+
 // Random streams, so that no two uses of one seed draw the same numbers.
 enum Stream : uint64_t {
   kStreamShuffle = 1,

@@ -15,7 +15,7 @@ struct EvalResult {
   std::vector<Prediction> predictions;  // in subset order, when asked for
 };
 
-EvalResult evaluate(StepRunner& runner, BatchFeeder& feeder, const Subset& subset,
+EvalResult evaluate(StepRunner& runner, Feeder& feeder, const Subset& subset,
                     bool with_predictions);
 
 }  // namespace emnist

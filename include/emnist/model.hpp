@@ -78,6 +78,7 @@ class Model {
   int64_t max_batch_;
   int64_t param_count_ = 0, weight_count_ = 0, buffer_count_ = 0;
   std::vector<NamedTensor> named_;
+  std::vector<std::string> forward_ranges_, backward_ranges_;  // profiler range names per layer
   std::vector<std::vector<int64_t>> offsets_;  // per layer, per ParamSpec
   DeviceBuffer param_memory_;                  // params | grads | buffers
   DeviceBuffer arena_;

@@ -49,6 +49,13 @@ class CountingBackend final : public Backend {
   void fill(Tensor t, float v) override { inner_->fill(t, v); }
   void zero(void* p, size_t n) override { inner_->zero(p, n); }
   void synchronize() override { inner_->synchronize(); }
+  MemoryStats memory_stats() const override { return inner_->memory_stats(); }
+  // Ranges are recorded: "+name" on push, "-" on pop.
+  std::vector<std::string> ranges;
+  void range_push(const char* name) override { ranges.push_back(std::string("+") + name); }
+  void range_pop() override { ranges.push_back("-"); }
+  void profiler_start() override { ranges.push_back("profiler start"); }
+  void profiler_stop() override { ranges.push_back("profiler stop"); }
   void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) override {
     inner_->linear_forward(x, w, b, y);
   }
@@ -104,6 +111,10 @@ class CountingBackend final : public Backend {
   void optimizer_step(const OptimizerParams& o, Tensor p, Tensor g, Tensor s1, Tensor s2,
                       const StepScalars* s) override {
     inner_->optimizer_step(o, p, g, s1, s2, s);
+  }
+  void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
+                    const int64_t* rows, Tensor x, int32_t* y) override {
+    inner_->gather_batch(images, labels, count, rows, x, y);
   }
   void confusion_accumulate(Tensor l, const int32_t* y, int64_t* c) override {
     inner_->confusion_accumulate(l, y, c);

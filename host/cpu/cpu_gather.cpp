@@ -1,0 +1,28 @@
+// A training or evaluation batch gathered from a split kept in backend memory (the resident
+// feeder), so that only row indices, not images, cross to the backend per batch.
+#include "cpu/cpu_backend.hpp"
+#include "cpu/cpu_checks.hpp"
+#include "cpu/cpu_parallel.hpp"
+#include "emnist/element_math.hpp"
+
+namespace emnist::cpu {
+
+void CpuBackend::gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
+                              const int64_t* rows, Tensor x, int32_t* y) {
+  const char* op = "gather_batch";
+  require(images != nullptr && labels != nullptr && rows != nullptr && y != nullptr, op,
+          "images, labels, rows or y is null");
+  require_tensor(x, -1, op, "x");
+  const int64_t n = x.dim(0), pixels = x.numel() / n;
+  for (int64_t b = 0; b < n; ++b)
+    require(rows[b] >= 0 && rows[b] < count, op, "a row is outside [0, count)");
+  float* dst = x.data;
+#pragma omp parallel for schedule(static) if (worth_parallel(n * pixels))
+  for (int64_t b = 0; b < n; ++b) {
+    const uint8_t* src = images + rows[b] * pixels;
+    for (int64_t p = 0; p < pixels; ++p) dst[b * pixels + p] = math::pixel_value(src[p]);
+    y[b] = labels[rows[b]];
+  }
+}
+
+}  // namespace emnist::cpu

@@ -1,0 +1,80 @@
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "emnist/batches.hpp"
+#include "emnist/error.hpp"
+
+namespace emnist {
+
+ResidentFeeder::ResidentFeeder(Backend& backend, int64_t image_size)
+    : backend_(backend), image_size_(image_size) {}
+
+const ResidentFeeder::ImagesOnDevice& ResidentFeeder::images_of(const ImageSet& set) {
+  auto [it, added] = images_.try_emplace(&set);
+  ImagesOnDevice& d = it->second;
+  if (!added) return d;
+  if (set.image_size() != image_size_)
+    throw std::invalid_argument("feeder: image size does not match the model input");
+  d.count = set.count;
+  d.pixels = DeviceBuffer(backend_, set.pixels.size());
+  d.labels = DeviceBuffer(backend_, sizeof(int32_t) * set.labels.size());
+  backend_.copy_from_host(d.pixels.data(), set.pixels.data(), set.pixels.size());
+  backend_.copy_from_host(d.labels.data(), set.labels.data(), sizeof(int32_t) * set.labels.size());
+  return d;
+}
+
+void ResidentFeeder::upload_rows(RowsOnDevice& dst, const Subset& subset,
+                                 const std::vector<int64_t>& rows) {
+  dst.images = &images_of(*subset.source);
+  const size_t bytes = sizeof(int64_t) * rows.size();
+  if (dst.rows.bytes() < bytes) dst.rows = DeviceBuffer(backend_, bytes);
+  dst.count = static_cast<int64_t>(rows.size());
+  backend_.copy_from_host(dst.rows.data(), rows.data(), bytes);
+}
+
+void ResidentFeeder::begin_epoch(const Subset& subset, const std::vector<int64_t>& order) {
+  // Rows of the image set in the epoch's order: a step then reads its rows at step * n.
+  staging_.resize(order.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    staging_[i] = subset.indices[static_cast<size_t>(order[i])];
+  upload_rows(epoch_rows_, subset, staging_);
+}
+
+void ResidentFeeder::gather(Model& model, const RowsOnDevice& rows, int64_t first, int64_t n) {
+  if (n < 1 || n > model.max_batch() || first < 0 || first + n > rows.count)
+    throw std::invalid_argument("feeder: batch outside the rows");
+  if (model.input_shape().numel() != image_size_)
+    throw std::invalid_argument("feeder: image size does not match the model input");
+  backend_.gather_batch(rows.images->pixels.at<uint8_t>(0), rows.images->labels.at<int32_t>(0),
+                        rows.images->count, rows.rows.at<int64_t>(0) + first, model.input(n),
+                        model.labels());
+}
+
+void ResidentFeeder::load_step(Model& model, int64_t step, int64_t n) {
+  if (epoch_rows_.images == nullptr) throw std::logic_error("feeder: load_step before begin_epoch");
+  gather(model, epoch_rows_, step * n, n);
+}
+
+void ResidentFeeder::load_range(Model& model, const Subset& subset, int64_t first, int64_t n) {
+  auto [it, added] = eval_rows_.try_emplace(&subset);
+  if (added || it->second.count != subset.size()) upload_rows(it->second, subset, subset.indices);
+  gather(model, it->second, first, n);
+  labels_.resize(static_cast<size_t>(n));
+  for (int64_t b = 0; b < n; ++b)
+    labels_[static_cast<size_t>(b)] =
+        subset.source->labels[static_cast<size_t>(subset.indices[static_cast<size_t>(first + b)])];
+}
+
+std::unique_ptr<Feeder> make_feeder(const TrainConfig& config, Backend& backend, int64_t max_batch,
+                                    int64_t image_size) {
+  if (config.feeder == "pinned")
+    throw UserError(
+        "train.feeder = \"pinned\" is not built yet; use \"resident\" (the split kept on the "
+        "device, the default on a GPU) or \"auto\"");
+  if (config.feeder == "resident" || backend.device() == Device::cuda)
+    return std::make_unique<ResidentFeeder>(backend, image_size);
+  return std::make_unique<BatchFeeder>(max_batch, image_size);
+}
+
+}  // namespace emnist

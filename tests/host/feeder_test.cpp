@@ -1,0 +1,89 @@
+// The resident feeder (split in backend memory, gathered by Backend::gather_batch) gives exactly
+// the batches of the host feeder, for training steps over several epochs and for evaluation
+// ranges with a partial last batch, and allocates nothing once each split is up.
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "emnist/batches.hpp"
+#include "emnist/error.hpp"
+#include "host/train_fixtures.hpp"
+
+using namespace emnist;
+
+namespace {
+
+struct Batch {
+  std::vector<float> x;
+  std::vector<int32_t> y;
+};
+
+Batch read_batch(const Model& model, int64_t n) {
+  Batch b{std::vector<float>(static_cast<size_t>(n * 784)),
+          std::vector<int32_t>(static_cast<size_t>(n))};
+  model.backend().copy_to_host(b.x.data(), model.input(n).data, sizeof(float) * b.x.size());
+  model.backend().copy_to_host(b.y.data(), model.labels(), sizeof(int32_t) * b.y.size());
+  return b;
+}
+
+bool same_bits(const Batch& a, const Batch& b) {
+  return a.y == b.y && a.x.size() == b.x.size() &&
+         std::memcmp(a.x.data(), b.x.data(), sizeof(float) * a.x.size()) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("feeders: resident and host feeders give the same batches bit for bit", "[feeder]") {
+  const ImageSet images =
+      train_test::synthetic_images(300, 10, 71, false);  // noise: every pixel value
+  // A subset that is not the identity: every third image, backwards.
+  Subset subset;
+  subset.source = &images;
+  for (int64_t i = 299; i >= 0; i -= 3) subset.indices.push_back(i);
+  Subset other;  // a second split of the same images, for evaluation
+  other.source = &images;
+  for (int64_t i = 1; i < 300; i += 7) other.indices.push_back(i);
+
+  const int64_t batch = 16;
+  auto host_backend = make_cpu_backend();
+  train_test::CountingBackend resident_backend;
+  auto host_model = make_model(*host_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  auto resident_model = make_model(resident_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  BatchFeeder host(batch, 784);
+  ResidentFeeder resident(resident_backend, 784);
+
+  int64_t allocations_after_first_epoch = -1;
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    const std::vector<int64_t> order = epoch_order(5, epoch, subset.size());
+    host.begin_epoch(subset, order);
+    resident.begin_epoch(subset, order);
+    for (int64_t step = 0; step < subset.size() / batch; ++step) {
+      host.load_step(*host_model, step, batch);
+      resident.load_step(*resident_model, step, batch);
+      REQUIRE(same_bits(read_batch(*host_model, batch), read_batch(*resident_model, batch)));
+    }
+    for (const Subset* s : {&subset, &other}) {
+      for (int64_t first = 0; first < s->size(); first += batch) {
+        const int64_t n = std::min(batch, s->size() - first);
+        host.load_range(*host_model, *s, first, n);
+        resident.load_range(*resident_model, *s, first, n);
+        REQUIRE(same_bits(read_batch(*host_model, n), read_batch(*resident_model, n)));
+        REQUIRE(host.labels() == resident.labels());
+      }
+    }
+    if (epoch == 0) allocations_after_first_epoch = resident_backend.allocations;
+  }
+  // Images, labels and rows went up in the first epoch; later epochs only copy new rows.
+  CHECK(resident_backend.allocations == allocations_after_first_epoch);
+  CHECK_THROWS(resident.load_step(*resident_model, subset.size() / batch, batch));
+}
+
+TEST_CASE("feeders: train.feeder chooses the feeder", "[feeder]") {
+  auto cpu = make_cpu_backend();
+  TrainConfig tc;
+  CHECK(dynamic_cast<BatchFeeder*>(make_feeder(tc, *cpu, 8, 784).get()) !=
+        nullptr);  // auto on the CPU
+  tc.feeder = "resident";
+  CHECK(dynamic_cast<ResidentFeeder*>(make_feeder(tc, *cpu, 8, 784).get()) != nullptr);
+  tc.feeder = "pinned";
+  REQUIRE_THROWS_AS(make_feeder(tc, *cpu, 8, 784), UserError);
+}

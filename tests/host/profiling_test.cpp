@@ -1,0 +1,107 @@
+// Profiling hooks: every training step is a named range holding one range per layer and direction
+// (named as the state dict names the layers), ranges always balance, bench --profile opens the
+// profiler's window around the timed steps only, and the backend counts its own memory.
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "emnist/bench.hpp"
+#include "emnist/model.hpp"
+#include "emnist/step_runner.hpp"
+#include "host/train_fixtures.hpp"
+
+using namespace emnist;
+
+namespace {
+
+// Checks that pushes and pops pair up, and returns the names at nesting depth `depth` (0: top).
+std::vector<std::string> ranges_at(const std::vector<std::string>& trace, int depth) {
+  std::vector<std::string> out;
+  int level = 0;
+  for (const std::string& r : trace) {
+    if (r == "-") {
+      REQUIRE(level > 0);
+      --level;
+    } else if (r[0] == '+') {
+      if (level == depth) out.push_back(r.substr(1));
+      ++level;
+    }
+  }
+  CHECK(level == 0);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("profiling: a training step is one range with a range per layer and direction",
+          "[profiling]") {
+  train_test::CountingBackend backend;
+  TrainConfig tc;
+  tc.batch_size = 4;
+  auto model = make_model(backend, train_test::small_mlp(), 28, 28, 10, 4, 1);
+  model->initialize(1);
+  StepRunner runner(*model, tc);
+  backend.zero(model->input(4).data, sizeof(float) * 4 * 784);
+  backend.zero(model->labels(), sizeof(int32_t) * 4);
+  backend.ranges.clear();
+  runner.train_batch(4, 1e-3f);
+  CHECK(ranges_at(backend.ranges, 0) == std::vector<std::string>{"train step"});
+  const auto layers = ranges_at(backend.ranges, 1);
+  // small_mlp: [linear, batchnorm, relu] x 3, then the output linear: 10 layers.
+  REQUIRE(model->layers().size() == 10);
+  CHECK(layers.front() == "layers.0 linear forward");
+  CHECK(std::count(layers.begin(), layers.end(), "layers.9 linear forward") == 1);
+  CHECK(std::count(layers.begin(), layers.end(), "layers.9 linear backward") == 1);
+  CHECK(layers.back() == "layers.0 linear backward");
+  // Every forward before every backward.
+  const auto first_backward = std::find_if(layers.begin(), layers.end(), [](const std::string& s) {
+    return s.find("backward") != std::string::npos;
+  });
+  CHECK(std::count_if(layers.begin(), first_backward, [](const std::string& s) {
+          return s.find("forward") != std::string::npos;
+        }) == 10);
+
+  backend.ranges.clear();
+  runner.eval_batch(4);
+  CHECK(ranges_at(backend.ranges, 0) == std::vector<std::string>{"eval step"});
+  CHECK(ranges_at(backend.ranges, 1).size() == 10);
+}
+
+TEST_CASE("profiling: bench --profile opens the profiler's window around the timed steps only",
+          "[profiling][bench]") {
+  train_test::CountingBackend backend;
+  const BenchResult r = bench(backend, "mlp", 16, 3, nullptr, true);
+  const auto& t = backend.ranges;
+  const auto start = std::find(t.begin(), t.end(), "profiler start");
+  const auto stop = std::find(t.begin(), t.end(), "profiler stop");
+  REQUIRE(start != t.end());
+  REQUIRE(stop != t.end());
+  // Warm-up steps before the window, exactly the timed steps inside it.
+  CHECK(std::count(t.begin(), start, "+train step") == r.warmup_steps);
+  CHECK(std::count(start, stop, "+train step") == 3);
+  CHECK(std::count(stop, t.end(), "+train step") == 0);
+  CHECK(*std::next(start) == "+timed steps");
+
+  train_test::CountingBackend quiet;
+  bench(quiet, "mlp", 16, 2, nullptr, false);
+  CHECK(std::count(quiet.ranges.begin(), quiet.ranges.end(), "profiler start") == 0);
+}
+
+TEST_CASE("profiling: the CPU backend counts its own memory, and bench reports the peak",
+          "[profiling][bench]") {
+  auto backend = make_cpu_backend();
+  CHECK(backend->memory_stats().in_use == 0);
+  void* a = backend->allocate(1000);
+  void* b = backend->allocate(64);
+  CHECK(backend->memory_stats().in_use == 1024 + 64);  // rounded to 64-byte lines
+  backend->release(a);
+  CHECK(backend->memory_stats().in_use == 64);
+  CHECK(backend->memory_stats().peak == 1024 + 64);
+  CHECK(backend->memory_stats().allocations == 2);
+  backend->release(b);
+  CHECK(backend->memory_stats().in_use == 0);
+
+  const BenchResult r = bench(*backend, "mlp", 32, 2, nullptr);
+  // At least the parameters, their gradients and Adam's two state buffers.
+  CHECK(r.peak_memory_bytes >= static_cast<size_t>(r.parameters) * 4 * sizeof(float));
+  CHECK(r.epoch_seconds == Approx(static_cast<double>(kBalancedTrainSamples / 32) * r.seconds / 2));
+}
