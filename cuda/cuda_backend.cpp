@@ -4,6 +4,8 @@
 
 #include <cuda_profiler_api.h>
 
+#include <stdexcept>
+
 #include "cuda_check.hpp"
 #include "device_memory.hpp"
 #include "kernels/kernels.hpp"
@@ -56,6 +58,50 @@ void CudaBackend::profiler_stop() {
   // The window ends when the device has finished the work queued inside it.
   EMNIST_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
   EMNIST_CUDA_CHECK(cudaProfilerStop());
+}
+
+bool CudaBackend::capture_begin() {
+  // Thread-local mode: only this thread's unsafe calls (a cudaMalloc, say) invalidate the capture.
+  EMNIST_CUDA_CHECK(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeThreadLocal));
+  return true;
+}
+
+int CudaBackend::capture_end() {
+  cudaGraph_t raw = nullptr;
+  cudaError_t err = cudaStreamEndCapture(stream_.get(), &raw);
+  const Graph graph(raw);
+  if (err != cudaSuccess) {
+    static_cast<void>(cudaGetLastError());  // a failed capture is reported by the -1, not later
+    return -1;
+  }
+  cudaGraphExec_t exec = nullptr;
+  err = cudaGraphInstantiate(&exec, graph.get(), 0);
+  if (err != cudaSuccess) {
+    static_cast<void>(cudaGetLastError());
+    return -1;
+  }
+  graphs_.emplace_back(exec);
+  return static_cast<int>(graphs_.size() - 1);
+}
+
+void CudaBackend::capture_abort() {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  if (cudaStreamIsCapturing(stream_.get(), &status) != cudaSuccess ||
+      status == cudaStreamCaptureStatusNone) {
+    static_cast<void>(cudaGetLastError());
+    return;
+  }
+  cudaGraph_t raw = nullptr;
+  static_cast<void>(cudaStreamEndCapture(stream_.get(), &raw));
+  const Graph discarded(raw);
+  static_cast<void>(cudaGetLastError());
+}
+
+void CudaBackend::replay(int graph) {
+  const OpRange range{"replay"};
+  if (graph < 0 || static_cast<size_t>(graph) >= graphs_.size())
+    throw std::invalid_argument("replay: no such graph");
+  EMNIST_CUDA_CHECK(cudaGraphLaunch(graphs_[static_cast<size_t>(graph)].get(), stream_.get()));
 }
 
 void CudaBackend::copy_from_host(void* dst, const void* src, size_t bytes) {

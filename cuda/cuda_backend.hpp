@@ -15,6 +15,7 @@
 //
 // One backend object is used by one host thread at a time.
 #include <memory>
+#include <vector>
 
 #include "cuda_options.hpp"
 #include "cudnn_conv.hpp"
@@ -51,6 +52,10 @@ class CudaBackend final : public Backend {
   void range_pop() override;
   void profiler_start() override;
   void profiler_stop() override;
+  bool capture_begin() override;
+  int capture_end() override;
+  void capture_abort() override;
+  void replay(int graph) override;
 
   void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) override;
   void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) override;
@@ -98,6 +103,7 @@ class CudaBackend final : public Backend {
   Stream stream_;
   std::unique_ptr<LtGemm> gemm_;
   std::unique_ptr<CudnnConv> conv_;
+  std::vector<GraphExec> graphs_;
 };
 
 }  // namespace emnist::cuda

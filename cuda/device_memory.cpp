@@ -45,14 +45,12 @@ void device_free(void* ptr) noexcept {
 
 MemoryStats device_memory_stats() { return tracker().stats(); }
 
-void* Scratch::reserve(size_t bytes, cudaStream_t stream) {
+void* Scratch::reserve(size_t bytes, cudaStream_t /*stream*/) {
   if (bytes <= size_) return data_;
-  // Work already queued may still read the old block.
-  EMNIST_CUDA_CHECK(cudaStreamSynchronize(stream));
-  device_free(data_);
-  data_ = nullptr;
-  size_ = 0;
-  data_ = device_malloc(bytes, purpose_);
+  // Neither queued work nor a captured graph may lose the old block: it stays allocated.
+  void* grown = device_malloc(bytes, purpose_);
+  if (data_ != nullptr) retired_.push_back(data_);
+  data_ = grown;
   size_ = bytes;
   return data_;
 }

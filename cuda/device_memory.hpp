@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include <cstddef>
+#include <vector>
 
 #include "emnist/memory_tracker.hpp"
 
@@ -16,13 +17,16 @@ void device_free(void* ptr) noexcept;
 // What device_malloc and device_free have done so far in this process.
 MemoryStats device_memory_stats();
 
-// A block that only ever grows: reserve() reallocates only when a larger size is first asked for
-// (after the stream has finished with the old block), so once every shape has been seen, no call
-// allocates or synchronises.
+// A block that only ever grows: reserve() allocates only when a larger size is first asked for,
+// so once every shape has been seen, no call allocates. A smaller block it replaces is kept until
+// the Scratch dies: a CUDA graph captured earlier holds its address and may still replay.
 class Scratch {
  public:
   explicit Scratch(const char* purpose) : purpose_(purpose) {}
-  ~Scratch() { device_free(data_); }
+  ~Scratch() {
+    device_free(data_);
+    for (void* block : retired_) device_free(block);
+  }
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
 
@@ -34,6 +38,7 @@ class Scratch {
   const char* purpose_;
   void* data_ = nullptr;
   size_t size_ = 0;
+  std::vector<void*> retired_;
 };
 
 }  // namespace emnist::cuda

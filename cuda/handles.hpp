@@ -40,6 +40,8 @@ class Owned {
 };
 
 using Stream = Owned<cudaStream_t, &cudaStreamDestroy>;
+using Graph = Owned<cudaGraph_t, &cudaGraphDestroy>;
+using GraphExec = Owned<cudaGraphExec_t, &cudaGraphExecDestroy>;
 using CublasLtHandle = Owned<cublasLtHandle_t, &cublasLtDestroy>;
 using MatmulDesc = Owned<cublasLtMatmulDesc_t, &cublasLtMatmulDescDestroy>;
 using MatrixLayout = Owned<cublasLtMatrixLayout_t, &cublasLtMatrixLayoutDestroy>;

@@ -42,6 +42,10 @@ class CpuBackend final : public Backend {
   void range_pop() override {}
   void profiler_start() override {}
   void profiler_stop() override {}
+  bool capture_begin() override { return false; }
+  int capture_end() override { return -1; }
+  void capture_abort() override {}
+  void replay(int) override {}
 
   void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) override;
   void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) override;

@@ -1,5 +1,7 @@
 #include "emnist/step_runner.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <stdexcept>
 
 namespace emnist {
@@ -14,6 +16,7 @@ double Totals::accuracy() const {
 StepRunner::StepRunner(Model& model, const TrainConfig& config)
     : model_(model),
       optimizer_(model.backend(), config, model.parameter_count(), model.weight_count()),
+      graphs_on_(config.cuda_graph),
       classes_(model.num_classes()) {
   ArenaPlan plan;
   const size_t scalars = plan.add(sizeof(StepScalars));
@@ -40,10 +43,49 @@ void StepRunner::upload_scalars(float lr) {
   model_.backend().copy_from_host(scalars_, &s, sizeof s);
 }
 
-void StepRunner::train_batch(int64_t n, float lr) {
+template <typename Issue>
+void StepRunner::run_step(bool train, int64_t n, Issue issue) {
+  if (!graphs_on_) return issue();
   Backend& b = model_.backend();
-  const ScopedRange range(b, "train step");
+  GraphSlot& slot = graphs_[{train, n}];
+  if (slot.graph >= 0) return b.replay(slot.graph);
+  if (!slot.warmed || slot.failed) {
+    slot.warmed = true;
+    return issue();
+  }
+  if (!b.capture_begin()) {
+    graphs_on_ = false;  // a backend without graphs
+    return issue();
+  }
+  try {
+    issue();
+  } catch (const std::exception& e) {
+    b.capture_abort();
+    slot.failed = true;
+    spdlog::warn("CUDA graph capture of the {} step failed ({}); that step runs without a graph",
+                 train ? "training" : "evaluation", e.what());
+    return issue();
+  }
+  slot.graph = b.capture_end();
+  if (slot.graph < 0) {
+    slot.failed = true;
+    spdlog::warn("CUDA graph capture of the {} step failed; that step runs without a graph",
+                 train ? "training" : "evaluation");
+    return issue();
+  }
+  b.replay(slot.graph);
+}
+
+void StepRunner::train_batch(int64_t n, float lr) {
+  const ScopedRange range(model_.backend(), "train step");
   upload_scalars(lr);
+  run_step(true, n, [&] { issue_train(n); });
+  ++steps_;
+  samples_ += n;
+}
+
+void StepRunner::issue_train(int64_t n) {
+  Backend& b = model_.backend();
   const StepContext ctx{Mode::train, scalars_};
   model_.forward(n, ctx);
   const Tensor logits = model_.logits(n);
@@ -52,20 +94,22 @@ void StepRunner::train_batch(int64_t n, float lr) {
   b.confusion_accumulate(logits, model_.labels(), confusion_);
   model_.backward(n, ctx);
   optimizer_.step(model_.params(), model_.grads(), scalars_);
-  ++steps_;
-  samples_ += n;
 }
 
 void StepRunner::eval_batch(int64_t n) {
+  const ScopedRange range(model_.backend(), "eval step");
+  run_step(false, n, [&] { issue_eval(n); });
+  samples_ += n;
+}
+
+void StepRunner::issue_eval(int64_t n) {
   Backend& b = model_.backend();
-  const ScopedRange range(b, "eval step");
   const StepContext ctx{Mode::infer, scalars_};
   model_.forward(n, ctx);
   const Tensor logits = model_.logits(n);
   b.softmax_cross_entropy(logits, model_.labels(), Tensor{}, loss_);
   b.loss_accumulate(loss_, loss_sum_, n, nullptr, nullptr);
   b.confusion_accumulate(logits, model_.labels(), confusion_);
-  samples_ += n;
 }
 
 void StepRunner::read_outputs(int64_t n, float* logits, float* probs) {

@@ -81,6 +81,17 @@ public:
   virtual void profiler_start() = 0;
   virtual void profiler_stop() = 0;
 
+  // ---- graphs: the ops issued between capture_begin and capture_end, replayed as one launch -----
+  // capture_begin returns false where there are no graphs (the CPU): ops then run as issued.
+  // Captured ops do not run; capture_end returns a handle for replay, or -1 when the capture
+  // failed (then nothing ran: issue the ops again without capturing). capture_abort ends a capture
+  // that an exception interrupted. A replay reads the memory the ops were given at capture, so
+  // everything that changes per step lives in backend memory (StepScalars).
+  virtual bool capture_begin() = 0;
+  virtual int capture_end() = 0;
+  virtual void capture_abort() = 0;
+  virtual void replay(int graph) = 0;
+
   // ---- linear: x [B, I], w [O, I], b [O] (may be empty), y [B, O]; y = x w^T + b ------------------
   virtual void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) = 0;
   // dx [B, I], dw [O, I], db [O]; each may be empty.

@@ -2,7 +2,14 @@
 // Runs one training or evaluation step of a model on its backend, and keeps the step's device-side
 // state: the step scalars (learning rate, step counter), the batch loss, and the running loss sum
 // and confusion matrix that are read back once per epoch rather than once per step.
+//
+// With train.cuda_graph on a backend that has graphs, each kind of step (training, evaluation)
+// and batch size runs eagerly once (library workspaces and algorithms get chosen), is captured as
+// a graph the second time and replayed from then on: one launch per step. A capture that fails
+// is logged once and that step stays eager.
 #include <cstdint>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "emnist/arena.hpp"
@@ -48,10 +55,20 @@ class StepRunner {
   void restore(int64_t steps, const Totals& totals);
 
  private:
+  struct GraphSlot {
+    bool warmed = false, failed = false;
+    int graph = -1;
+  };
   void upload_scalars(float lr);
+  void issue_train(int64_t n);
+  void issue_eval(int64_t n);
+  template <typename Issue>
+  void run_step(bool train, int64_t n, Issue issue);
 
   Model& model_;
   Optimizer optimizer_;
+  bool graphs_on_;
+  std::map<std::pair<bool, int64_t>, GraphSlot> graphs_;
   int classes_;
   int64_t steps_ = 0;
   int64_t samples_ = 0;

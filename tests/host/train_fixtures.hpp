@@ -56,6 +56,10 @@ class CountingBackend final : public Backend {
   void range_pop() override { ranges.push_back("-"); }
   void profiler_start() override { ranges.push_back("profiler start"); }
   void profiler_stop() override { ranges.push_back("profiler stop"); }
+  bool capture_begin() override { return inner_->capture_begin(); }
+  int capture_end() override { return inner_->capture_end(); }
+  void capture_abort() override { inner_->capture_abort(); }
+  void replay(int graph) override { inner_->replay(graph); }
   void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) override {
     inner_->linear_forward(x, w, b, y);
   }
