@@ -135,6 +135,9 @@ int main(int argc, char** argv) {
   bench->add_option("--batch", bench_batch, "Batch size")->check(CLI::Range(1, 65536));
   bench->add_option("--steps", bench_steps, "Timed steps (after warm-up)")->check(CLI::Range(1, 1000000));
   bench->add_option("--data", bench_data, "Time real EMNIST ByMerge images from this folder (default: random inputs)");
+  std::string bench_precision = "fp32";
+  bench->add_option("--precision", bench_precision, "fp32 (strict), tf32 or bf16 (CUDA)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   bool bench_profile = false;
   bench->add_flag("--profile", bench_profile,
                   "Run the timed steps between cudaProfilerStart/Stop (for ncu --profile-from-start off, "
@@ -180,7 +183,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*bench) {
-      auto backend = emnist::make_backend(bench_device);
+      emnist::TrainConfig bench_config;
+      bench_config.precision = bench_precision;
+      auto backend = emnist::make_backend(bench_device, &bench_config);
       std::unique_ptr<emnist::Dataset> data;
       if (!bench_data.empty()) {
         emnist::DataConfig dc;
@@ -190,7 +195,7 @@ int main(int argc, char** argv) {
         data = std::make_unique<emnist::Dataset>(emnist::load_dataset(dc));
       }
       const auto r = emnist::bench(*backend, bench_model, bench_batch, bench_steps, data.get(), bench_profile);
-      std::cout << "bench: emnist " << EMNIST_VERSION << ", device " << r.device << ", threads "
+      std::cout << "bench: emnist " << EMNIST_VERSION << ", device " << r.device << " (" << bench_precision << "), threads "
                 << omp_get_max_threads() << ", model " << r.model_kind << " (" << r.parameters
                 << " parameters), batch " << r.batch << ", " << (data ? "real images" : "random inputs")
                 << "\n"

@@ -113,18 +113,38 @@ for stage in "${stages[@]}"; do
       ;;
     bench)
       section "benchmarks (batch 128, Adam, data on the device; ours beside PyTorch in one run)"
+      rate() { grep -m1 "training samples/s" "$1" 2>/dev/null | awk '{print $3}'; }
       for model in mlp cnn; do
-        step "bench-emnist-$model" 300 "$build/emnist" bench --device cuda --model "$model" --steps 200
-        grep -E "samples/s|per step" "$out/bench-emnist-$model.log" | sed "s/^/    emnist $model: /" | tee -a "$results"
         for precision in fp32 tf32; do
-          flag=""
-          [ "$precision" = tf32 ] && flag=--tf32
-          step "bench-torch-$model-$precision" 300 python3 tools/torch_peer.py --device cuda \
-            --model "$model" --steps 200 $flag
-          grep -E "samples/s|per step" "$out/bench-torch-$model-$precision.log" |
-            sed "s/^/    pytorch $model $precision: /" | tee -a "$results"
+          step "bench-emnist-$model-$precision" 300 "$build/emnist" bench --device cuda \
+            --model "$model" --precision "$precision" --steps 300
+          grep -E "samples/s|per step|epoch time|peak engine" "$out/bench-emnist-$model-$precision.log" |
+            sed "s/^/    emnist $model $precision: /" | tee -a "$results"
+          ours=$(rate "$out/bench-emnist-$model-$precision.log")
+          tf32=""
+          [ "$precision" = tf32 ] && tf32=--tf32
+          for mode in eager compile; do
+            compile=""
+            [ "$mode" = compile ] && compile=--compile
+            log="bench-torch-$model-$precision-$mode"
+            step "$log" 300 python3 tools/torch_peer.py --device cuda --model "$model" --steps 300 \
+              $tf32 $compile
+            grep -E "samples/s|per step" "$out/$log.log" |
+              sed "s/^/    pytorch $model $precision $mode: /" | tee -a "$results"
+            peer=$(rate "$out/$log.log")
+            if [ -n "$ours" ] && [ -n "$peer" ]; then
+              say "    ratio emnist / pytorch $mode ($model, $precision): $(awk -v a="$ours" -v b="$peer" 'BEGIN { printf "%.2f", a / b }')x"
+            fi
+          done
         done
       done
+      # The profiler window of `emnist bench --profile` (shared/GPU.md: ncu works there, nsys not).
+      if command -v ncu >/dev/null; then
+        step ncu-cnn 300 ncu --profile-from-start off --launch-count 300 --force-overwrite \
+          --export "$out/ncu-cnn" "$build/emnist" bench --device cuda --model cnn --steps 3 --profile
+      else
+        say "- ncu: not found, --profile not checked"
+      fi
       ;;
     *) say "- unknown stage '$stage' (build, test, sanitize, bench)"; failed=1 ;;
   esac
