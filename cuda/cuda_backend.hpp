@@ -19,6 +19,7 @@
 
 #include "cuda_options.hpp"
 #include "cudnn_conv.hpp"
+#include "device_memory.hpp"
 #include "emnist/backend.hpp"
 #include "handles.hpp"
 #include "lt_gemm.hpp"
@@ -92,6 +93,8 @@ class CudaBackend final : public Backend {
   void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
                       Tensor state2, const StepScalars* scalars) override;
 
+  void epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
+                  int64_t* rows) override;
   void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
                     const int64_t* rows, Tensor x, int32_t* y) override;
   void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) override;
@@ -104,6 +107,7 @@ class CudaBackend final : public Backend {
   std::unique_ptr<LtGemm> gemm_;
   std::unique_ptr<CudnnConv> conv_;
   std::vector<GraphExec> graphs_;
+  Scratch shuffle_scratch_{"the epoch shuffle"};
 };
 
 }  // namespace emnist::cuda

@@ -82,6 +82,8 @@ class CpuBackend final : public Backend {
   void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
                       Tensor state2, const StepScalars* scalars) override;
 
+  void epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
+                  int64_t* rows) override;
   void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
                     const int64_t* rows, Tensor x, int32_t* y) override;
   void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) override;

@@ -3,9 +3,18 @@
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
+#include "emnist/batches.hpp"
 #include "emnist/element_math.hpp"
 
 namespace emnist::cpu {
+
+void CpuBackend::epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
+                            int64_t* rows) {
+  require(indices != nullptr && rows != nullptr && count >= 0, "epoch_rows",
+          "indices or rows is null, or count < 0");
+  const std::vector<int64_t> order = epoch_order(seed, epoch, count);
+  for (int64_t i = 0; i < count; ++i) rows[i] = indices[order[static_cast<size_t>(i)]];
+}
 
 void CpuBackend::gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
                               const int64_t* rows, Tensor x, int32_t* y) {

@@ -61,16 +61,16 @@ void BatchFeeder::gather(Model& model, const Subset& subset, int64_t n, Position
   backend.copy_from_host(model.labels(), labels_.data(), sizeof(int32_t) * static_cast<size_t>(n));
 }
 
-void BatchFeeder::begin_epoch(const Subset& subset, const std::vector<int64_t>& order) {
+void BatchFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
   epoch_subset_ = &subset;
-  epoch_order_ = &order;
+  epoch_order_ = epoch_order(seed, epoch, subset.size());
 }
 
 void BatchFeeder::load_step(Model& model, int64_t step, int64_t n) {
-  if (epoch_order_ == nullptr) throw std::logic_error("feeder: load_step before begin_epoch");
-  if (step < 0 || (step + 1) * n > static_cast<int64_t>(epoch_order_->size()))
+  if (epoch_subset_ == nullptr) throw std::logic_error("feeder: load_step before begin_epoch");
+  if (step < 0 || (step + 1) * n > static_cast<int64_t>(epoch_order_.size()))
     throw std::invalid_argument("feeder: step beyond the epoch's order");
-  load(model, *epoch_subset_, epoch_order_->data() + step * n, n);
+  load(model, *epoch_subset_, epoch_order_.data() + step * n, n);
 }
 
 void BatchFeeder::load(Model& model, const Subset& subset, const int64_t* positions, int64_t n) {

@@ -65,16 +65,14 @@ BenchResult bench(Backend& backend, const std::string& model_kind, int batch, in
   model->initialize(train_config.seed);
   StepRunner runner(*model, train_config);
   // The feeder training would use on this backend (on CUDA the images are on the device, as
-  // PyTorch's peer has them), cycling through whole batches of the images in order.
+  // PyTorch's peer has them), cycling through the whole batches of one epoch's order.
   const std::unique_ptr<Feeder> feeder =
       make_feeder(train_config, backend, batch, images->image_size());
   const int64_t batches = subset.size() / batch;
   if (batches < 1)
     throw UserError(
         fmt::format("bench: {} images are fewer than a batch of {}", subset.size(), batch));
-  std::vector<int64_t> order(static_cast<size_t>(subset.size()));
-  std::iota(order.begin(), order.end(), int64_t{0});
-  feeder->begin_epoch(subset, order);
+  feeder->begin_epoch(subset, train_config.seed, 0);
   int64_t next = 0;
   auto step = [&] {
     feeder->load_step(*model, next, batch);

@@ -33,12 +33,21 @@ void ResidentFeeder::upload_rows(RowsOnDevice& dst, const Subset& subset,
   backend_.copy_from_host(dst.rows.data(), rows.data(), bytes);
 }
 
-void ResidentFeeder::begin_epoch(const Subset& subset, const std::vector<int64_t>& order) {
+const ResidentFeeder::RowsOnDevice& ResidentFeeder::indices_of(const Subset& subset) {
+  auto [it, added] = eval_rows_.try_emplace(&subset);
+  if (added || it->second.count != subset.size()) upload_rows(it->second, subset, subset.indices);
+  return it->second;
+}
+
+void ResidentFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
   // Rows of the image set in the epoch's order: a step then reads its rows at step * n.
-  staging_.resize(order.size());
-  for (size_t i = 0; i < order.size(); ++i)
-    staging_[i] = subset.indices[static_cast<size_t>(order[i])];
-  upload_rows(epoch_rows_, subset, staging_);
+  const RowsOnDevice& indices = indices_of(subset);
+  const size_t bytes = sizeof(int64_t) * static_cast<size_t>(indices.count);
+  if (epoch_rows_.rows.bytes() < bytes) epoch_rows_.rows = DeviceBuffer(backend_, bytes);
+  epoch_rows_.images = indices.images;
+  epoch_rows_.count = indices.count;
+  backend_.epoch_rows(seed, epoch, indices.rows.at<int64_t>(0), indices.count,
+                      epoch_rows_.rows.at<int64_t>(0));
 }
 
 void ResidentFeeder::gather(Model& model, const RowsOnDevice& rows, int64_t first, int64_t n) {
@@ -57,9 +66,7 @@ void ResidentFeeder::load_step(Model& model, int64_t step, int64_t n) {
 }
 
 void ResidentFeeder::load_range(Model& model, const Subset& subset, int64_t first, int64_t n) {
-  auto [it, added] = eval_rows_.try_emplace(&subset);
-  if (added || it->second.count != subset.size()) upload_rows(it->second, subset, subset.indices);
-  gather(model, it->second, first, n);
+  gather(model, indices_of(subset), first, n);
   labels_.resize(static_cast<size_t>(n));
   for (int64_t b = 0; b < n; ++b)
     labels_[static_cast<size_t>(b)] =

@@ -113,9 +113,8 @@ class TrainingLoop {
     for (int epoch = start_epoch_; epoch < tc_.epochs; ++epoch) {
       const auto epoch_start = Clock::now();
       const int64_t first_step = epoch == start_epoch_ ? start_step_ : 0;
-      const std::vector<int64_t> order = epoch_order(tc_.seed, epoch, train.size());
       if (first_step == 0) runner_.reset_totals();
-      feeder_.begin_epoch(train, order);
+      feeder_.begin_epoch(train, tc_.seed, epoch);
       double lr = tc_.lr;
       for (int64_t step = first_step; step < steps_per_epoch_; ++step) {
         lr = schedule_.lr(epoch, step);

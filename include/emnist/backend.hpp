@@ -147,6 +147,11 @@ public:
                               Tensor state2, const StepScalars* scalars) = 0;
 
   // ---- batches --------------------------------------------------------------------------------------
+  // rows[i] = indices[order[i]], order being the epoch's permutation of positions 0..count-1: stably
+  // sorted by math::shuffle_key(seed, epoch, position), as epoch_order computes it on the host.
+  // indices and rows [count] in backend memory.
+  virtual void epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
+                          int64_t* rows) = 0;
   // For b < n = x.dim(0): x[b, :] = math::pixel_value(images[rows[b], :]) and y[b] = labels[rows[b]].
   // images [count, pixels] uint8 (pixels = x.numel() / n), labels [count], rows [n]: all in
   // backend memory. A row outside [0, count) is an error on the CPU; the CUDA kernel leaves that

@@ -3,7 +3,8 @@
 // (x = math::pixel_value(pixel), labels int32). Two feeders give the same batches bit for bit:
 // - BatchFeeder gathers on the host and copies the floats to the backend (the CPU feeder);
 // - ResidentFeeder uploads each split's uint8 images once and gathers on the backend
-//   (Backend::gather_batch), so a step moves no images; the epoch's order goes up once per epoch.
+//   (Backend::gather_batch), so a step moves no images; the epoch's order is computed there too
+//   (Backend::epoch_rows).
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,9 +24,9 @@ std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t count);
 class Feeder {
  public:
   virtual ~Feeder() = default;
-  // The training batches that follow take their samples from `subset` in this order (positions
-  // into the subset, as epoch_order gives them); both must outlive the epoch.
-  virtual void begin_epoch(const Subset& subset, const std::vector<int64_t>& order) = 0;
+  // The training batches that follow take their samples from `subset` (which must outlive the
+  // epoch) in the order epoch_order(seed, epoch, subset.size()) gives.
+  virtual void begin_epoch(const Subset& subset, uint64_t seed, int epoch) = 0;
   // Training batch `step` of the epoch: positions order[step * n, step * n + n).
   virtual void load_step(Model& model, int64_t step, int64_t n) = 0;
   // The samples at subset positions first..first+n-1, in order (evaluation).
@@ -39,7 +40,7 @@ class BatchFeeder final : public Feeder {
   // Staging for up to max_batch images of image_size pixels, allocated once.
   BatchFeeder(int64_t max_batch, int64_t image_size);
 
-  void begin_epoch(const Subset& subset, const std::vector<int64_t>& order) override;
+  void begin_epoch(const Subset& subset, uint64_t seed, int epoch) override;
   void load_step(Model& model, int64_t step, int64_t n) override;
   void load_range(Model& model, const Subset& subset, int64_t first, int64_t n) override;
   const std::vector<int32_t>& labels() const override { return labels_; }
@@ -55,15 +56,16 @@ class BatchFeeder final : public Feeder {
   std::vector<float> pixels_;
   std::vector<int32_t> labels_;
   const Subset* epoch_subset_ = nullptr;
-  const std::vector<int64_t>* epoch_order_ = nullptr;
+  std::vector<int64_t> epoch_order_;
 };
 
 class ResidentFeeder final : public Feeder {
  public:
   ResidentFeeder(Backend& backend, int64_t image_size);
 
-  // The first epoch uploads the subset's image set; every epoch uploads its order (as rows).
-  void begin_epoch(const Subset& subset, const std::vector<int64_t>& order) override;
+  // The first epoch uploads the subset's image set and indices; every epoch computes its rows on
+  // the backend.
+  void begin_epoch(const Subset& subset, uint64_t seed, int epoch) override;
   void load_step(Model& model, int64_t step, int64_t n) override;
   // The first call for a subset uploads its image set (if new) and its rows.
   void load_range(Model& model, const Subset& subset, int64_t first, int64_t n) override;
@@ -80,6 +82,7 @@ class ResidentFeeder final : public Feeder {
     int64_t count = 0;
   };
   const ImagesOnDevice& images_of(const ImageSet& set);
+  const RowsOnDevice& indices_of(const Subset& subset);  // the subset's rows in subset order
   void upload_rows(RowsOnDevice& dst, const Subset& subset, const std::vector<int64_t>& rows);
   void gather(Model& model, const RowsOnDevice& rows, int64_t first, int64_t n);
 
@@ -88,7 +91,6 @@ class ResidentFeeder final : public Feeder {
   std::map<const ImageSet*, ImagesOnDevice> images_;
   std::map<const Subset*, RowsOnDevice> eval_rows_;
   RowsOnDevice epoch_rows_;
-  std::vector<int64_t> staging_;
   std::vector<int32_t> labels_;
 };
 

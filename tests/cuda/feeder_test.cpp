@@ -29,9 +29,8 @@ TEST_CASE("cuda resident feeder: the CPU feeder's batches, bit for bit", "[cuda]
     return std::make_pair(x, y);
   };
   for (int epoch = 0; epoch < 2; ++epoch) {
-    const auto order = epoch_order(9, epoch, subset.size());
-    host.begin_epoch(subset, order);
-    resident.begin_epoch(subset, order);
+    host.begin_epoch(subset, 9, epoch);
+    resident.begin_epoch(subset, 9, epoch);
     for (int64_t step = 0; step < subset.size() / batch; ++step) {
       host.load_step(*cpu_model, step, batch);
       resident.load_step(*gpu_model, step, batch);
@@ -50,5 +49,22 @@ TEST_CASE("cuda resident feeder: the CPU feeder's batches, bit for bit", "[cuda]
     REQUIRE(hy == gy);
     REQUIRE(std::memcmp(hx.data(), gx.data(), sizeof(float) * hx.size()) == 0);
     REQUIRE(host.labels() == resident.labels());
+  }
+}
+
+TEST_CASE("cuda epoch_rows: the CPU's permutation, exactly", "[cuda][feeder][sanitize]") {
+  for (int64_t count : {int64_t{1}, int64_t{37}, int64_t{1000}, int64_t{112800}}) {
+    CAPTURE(count);
+    std::vector<int64_t> indices(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i) indices[static_cast<size_t>(i)] = 3 * (count - 1 - i) + 1;
+    for (int epoch : {0, 1, 7}) {
+      std::vector<int64_t> expected(indices.size());
+      cpu().epoch_rows(11, epoch, indices.data(), count, expected.data());
+      Guarded<int64_t> gindices(gpu(), indices);
+      Guarded<int64_t> grows(gpu(), indices.size());
+      gpu().epoch_rows(11, epoch, gindices.data(), count, grows.data());
+      REQUIRE(grows.read() == expected);
+      grows.check_guards("rows");
+    }
   }
 }

@@ -115,6 +115,8 @@ TEST_CASE(
   // The epoch's last step: the epoch finishes (validation, checkpoint) before the run stops.
   check_interrupt_and_resume(ref, "sigterm@step=" + std::to_string(kStepsPerEpoch), 143,
                              "interrupted by SIGTERM at the end of epoch 1");
+  check_interrupt_and_resume(ref, "sigint@step=" + std::to_string(2 * kStepsPerEpoch), 130,
+                             "interrupted by SIGINT at the end of epoch 2");
 }
 
 TEST_CASE(

@@ -116,6 +116,10 @@ class CountingBackend final : public Backend {
                       const StepScalars* s) override {
     inner_->optimizer_step(o, p, g, s1, s2, s);
   }
+  void epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
+                  int64_t* rows) override {
+    inner_->epoch_rows(seed, epoch, indices, count, rows);
+  }
   void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
                     const int64_t* rows, Tensor x, int32_t* y) override {
     inner_->gather_batch(images, labels, count, rows, x, y);
