@@ -77,16 +77,20 @@ std::filesystem::path create_run_dir(const std::filesystem::path& out,
     dir = runs_root / base;
     for (int n = 2; std::filesystem::exists(dir); ++n) dir = runs_root / (base + "-" + std::to_string(n));
   }
+  create_writable_dir(dir, "the run directory", "choose another with --out");
+  return dir;
+}
+
+void create_writable_dir(const std::filesystem::path& dir, const std::string& what,
+                         const std::string& advice) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir))
-    throw UserError(dir.string() + ": cannot create the run directory: " +
-                    (ec ? ec.message() : std::string("a file of that name exists")) +
-                    " (choose another with --out)");
-  // Fail now, not after an hour of training, if nothing can be written there.
+    throw UserError(dir.string() + ": cannot create " + what + ": " +
+                    (ec ? ec.message() : std::string("a file of that name exists")) + " (" +
+                    advice + ")");
   write_file_atomic(dir / ".writable", "");
   std::filesystem::remove(dir / ".writable", ec);
-  return dir;
 }
 
 }  // namespace emnist

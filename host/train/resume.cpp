@@ -50,6 +50,7 @@ Config resume_config(const std::filesystem::path& run_dir, const std::vector<std
                     "with there",
                     config_path.string()));
   Config config = load_config(config_path);
+  const std::string on_disk = to_toml(config);
   for (const std::string& s : sets) {
     const std::string_view key = std::string_view(s).substr(0, s.find('='));
     if (std::find(kResumable.begin(), kResumable.end(), key) == kResumable.end())
@@ -73,7 +74,7 @@ Config resume_config(const std::filesystem::path& run_dir, const std::vector<std
   if (config.train.epochs < checkpoint.epoch)
     throw UserError(fmt::format("train.epochs = {}: the checkpoint has {} epochs done already",
                                 config.train.epochs, checkpoint.epoch));
-  if (now != to_toml(load_config(config_path))) write_file_atomic(config_path, now);
+  if (now != on_disk) write_file_atomic(config_path, now);
   return config;
 }
 

@@ -280,19 +280,6 @@ class TrainingLoop {
   int64_t checkpoint_writes_ = 0;
 };
 
-// Fails now, not after the first epoch, when checkpoints cannot be written.
-void check_checkpoint_folder(const std::filesystem::path& run_dir) {
-  const std::filesystem::path folder = checkpoint_file(run_dir).parent_path();
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  if (ec || !std::filesystem::is_directory(folder))
-    throw UserError(fmt::format(
-        "{}: cannot create the checkpoint folder: {} (choose a writable run directory with --out)",
-        folder.string(), ec ? ec.message() : std::string("a file of that name exists")));
-  write_file_atomic(folder / ".writable", "");
-  std::filesystem::remove(folder / ".writable", ec);
-}
-
 TrainSummary run_training(const Config& config, const Dataset& data, const Splits& splits,
                           Backend& backend, const std::filesystem::path& run_dir, bool checkpoints,
                           const Checkpoint* resume) {
@@ -306,7 +293,10 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
                     tc.batch_size, train.size()));
   if (!std::filesystem::exists(run_dir / "config.toml"))
     write_file_atomic(run_dir / "config.toml", to_toml(config));
-  if (checkpoints) check_checkpoint_folder(run_dir);
+  // Fails now, not after the first epoch, when checkpoints cannot be written.
+  if (checkpoints)
+    create_writable_dir(checkpoint_file(run_dir).parent_path(), "the checkpoint folder",
+                        "choose a writable run directory with --out");
 
   const ImageSet& images = *train.source;
   auto model = make_model(backend, config.model, images.rows, images.cols, data.num_classes(),

@@ -15,6 +15,11 @@ namespace emnist {
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes,
                        const std::function<void()>& midway = {});
 
+// Creates `dir` (and its parents) and proves it writable with a test file, so that a run fails
+// before its work rather than after. UserError "<dir>: cannot create <what>: <why> (<advice>)".
+void create_writable_dir(const std::filesystem::path& dir, const std::string& what,
+                         const std::string& advice);
+
 // runs/<config stem>-<YYYYmmdd-HHMMSS>[-N] under `runs_root`, or exactly `out` when given. Creates
 // it (and checks it is writable) before any work starts.
 std::filesystem::path create_run_dir(const std::filesystem::path& out,
