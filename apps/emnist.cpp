@@ -138,6 +138,10 @@ int main(int argc, char** argv) {
   std::string bench_precision = "fp32";
   bench->add_option("--precision", bench_precision, "fp32 (strict), tf32 or bf16 (CUDA)")
       ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
+  std::string bench_feeder = "auto";
+  bench->add_option("--feeder", bench_feeder,
+                    "auto (what training uses: resident on a GPU), resident, pinned")
+      ->check(CLI::IsMember({"auto", "resident", "pinned"}));
   bool bench_profile = false;
   bench->add_flag("--profile", bench_profile,
                   "Run the timed steps between cudaProfilerStart/Stop (for ncu --profile-from-start off, "
@@ -194,9 +198,10 @@ int main(int argc, char** argv) {
         dc.dir = bench_data;
         data = std::make_unique<emnist::Dataset>(emnist::load_dataset(dc));
       }
-      const auto r = emnist::bench(*backend, bench_model, bench_batch, bench_steps, data.get(), bench_profile);
+      const auto r = emnist::bench(*backend, bench_model, bench_batch, bench_steps, data.get(), bench_profile,
+                                    bench_feeder);
       std::cout << "bench: emnist " << EMNIST_VERSION << ", device " << r.device << " (" << bench_precision << "), threads "
-                << omp_get_max_threads() << ", model " << r.model_kind << " (" << r.parameters
+                << omp_get_max_threads() << ", feeder " << r.feeder << ", model " << r.model_kind << " (" << r.parameters
                 << " parameters), batch " << r.batch << ", " << (data ? "real images" : "random inputs")
                 << "\n"
                 << "training samples/s: " << std::fixed << std::setprecision(1) << r.samples_per_second

@@ -17,6 +17,7 @@ namespace emnist::cuda {
 CudaBackend::CudaBackend(const CudaOptions& options) : options_(options) {
   EMNIST_CUDA_CHECK(cudaSetDevice(options_.device));
   stream_ = create_stream();
+  copy_stream_ = create_stream();
   gemm_ = std::make_unique<LtGemm>(stream_.get(), options_.precision);
   conv_ = std::make_unique<CudnnConv>(stream_.get(), options_.precision, options_.deterministic);
 }
@@ -24,6 +25,7 @@ CudaBackend::CudaBackend(const CudaOptions& options) : options_(options) {
 CudaBackend::~CudaBackend() {
   // Nothing queued may outlive the handles and workspaces it uses; an error here has nowhere to go.
   static_cast<void>(cudaStreamSynchronize(stream_.get()));
+  static_cast<void>(cudaStreamSynchronize(copy_stream_.get()));
 }
 
 std::string CudaBackend::name() const { return "cuda"; }

@@ -7,7 +7,7 @@
 // Steady state: once every shape has been seen, an op allocates nothing and never waits for the
 // GPU (plans, descriptors and workspaces are cached per shape and only grow), so a whole training
 // step can be captured from the stream as a CUDA graph. Only copy_to_host, synchronize, release
-// (cudaFree) and a copy_from_host out of page-locked memory wait.
+// (cudaFree), event_wait and a copy_from_host out of page-locked memory wait.
 //
 // Determinism: the kernels use no float atomics and reduce in a fixed order; cuBLASLt runs a fixed
 // algorithm per shape; with deterministic = true cuDNN is limited to deterministic algorithms.
@@ -49,6 +49,18 @@ class CudaBackend final : public Backend {
   void synchronize() override;
   // Every device_malloc of the process (this backend's buffers and the library workspaces).
   MemoryStats memory_stats() const override;
+  // Page-locked host memory (cudaMallocHost); the copy queue is a second stream; events are
+  // cudaEvent_t without timing.
+  void* host_allocate(size_t bytes) override;
+  void host_release(void* ptr) override;
+  void copy_from_host_async(void* dst, const void* src, size_t bytes, Queue queue) override;
+  void copy_to_host_async(void* dst, const void* src, size_t bytes, Queue queue) override;
+  void* event_create() override;
+  void event_destroy(void* event) override;
+  void event_record(void* event, Queue queue) override;
+  void queue_wait(Queue queue, void* event) override;
+  bool event_done(void* event) override;
+  void event_wait(void* event) override;
   void range_push(const char* name) override;
   void range_pop() override;
   void profiler_start() override;
@@ -104,6 +116,8 @@ class CudaBackend final : public Backend {
  private:
   CudaOptions options_;
   Stream stream_;
+  Stream copy_stream_;  // Queue::copy
+  cudaStream_t queue(Queue q) const { return q == Queue::copy ? copy_stream_.get() : stream_.get(); }
   std::unique_ptr<LtGemm> gemm_;
   std::unique_ptr<CudnnConv> conv_;
   std::vector<GraphExec> graphs_;

@@ -581,10 +581,6 @@ void validate(const Config& c) {
     if (size < 1)
       throw UserError("model.conv: too many \"pool\" entries: 28x28 images shrink to 0x0 (at most 4 pools)");
   }
-  if (c.train.feeder == "pinned")
-    throw UserError(
-        "train.feeder: \"pinned\" is not built yet; use \"resident\" (the split kept on the device, "
-        "the default on a GPU) or \"auto\"");
   if (c.train.schedule == "cosine" && c.train.min_lr > c.train.lr)
     throw UserError("train.min_lr: " + number(c.train.min_lr) + " is larger than train.lr " +
                     number(c.train.lr));

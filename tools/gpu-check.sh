@@ -138,6 +138,21 @@ for stage in "${stages[@]}"; do
           done
         done
       done
+      # train.feeder's default on a GPU is chosen by this: the resident feeder (split on the
+      # device) beside the pinned one (loader thread, page-locked ring, copy stream), same run.
+      for model in mlp cnn; do
+        for feeder in resident pinned; do
+          step "bench-feeder-$model-$feeder" 300 "$build/emnist" bench --device cuda \
+            --model "$model" --feeder "$feeder" --steps 300
+          grep -E "samples/s" "$out/bench-feeder-$model-$feeder.log" |
+            sed "s/^/    emnist $model feeder $feeder: /" | tee -a "$results"
+        done
+        resident=$(rate "$out/bench-feeder-$model-resident.log")
+        pinned=$(rate "$out/bench-feeder-$model-pinned.log")
+        if [ -n "$resident" ] && [ -n "$pinned" ]; then
+          say "    ratio resident / pinned feeder ($model): $(awk -v a="$resident" -v b="$pinned" 'BEGIN { printf "%.2f", a / b }')x"
+        fi
+      done
       # The profiler window of `emnist bench --profile` (shared/GPU.md: ncu works there, nsys not).
       if command -v ncu >/dev/null; then
         step ncu-cnn 300 ncu --profile-from-start off --launch-count 300 --force-overwrite \

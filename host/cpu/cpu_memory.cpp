@@ -30,6 +30,16 @@ void CpuBackend::release(void* ptr) {
   std::free(ptr);
 }
 
+void* CpuBackend::host_allocate(size_t bytes) {
+  // Host staging is not the backend's memory: it stays out of memory_stats.
+  if (bytes == 0) return nullptr;
+  void* ptr = std::aligned_alloc(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
+  if (ptr == nullptr) throw std::bad_alloc();
+  return ptr;
+}
+
+void CpuBackend::host_release(void* ptr) { std::free(ptr); }
+
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) {
   if (bytes != 0) std::memmove(dst, src, bytes);
 }

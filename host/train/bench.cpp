@@ -35,7 +35,7 @@ ImageSet random_images(int64_t count, int classes) {
 }  // namespace
 
 BenchResult bench(Backend& backend, const std::string& model_kind, int batch, int steps,
-                  const Dataset* data, bool profile) {
+                  const Dataset* data, bool profile, const std::string& feeder_choice) {
   if (model_kind != "mlp" && model_kind != "cnn")
     throw UserError(fmt::format("--model {}: allowed are mlp, cnn", model_kind));
   if (batch < 1 || steps < 1)
@@ -60,12 +60,13 @@ BenchResult bench(Backend& backend, const std::string& model_kind, int batch, in
   model_config.kind = model_kind;
   TrainConfig train_config;
   train_config.batch_size = batch;
+  train_config.feeder = feeder_choice;
   auto model = make_model(backend, model_config, images->rows, images->cols, classes, batch,
                           train_config.seed);
   model->initialize(train_config.seed);
   StepRunner runner(*model, train_config);
-  // The feeder training would use on this backend (on CUDA the images are on the device, as
-  // PyTorch's peer has them), cycling through the whole batches of one epoch's order.
+  // By default the feeder training would use on this backend (on CUDA the images are on the
+  // device, as PyTorch's peer has them), cycling through the whole batches of one epoch's order.
   const std::unique_ptr<Feeder> feeder =
       make_feeder(train_config, backend, batch, images->image_size());
   const int64_t batches = subset.size() / batch;
@@ -83,6 +84,7 @@ BenchResult bench(Backend& backend, const std::string& model_kind, int batch, in
   BenchResult result;
   result.model_kind = model_kind;
   result.device = backend.name();
+  result.feeder = feeder_name(train_config, backend);
   result.batch = batch;
   result.steps = steps;
   result.classes = classes;
@@ -105,8 +107,8 @@ BenchResult bench(Backend& backend, const std::string& model_kind, int batch, in
   result.epoch_seconds = static_cast<double>(kBalancedTrainSamples / batch) * result.seconds /
                          static_cast<double>(steps);
   result.peak_memory_bytes = backend.memory_stats().peak;
-  spdlog::info("bench {} on {}: batch {}, {} steps (+{} warm-up): {:.0f} samples/s, {:.2f} ms/step",
-               model_kind, result.device, batch, steps, result.warmup_steps,
+  spdlog::info("bench {} on {} ({} feeder): batch {}, {} steps (+{} warm-up): {:.0f} samples/s, {:.2f} ms/step",
+               model_kind, result.device, result.feeder, batch, steps, result.warmup_steps,
                result.samples_per_second, result.ms_per_step);
   return result;
 }

@@ -4,6 +4,7 @@
 
 #include "emnist/batches.hpp"
 #include "emnist/error.hpp"
+#include "emnist/pinned_feeder.hpp"
 
 namespace emnist {
 
@@ -73,14 +74,17 @@ void ResidentFeeder::load_range(Model& model, const Subset& subset, int64_t firs
         subset.source->labels[static_cast<size_t>(subset.indices[static_cast<size_t>(first + b)])];
 }
 
+std::string feeder_name(const TrainConfig& config, const Backend& backend) {
+  if (config.feeder == "pinned") return "pinned";
+  if (config.feeder == "resident" || backend.device() == Device::cuda) return "resident";
+  return "host";
+}
+
 std::unique_ptr<Feeder> make_feeder(const TrainConfig& config, Backend& backend, int64_t max_batch,
                                     int64_t image_size) {
-  if (config.feeder == "pinned")
-    throw UserError(
-        "train.feeder = \"pinned\" is not built yet; use \"resident\" (the split kept on the "
-        "device, the default on a GPU) or \"auto\"");
-  if (config.feeder == "resident" || backend.device() == Device::cuda)
-    return std::make_unique<ResidentFeeder>(backend, image_size);
+  const std::string name = feeder_name(config, backend);
+  if (name == "pinned") return std::make_unique<PinnedFeeder>(backend, max_batch, image_size);
+  if (name == "resident") return std::make_unique<ResidentFeeder>(backend, image_size);
   return std::make_unique<BatchFeeder>(max_batch, image_size);
 }
 

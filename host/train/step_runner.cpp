@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <new>
 #include <stdexcept>
 
 namespace emnist {
@@ -34,13 +35,48 @@ StepRunner::StepRunner(Model& model, const TrainConfig& config)
   probs_ = memory_.at<float>(probs);
   const int64_t none = -1;
   model.backend().copy_from_host(first_nonfinite_, &none, sizeof none);
+  host_ = HostBuffer(model.backend(), sizeof(HostSide));
+  staging_ = new (static_cast<void*>(host_.at<char>(0))) HostSide();
+  for (int i = 0; i < kScalarSlots; ++i) scalars_sent_.emplace_back(model.backend());
+  progress_arrived_ = Event(model.backend());
+}
+
+StepRunner::~StepRunner() {
+  // The staging is freed next: no copy may still be using it.
+  try {
+    for (const Event& e : scalars_sent_) e.wait();
+    progress_arrived_.wait();
+  } catch (const std::exception& e) {
+    spdlog::error("waiting for the last step's copies failed: {}", e.what());
+  }
 }
 
 void StepRunner::upload_scalars(float lr) {
-  StepScalars s;
+  // A slot is rewritten once its copy is done: the wait is for a step kScalarSlots steps back.
+  const size_t slot = static_cast<size_t>(steps_ % kScalarSlots);
+  scalars_sent_[slot].wait();
+  StepScalars& s = staging_->scalars[slot];
   s.lr = lr;
   s.step = steps_;
-  model_.backend().copy_from_host(scalars_, &s, sizeof s);
+  model_.backend().copy_from_host_async(scalars_, &s, sizeof s, Queue::compute);
+  scalars_sent_[slot].record(Queue::compute);
+}
+
+void StepRunner::request_progress() {
+  if (progress_step_) return;
+  Backend& b = model_.backend();
+  b.copy_to_host_async(&staging_->loss, loss_, sizeof(float), Queue::compute);
+  b.copy_to_host_async(&staging_->first_nonfinite, first_nonfinite_, sizeof(int64_t),
+                       Queue::compute);
+  progress_arrived_.record(Queue::compute);
+  progress_step_ = steps_;
+}
+
+std::optional<ProgressSample> StepRunner::poll_progress() {
+  if (!progress_step_ || !progress_arrived_.done()) return std::nullopt;
+  const ProgressSample sample{*progress_step_, staging_->loss, staging_->first_nonfinite};
+  progress_step_.reset();
+  return sample;
 }
 
 template <typename Issue>

@@ -122,16 +122,9 @@ class TrainingLoop {
         runner_.train_batch(tc_.batch_size, static_cast<float>(lr));
         inject_after_step();
         const bool last = step + 1 == steps_per_epoch_;
-        if ((step + 1) % log_every == 0 && !last) {
-          const double loss = runner_.read_last_loss();
-          check_diverged();
-          const double elapsed = seconds_since(epoch_start);
-          const int64_t done = step + 1 - first_step;
-          progress_.update(epoch + 1, tc_.epochs, step + 1, steps_per_epoch_, loss,
-                           static_cast<double>(done * tc_.batch_size) / elapsed,
-                           elapsed / static_cast<double>(done) *
-                               static_cast<double>(steps_per_epoch_ - step - 1));
-        }
+        if ((step + 1) % log_every == 0 && !last) runner_.request_progress();
+        if (const auto sample = runner_.poll_progress())
+          show_progress(*sample, epoch, first_step, epoch_start);
         // At the epoch's last step the epoch finishes first and its checkpoint serves.
         if (InterruptGuard::pending() != 0 && !last) {
           progress_.clear();
@@ -198,8 +191,25 @@ class TrainingLoop {
     }
   }
 
-  void check_diverged() {
-    const int64_t bad = runner_.read_first_nonfinite();
+  // A progress read-back arrives some steps after it was requested: the line reports the step it
+  // was taken at, and the rate up to that step.
+  void show_progress(const ProgressSample& sample, int epoch, int64_t first_step,
+                     Clock::time_point epoch_start) {
+    report_diverged(sample.first_nonfinite);
+    const int64_t step =
+        sample.step - int64_t{epoch} * steps_per_epoch_;         // steps of this epoch done
+    if (step <= first_step || step >= steps_per_epoch_) return;  // requested in another epoch
+    const double elapsed = seconds_since(epoch_start);
+    const int64_t done = step - first_step;
+    progress_.update(
+        epoch + 1, tc_.epochs, step, steps_per_epoch_, sample.loss,
+        static_cast<double>(done * tc_.batch_size) / elapsed,
+        elapsed / static_cast<double>(done) * static_cast<double>(steps_per_epoch_ - step));
+  }
+
+  void check_diverged() { report_diverged(runner_.read_first_nonfinite()); }
+
+  void report_diverged(int64_t bad) {
     if (bad < 0) return;
     diverged(fmt::format("the loss became NaN or infinite at {}",
                          position_text(static_cast<int>(bad / steps_per_epoch_),

@@ -45,6 +45,10 @@ struct BatchNormParams {
 
 enum class OptimizerKind { sgd, adam, adamw, rmsprop };
 
+// The backend's two queues of work: ops run in the order they were issued to their queue. On CUDA
+// each is a stream, so copies on the copy queue overlap with the compute queue's kernels.
+enum class Queue { compute, copy };
+
 struct OptimizerParams {
   OptimizerKind kind = OptimizerKind::adam;
   float momentum = 0.0f;  // sgd, rmsprop
@@ -72,6 +76,26 @@ public:
   virtual void synchronize() = 0;
   // This backend's own allocations, library workspaces included (not the CUDA context).
   virtual MemoryStats memory_stats() const = 0;
+
+  // ---- overlap: page-locked host memory, asynchronous copies, events -------------------------------
+  // Every op above and below is issued to the compute queue. An asynchronous copy only starts when
+  // its queue reaches it: the host may touch its host memory again (overwrite the source, read the
+  // destination) once an event recorded on that queue after the copy is done. On the CPU every op
+  // has finished when it returns, so every event is always done.
+  virtual void* host_allocate(size_t bytes) = 0;  // page-locked on CUDA, so copies can overlap
+  virtual void host_release(void* ptr) = 0;
+  virtual void copy_from_host_async(void* dst, const void* src, size_t bytes, Queue queue) = 0;
+  virtual void copy_to_host_async(void* dst, const void* src, size_t bytes, Queue queue) = 0;
+  virtual void* event_create() = 0;
+  virtual void event_destroy(void* event) = 0;
+  // Marks the point after every op issued to `queue` so far (an event never recorded is done).
+  virtual void event_record(void* event, Queue queue) = 0;
+  // Ops issued to `queue` from now on start after the event's point.
+  virtual void queue_wait(Queue queue, void* event) = 0;
+  // event_done never waits; event_wait blocks the calling thread. Both may be called from any host
+  // thread, while another thread issues ops.
+  virtual bool event_done(void* event) = 0;
+  virtual void event_wait(void* event) = 0;
 
   // ---- profiling: named ranges (NVTX on CUDA, nothing on the CPU) and the profiler's capture ----
   // window (cudaProfilerStart/Stop), for `ncu --profile-from-start off` and

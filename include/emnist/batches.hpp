@@ -4,10 +4,13 @@
 // - BatchFeeder gathers on the host and copies the floats to the backend (the CPU feeder);
 // - ResidentFeeder uploads each split's uint8 images once and gathers on the backend
 //   (Backend::gather_batch), so a step moves no images; the epoch's order is computed there too
-//   (Backend::epoch_rows).
+//   (Backend::epoch_rows);
+// - PinnedFeeder (pinned_feeder.hpp) gathers uint8 batches on a loader thread and copies them
+//   through page-locked memory on the copy queue.
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "emnist/arena.hpp"
@@ -94,10 +97,12 @@ class ResidentFeeder final : public Feeder {
   std::vector<int32_t> labels_;
 };
 
-// train.feeder: "resident" gives a ResidentFeeder; "auto" a ResidentFeeder on CUDA and a
-// BatchFeeder on the CPU (where the images are in memory already); "pinned" is not built yet (a
-// UserError saying so).
+// train.feeder: "resident" gives a ResidentFeeder, "pinned" a PinnedFeeder (pinned_feeder.hpp);
+// "auto" a ResidentFeeder on CUDA and a BatchFeeder on the CPU (where the images are in memory
+// already).
 std::unique_ptr<Feeder> make_feeder(const TrainConfig& config, Backend& backend, int64_t max_batch,
                                     int64_t image_size);
+// What make_feeder gives: "resident", "pinned" or "host".
+std::string feeder_name(const TrainConfig& config, const Backend& backend);
 
 }  // namespace emnist

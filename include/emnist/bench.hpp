@@ -10,7 +10,7 @@
 namespace emnist {
 
 struct BenchResult {
-  std::string model_kind, device;
+  std::string model_kind, device, feeder;
   int batch = 0, steps = 0, warmup_steps = 0;
   int classes = 0;
   int64_t parameters = 0;
@@ -29,8 +29,8 @@ constexpr int64_t kBalancedTrainSamples = 112800;
 // images (its test images when it has none) and classes are its classes; without, random images of
 // 28x28 and 47 classes (as EMNIST Balanced). With `profile`, the timed steps run between
 // Backend::profiler_start and profiler_stop, so a profiler that waits for that window sees only
-// the steady state.
+// the steady state. feeder: train.feeder's values (auto: the one training would use).
 BenchResult bench(Backend& backend, const std::string& model_kind, int batch, int steps,
-                  const Dataset* data, bool profile = false);
+                  const Dataset* data, bool profile = false, const std::string& feeder = "auto");
 
 }  // namespace emnist

@@ -7,8 +7,13 @@
 // and batch size runs eagerly once (library workspaces and algorithms get chosen), is captured as
 // a graph the second time and replayed from then on: one launch per step. A capture that fails
 // is logged once and that step stays eager.
+//
+// Nothing in a step waits for the device: the step scalars go up from a ring of page-locked
+// slots (the host waits only when it is a whole ring of steps ahead), and progress is read back
+// by an asynchronous copy that the host collects when an event says it has arrived.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -16,10 +21,18 @@
 #include "emnist/config.hpp"
 #include "emnist/model.hpp"
 #include "emnist/optimizer.hpp"
+#include "emnist/overlap.hpp"
 
 namespace emnist {
 
 // What a pass over a split accumulated.
+// The device's state after an optimizer step, as a progress read-back saw it.
+struct ProgressSample {
+  int64_t step = 0;              // optimizer steps taken (steps() when it was requested)
+  float loss = 0.0f;             // that step's batch loss
+  int64_t first_nonfinite = -1;  // as read_first_nonfinite()
+};
+
 struct Totals {
   int classes = 0;
   int64_t samples = 0;
@@ -32,6 +45,9 @@ struct Totals {
 class StepRunner {
  public:
   StepRunner(Model& model, const TrainConfig& config);
+  ~StepRunner();
+  StepRunner(const StepRunner&) = delete;
+  StepRunner& operator=(const StepRunner&) = delete;
 
   Model& model() { return model_; }
   Optimizer& optimizer() { return optimizer_; }
@@ -45,7 +61,13 @@ class StepRunner {
   // After eval_batch(n): the logits and their softmax, copied to the host ([n, classes] each).
   void read_outputs(int64_t n, float* logits, float* probs);
 
-  float read_last_loss();  // the last batch's mean loss (a read-back: not every step)
+  // Queues a copy of the last batch's loss and the divergence record to the host, after the ops
+  // issued so far, and returns at once; dropped while the previous request is still on its way.
+  void request_progress();
+  // The values of the last request once the device has delivered them (then only once); never
+  // waits.
+  std::optional<ProgressSample> poll_progress();
+  float read_last_loss();  // the last batch's mean loss (a blocking read-back)
   // The optimizer step (counting from 0) of the first training batch whose loss was NaN or
   // infinite, or -1: a device-side record, so a read-back every few steps still names the step.
   int64_t read_first_nonfinite();
@@ -65,6 +87,13 @@ class StepRunner {
   template <typename Issue>
   void run_step(bool train, int64_t n, Issue issue);
 
+  static constexpr int kScalarSlots = 8;
+  struct HostSide {  // the page-locked staging of the scalars and read-backs
+    StepScalars scalars[kScalarSlots];
+    float loss = 0.0f;
+    int64_t first_nonfinite = -1;
+  };
+
   Model& model_;
   Optimizer optimizer_;
   bool graphs_on_;
@@ -79,6 +108,11 @@ class StepRunner {
   int64_t* confusion_ = nullptr;
   int64_t* first_nonfinite_ = nullptr;
   float* probs_ = nullptr;
+  HostBuffer host_;
+  HostSide* staging_ = nullptr;
+  std::vector<Event> scalars_sent_;  // per slot: its copy to the device is done
+  Event progress_arrived_;
+  std::optional<int64_t> progress_step_;  // the request on its way
 };
 
 }  // namespace emnist

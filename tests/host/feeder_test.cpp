@@ -1,12 +1,16 @@
-// The resident feeder (split in backend memory, gathered by Backend::gather_batch) gives exactly
-// the batches of the host feeder, for training steps over several epochs and for evaluation
-// ranges with a partial last batch, and allocates nothing once each split is up.
+// The resident feeder (split in backend memory, gathered by Backend::gather_batch) and the pinned
+// feeder (a loader thread, page-locked ring, copy queue) give exactly the batches of the host
+// feeder, for training steps over several epochs and for evaluation ranges with a partial last
+// batch, and allocate nothing once each split is up.
 #include <catch2/catch.hpp>
 #include <cstring>
 
 #include "emnist/batches.hpp"
 #include "emnist/error.hpp"
+#include "emnist/pinned_feeder.hpp"
+#include "emnist/trainer.hpp"
 #include "host/train_fixtures.hpp"
+#include "support/support.hpp"
 
 using namespace emnist;
 
@@ -83,8 +87,70 @@ TEST_CASE("feeders: train.feeder chooses the feeder", "[feeder]") {
         nullptr);  // auto on the CPU
   tc.feeder = "resident";
   CHECK(dynamic_cast<ResidentFeeder*>(make_feeder(tc, *cpu, 8, 784).get()) != nullptr);
+  CHECK(feeder_name(tc, *cpu) == "resident");
   tc.feeder = "pinned";
-  REQUIRE_THROWS_AS(make_feeder(tc, *cpu, 8, 784), UserError);
+  CHECK(dynamic_cast<PinnedFeeder*>(make_feeder(tc, *cpu, 8, 784).get()) != nullptr);
+  CHECK(feeder_name(tc, *cpu) == "pinned");
+  tc.feeder = "auto";
+  CHECK(feeder_name(tc, *cpu) == "host");
+}
+
+TEST_CASE("feeders: the pinned feeder gives the host feeder's batches bit for bit", "[feeder]") {
+  const ImageSet images = train_test::synthetic_images(300, 10, 73, false);
+  Subset subset;
+  subset.source = &images;
+  for (int64_t i = 299; i >= 0; i -= 2) subset.indices.push_back(i);
+  Subset other;
+  other.source = &images;
+  for (int64_t i = 3; i < 300; i += 11) other.indices.push_back(i);
+
+  const int64_t batch = 12;
+  auto host_backend = make_cpu_backend();
+  // Copies to the host arrive late and copies from it on the copy queue read their source late:
+  // the ring's events have to be honoured (train_fixtures.hpp).
+  train_test::CountingBackend pinned_backend;
+  pinned_backend.defer_async = true;
+  auto host_model = make_model(*host_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  auto pinned_model = make_model(pinned_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  BatchFeeder host(batch, 784);
+  const int64_t allocations_before = pinned_backend.allocations;
+  {
+    PinnedFeeder pinned(pinned_backend, batch, 784, 3);  // 3 slots: the ring wraps often
+    const int64_t allocations_of_the_ring = pinned_backend.allocations - allocations_before;
+    const int64_t steps = subset.size() / batch;
+    for (int epoch = 0; epoch < 3; ++epoch) {
+      host.begin_epoch(subset, 9, epoch);
+      pinned.begin_epoch(subset, 9, epoch);
+      // Epoch 1 starts at step 4, as a resumed run does; epoch 2 skips from step 2 to step 7.
+      const int64_t first = epoch == 1 ? 4 : 0;
+      for (int64_t step = first; step < steps; ++step) {
+        if (epoch == 2 && step == 3) step = 7;
+        INFO("epoch " << epoch << " step " << step);
+        host.load_step(*host_model, step, batch);
+        pinned.load_step(*pinned_model, step, batch);
+        REQUIRE(same_bits(read_batch(*host_model, batch), read_batch(*pinned_model, batch)));
+      }
+      // Evaluation: two splits in order with a partial last batch, then a range out of order.
+      for (const Subset* s : {&subset, &other}) {
+        for (int64_t first_sample = 0; first_sample < s->size(); first_sample += batch) {
+          const int64_t n = std::min(batch, s->size() - first_sample);
+          host.load_range(*host_model, *s, first_sample, n);
+          pinned.load_range(*pinned_model, *s, first_sample, n);
+          REQUIRE(same_bits(read_batch(*host_model, n), read_batch(*pinned_model, n)));
+          REQUIRE(host.labels() == pinned.labels());
+        }
+      }
+      host.load_range(*host_model, other, 5, 7);
+      pinned.load_range(*pinned_model, other, 5, 7);
+      REQUIRE(same_bits(read_batch(*host_model, 7), read_batch(*pinned_model, 7)));
+      REQUIRE(host.labels() == pinned.labels());
+    }
+    // The ring (one device block) was the only allocation.
+    CHECK(allocations_of_the_ring == 1);
+    CHECK(pinned_backend.allocations - allocations_before == 1);
+    CHECK_THROWS_AS(pinned.load_step(*pinned_model, steps, batch), std::invalid_argument);
+    CHECK_THROWS_AS(pinned.load_step(*pinned_model, 0, batch + 1), std::invalid_argument);
+  }
 }
 
 TEST_CASE("feeders: the CPU backend's epoch_rows is epoch_order mapped through the indices",
@@ -98,4 +164,22 @@ TEST_CASE("feeders: the CPU backend's epoch_rows is epoch_order mapped through t
     for (size_t i = 0; i < rows.size(); ++i)
       CHECK(rows[i] == indices[static_cast<size_t>(order[i])]);
   }
+}
+
+TEST_CASE("feeders: a training run with the pinned feeder gives the host feeder's model",
+          "[feeder]") {
+  test::TempDir dir;
+  Config config = train_test::synthetic_idx_run(dir.path(), 320, 64, 8);
+  config.train.epochs = 2;
+  auto model_bytes = [&](const std::string& feeder) {
+    config.train.feeder = feeder;
+    const auto run_dir = dir / feeder;
+    std::filesystem::create_directories(run_dir);
+    auto backend = make_cpu_backend();
+    train_run(config, *backend, run_dir);
+    return test::read_text(run_dir / "model.safetensors");
+  };
+  const std::string host = model_bytes("auto");
+  CHECK(model_bytes("pinned") == host);
+  CHECK(model_bytes("resident") == host);
 }

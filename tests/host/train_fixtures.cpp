@@ -1,6 +1,8 @@
 #include "host/train_fixtures.hpp"
 
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 
@@ -33,8 +35,8 @@ ModelConfig small_cnn() {
   return c;
 }
 
-Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train_count,
-                         int64_t test_count, uint64_t seed) {
+Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train_count, int64_t test_count,
+                         uint64_t seed) {
   Config c;
   c.data = test::write_synthetic_idx(dir, train_count, test_count, seed);
   c.model = small_mlp();
@@ -47,5 +49,60 @@ Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train_count,
 }
 
 CountingBackend::CountingBackend() : inner_(make_cpu_backend()) {}
+
+void CountingBackend::defer(std::function<void()> run) {
+  const std::lock_guard lock(mutex_);
+  pending_.push_back({++issued_, std::move(run)});
+}
+
+void CountingBackend::catch_up_to(uint64_t sequence) {
+  const std::lock_guard lock(mutex_);
+  while (!pending_.empty() && pending_.front().sequence <= sequence) {
+    pending_.front().run();
+    completed_ = pending_.front().sequence;
+    pending_.pop_front();
+  }
+}
+
+void CountingBackend::catch_up() { catch_up_to(UINT64_MAX); }
+
+void CountingBackend::copy_from_host_async(void* d, const void* s, size_t n, Queue q) {
+  if (!defer_async || q == Queue::compute) return inner_->copy_from_host_async(d, s, n, q);
+  defer([this, d, s, n] { inner_->copy_from_host(d, s, n); });
+}
+
+void CountingBackend::copy_to_host_async(void* d, const void* s, size_t n, Queue q) {
+  if (!defer_async) return inner_->copy_to_host_async(d, s, n, q);
+  // The device's bytes as they are now, since the ops after this one run at once.
+  auto bytes = std::make_shared<std::vector<char>>(n);
+  inner_->copy_to_host(bytes->data(), s, n);
+  defer([d, bytes] { std::memcpy(d, bytes->data(), bytes->size()); });
+}
+
+void* CountingBackend::event_create() {
+  const std::lock_guard lock(mutex_);
+  return &events_.emplace_back(0);
+}
+
+void CountingBackend::event_record(void* e, Queue) {
+  const std::lock_guard lock(mutex_);
+  *static_cast<uint64_t*>(e) = issued_;
+}
+
+void CountingBackend::queue_wait(Queue, void* e) { event_wait(e); }
+
+bool CountingBackend::event_done(void* e) {
+  const std::lock_guard lock(mutex_);
+  return *static_cast<uint64_t*>(e) <= completed_ || pending_.empty();
+}
+
+void CountingBackend::event_wait(void* e) {
+  uint64_t sequence = 0;
+  {
+    const std::lock_guard lock(mutex_);
+    sequence = *static_cast<uint64_t*>(e);
+  }
+  catch_up_to(sequence);
+}
 
 }  // namespace emnist::train_test

@@ -2,8 +2,11 @@
 // Shared pieces of the model and training tests: small synthetic image sets, small model
 // configurations, IDX files written from an image set, and a backend that counts allocations.
 #include <cstdint>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -25,14 +28,25 @@ ModelConfig small_cnn();  // conv [8, pool, 16, pool], head [32], batch norm, re
 // A learnable 16-class set (synthetic_images) of `train` and `test` images written as IDX files
 // into `dir`, and a configuration that trains small_mlp() on them for 3 epochs: dataset "idx",
 // validation fraction 0.1, dropout 0.1, batch 32, lr 3e-3, progress every 5 steps.
-Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train_count,
-                         int64_t test_count, uint64_t seed);
+Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train_count, int64_t test_count,
+                         uint64_t seed);
 
-// Forwards every call to a CPU backend and counts allocate() calls.
+// Forwards every call to a CPU backend and counts allocate() calls and blocking reads.
 class CountingBackend final : public Backend {
  public:
   CountingBackend();
   int64_t allocations = 0;
+  int64_t blocking_reads = 0;  // copy_to_host and synchronize: the host waits for the device
+
+  // With defer_async, asynchronous copies act as on a device that lags behind the host (the other
+  // ops still run as they are issued): a copy to the host reads its source at once but writes its
+  // destination only when the device catches up; a copy from the host on the copy queue reads its
+  // source only then. The device catches up to an event when a host thread waits for it or a
+  // queue is made to wait for it, and entirely on a blocking read or catch_up(); event_done tells
+  // whether it has got there. Code that touches host memory of a copy before an event says the
+  // copy is done then reads stale bytes or sends overwritten ones.
+  bool defer_async = false;
+  void catch_up();
 
   Device device() const override { return inner_->device(); }
   std::string name() const override { return inner_->name(); }
@@ -44,12 +58,30 @@ class CountingBackend final : public Backend {
   void copy_from_host(void* d, const void* s, size_t n) override {
     inner_->copy_from_host(d, s, n);
   }
-  void copy_to_host(void* d, const void* s, size_t n) override { inner_->copy_to_host(d, s, n); }
+  void copy_to_host(void* d, const void* s, size_t n) override {
+    ++blocking_reads;
+    catch_up();
+    inner_->copy_to_host(d, s, n);
+  }
   void copy(void* d, const void* s, size_t n) override { inner_->copy(d, s, n); }
   void fill(Tensor t, float v) override { inner_->fill(t, v); }
   void zero(void* p, size_t n) override { inner_->zero(p, n); }
-  void synchronize() override { inner_->synchronize(); }
+  void synchronize() override {
+    ++blocking_reads;
+    catch_up();
+    inner_->synchronize();
+  }
   MemoryStats memory_stats() const override { return inner_->memory_stats(); }
+  void* host_allocate(size_t bytes) override { return inner_->host_allocate(bytes); }
+  void host_release(void* ptr) override { inner_->host_release(ptr); }
+  void copy_from_host_async(void* d, const void* s, size_t n, Queue q) override;
+  void copy_to_host_async(void* d, const void* s, size_t n, Queue q) override;
+  void* event_create() override;
+  void event_destroy(void*) override {}
+  void event_record(void* e, Queue q) override;
+  void queue_wait(Queue q, void* e) override;
+  bool event_done(void* e) override;
+  void event_wait(void* e) override;
   // Ranges are recorded: "+name" on push, "-" on pop.
   std::vector<std::string> ranges;
   void range_push(const char* name) override { ranges.push_back(std::string("+") + name); }
@@ -133,7 +165,18 @@ class CountingBackend final : public Backend {
   }
 
  private:
+  struct PendingCopy {
+    uint64_t sequence;
+    std::function<void()> run;
+  };
+  void defer(std::function<void()> run);
+  void catch_up_to(uint64_t sequence);
+
   std::unique_ptr<Backend> inner_;
+  std::mutex mutex_;  // the deferred state below; the loader thread of a feeder waits on events
+  std::deque<PendingCopy> pending_;
+  uint64_t issued_ = 0, completed_ = 0;
+  std::deque<uint64_t> events_;  // each event: the last copy issued before it was recorded
 };
 
 }  // namespace emnist::train_test
