@@ -61,11 +61,11 @@ int resume_train(const TrainOptions& o) {
   if (!o.data.empty()) sets.push_back("data.dir=" + o.data);
   if (!o.device.empty()) sets.push_back("train.device=" + o.device);
   sets.insert(sets.end(), o.sets.begin(), o.sets.end());
-  const emnist::Config config = emnist::resume_config(run_dir, sets);
-  auto backend = emnist::make_backend(config.train.device, &config.train);
+  const emnist::Resume resume = emnist::prepare_resume(run_dir, sets);
+  auto backend = emnist::make_backend(resume.config.train.device, &resume.config.train);
   add_log_file(run_dir / "train.log");
   spdlog::info("run directory {} (resumed)", run_dir.string());
-  emnist::resume_run(config, *backend, run_dir);
+  emnist::resume_run(resume, *backend, run_dir);
   write_report(run_dir);
   return 0;
 }

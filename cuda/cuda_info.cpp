@@ -51,14 +51,14 @@ CudaStatus query_cuda() {
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& device, const TrainConfig* train) {
-  if (device == "cpu") return make_cpu_backend();
+  if (device == "cpu") return make_cpu_backend_for(train);
   const CudaStatus status = query_cuda();
   if (status.gpus.empty()) {
     if (device == "cuda")
       throw UserError("--device cuda: " + status.no_gpu_reason +
                       "; use --device cpu, or --device auto to fall back to the CPU");
     spdlog::info("device auto: {}; training on the CPU", status.no_gpu_reason);
-    return make_cpu_backend();
+    return make_cpu_backend_for(train);
   }
   const cuda::CudaOptions options = cuda::options_from(train);
   const GpuDevice& gpu = status.gpus.front();

@@ -12,11 +12,11 @@ CudaStatus query_cuda() {
   return status;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& device, const TrainConfig* /*train*/) {
+std::unique_ptr<Backend> make_backend(const std::string& device, const TrainConfig* train) {
   if (device == "cuda")
     throw UserError("--device cuda: " + query_cuda().no_gpu_reason +
                     "; rebuild with the CUDA toolkit installed, or use --device cpu");
-  return make_cpu_backend();
+  return make_cpu_backend_for(train);
 }
 
 }  // namespace emnist

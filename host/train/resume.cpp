@@ -5,6 +5,7 @@
 #include <array>
 #include <sstream>
 #include <string_view>
+#include <utility>
 
 #include "emnist/checkpoint.hpp"
 #include "emnist/error.hpp"
@@ -41,8 +42,8 @@ std::string first_difference(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-Config resume_config(const std::filesystem::path& run_dir, const std::vector<std::string>& sets) {
-  const Checkpoint checkpoint = read_checkpoint(run_dir);
+Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<std::string>& sets) {
+  Checkpoint checkpoint = read_checkpoint(run_dir);
   const std::filesystem::path config_path = run_dir / "config.toml";
   if (!std::filesystem::exists(config_path))
     throw UserError(
@@ -75,7 +76,7 @@ Config resume_config(const std::filesystem::path& run_dir, const std::vector<std
     throw UserError(fmt::format("train.epochs = {}: the checkpoint has {} epochs done already",
                                 config.train.epochs, checkpoint.epoch));
   if (now != on_disk) write_file_atomic(config_path, now);
-  return config;
+  return Resume{std::move(config), std::move(checkpoint)};
 }
 
 }  // namespace emnist

@@ -81,17 +81,7 @@ class TrainingLoop {
           "{}: the checkpoint has {} steps per epoch, this data and batch size give {}; the data "
           "or train.batch_size changed since the run started",
           checkpoint_file(run_dir_).string(), c.steps_per_epoch, steps_per_epoch_));
-    const std::string source = checkpoint_file(run_dir_).string();
-    model_.load_state_dict(c.model, source);
-    const Optimizer& opt = runner_.optimizer();
-    const size_t count = static_cast<size_t>(model_.parameter_count());
-    if (c.state1.values.size() != count || c.state2.values.size() != count)
-      throw UserError(fmt::format("{}: the optimizer state has {} values, the model {} parameters",
-                                  source, c.state1.values.size(), count));
-    model_.backend().copy_from_host(opt.state1().data, c.state1.values.data(),
-                                    sizeof(float) * count);
-    model_.backend().copy_from_host(opt.state2().data, c.state2.values.data(),
-                                    sizeof(float) * count);
+    restore_state(c, model_, runner_.optimizer(), checkpoint_file(run_dir_).string());
     runner_.restore(c.optimizer_steps, c.totals);
     start_epoch_ = c.epoch;
     start_step_ = c.step;
@@ -239,13 +229,7 @@ class TrainingLoop {
     c.train_seconds = train_seconds_;
     c.totals = totals;
     c.history = history_;
-    c.model = model_.state_dict();
-    const Optimizer& opt = runner_.optimizer();
-    const size_t count = static_cast<size_t>(model_.parameter_count());
-    c.state1 = {{model_.parameter_count()}, std::vector<float>(count)};
-    c.state2 = {{model_.parameter_count()}, std::vector<float>(count)};
-    model_.backend().copy_to_host(c.state1.values.data(), opt.state1().data, sizeof(float) * count);
-    model_.backend().copy_to_host(c.state2.values.data(), opt.state2().data, sizeof(float) * count);
+    capture_state(c, model_, runner_.optimizer());
     // A finite loss does not prove finite weights (an overflowing update can come last).
     for (const auto& [name, t] : c.model)
       if (!all_finite(t.values))
@@ -381,9 +365,9 @@ TrainSummary train_run(const Config& config, const Dataset& data, const Splits& 
   return run_training(config, data, splits, backend, run_dir, false, nullptr);
 }
 
-TrainSummary resume_run(const Config& config, Backend& backend,
+TrainSummary resume_run(const Resume& resume, Backend& backend,
                         const std::filesystem::path& run_dir) {
-  const Checkpoint checkpoint = read_checkpoint(run_dir);
+  const Config& config = resume.config;
   // A kill during a checkpoint write leaves its temporary file behind.
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(run_dir / "checkpoint", ec))
@@ -391,7 +375,7 @@ TrainSummary resume_run(const Config& config, Backend& backend,
       std::filesystem::remove(entry.path(), ec);
   const Dataset data = load_dataset(config.data);
   return run_training(config, data, make_splits(data, config.data), backend, run_dir, true,
-                      &checkpoint);
+                      &resume.checkpoint);
 }
 
 }  // namespace emnist

@@ -39,4 +39,10 @@ void write_checkpoint(const std::filesystem::path& run_dir, const Checkpoint& ch
 // UserError naming the file when it is missing, not safetensors, truncated or not a checkpoint.
 Checkpoint read_checkpoint(const std::filesystem::path& run_dir);
 
+// The model's state dict and the optimizer's two state buffers, copied from the backend into the
+// checkpoint, and back; restore_state's UserErrors name `source` and what does not fit.
+void capture_state(Checkpoint& checkpoint, const Model& model, const Optimizer& optimizer);
+void restore_state(const Checkpoint& checkpoint, Model& model, const Optimizer& optimizer,
+                   const std::string& source);
+
 }  // namespace emnist

@@ -36,5 +36,7 @@ CudaStatus query_cuda();
 // the CUDA backend computes (fp32 and non-deterministic when train is null).
 std::unique_ptr<Backend> make_backend(const std::string& device,
                                       const TrainConfig* train = nullptr);
+// The CPU backend; says once per process that a train.precision other than fp32 does not apply.
+std::unique_ptr<Backend> make_cpu_backend_for(const TrainConfig* train);
 
 }  // namespace emnist

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emnist/backend.hpp"
+#include "emnist/checkpoint.hpp"
 #include "emnist/config.hpp"
 #include "emnist/data.hpp"
 #include "emnist/metrics.hpp"
@@ -60,14 +61,18 @@ TrainSummary train_run(const Config& config, const Dataset& data, Backend& backe
 TrainSummary train_run(const Config& config, const Dataset& data, const Splits& splits,
                        Backend& backend, const std::filesystem::path& run_dir);
 
-// Continuing an interrupted run from run_dir/checkpoint (see checkpoint.hpp). resume_config reads
-// run_dir/config.toml, which must be the configuration the checkpoint ran with, and applies `sets`:
-// only keys that leave what was computed so far unchanged may be set (data.dir, train.device,
-// train.epochs, train.lr, train.log_every); config.toml is rewritten when they change it.
-// resume_run then finishes the run as train_run would have; on the CPU (and on the GPU in
-// deterministic mode) the model is bit for bit the one an uninterrupted run gives.
-Config resume_config(const std::filesystem::path& run_dir, const std::vector<std::string>& sets);
-TrainSummary resume_run(const Config& config, Backend& backend,
+// Continuing an interrupted run from run_dir/checkpoint (see checkpoint.hpp). prepare_resume
+// reads the checkpoint and run_dir/config.toml, which must be the configuration the checkpoint ran
+// with, and applies `sets`: only keys that leave what was computed so far unchanged may be set
+// (data.dir, train.device, train.epochs, train.lr, train.log_every); config.toml is rewritten when
+// they change it. resume_run then finishes the run as train_run would have; on the CPU (and on the
+// GPU in deterministic mode) the model is bit for bit the one an uninterrupted run gives.
+struct Resume {
+  Config config;
+  Checkpoint checkpoint;
+};
+Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<std::string>& sets);
+TrainSummary resume_run(const Resume& resume, Backend& backend,
                         const std::filesystem::path& run_dir);
 
 // Reads run_dir/config.toml and run_dir/model.safetensors, rebuilds the splits exactly as training

@@ -91,3 +91,14 @@ TEST_CASE("training on cuda without a usable GPU fails in one line", "[cli][smok
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Contains("--device cuda:") && Contains("--device cpu"));
 }
+
+TEST_CASE("bench on the CPU says once that a tensor-core precision does not apply there",
+          "[cli]") {
+  const auto r = t::run_cli("bench --device cpu --model mlp --batch 8 --steps 2 --precision tf32");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Contains("train.precision = \"tf32\" applies on a GPU only"));
+  const auto plain = t::run_cli("bench --device cpu --model mlp --batch 8 --steps 2");
+  CHECK(plain.exit_code == 0);
+  CHECK_THAT(plain.output, !Contains("applies on a GPU only"));
+}
