@@ -106,8 +106,7 @@ TEST_CASE("feeders: the pinned feeder gives the host feeder's batches bit for bi
 
   const int64_t batch = 12;
   auto host_backend = make_cpu_backend();
-  // Copies to the host arrive late and copies from it on the copy queue read their source late:
-  // the ring's events have to be honoured (train_fixtures.hpp).
+  // A device that lags behind the host (train_fixtures.hpp): the ring's events have to be honoured.
   train_test::CountingBackend pinned_backend;
   pinned_backend.defer_async = true;
   auto host_model = make_model(*host_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
@@ -145,6 +144,8 @@ TEST_CASE("feeders: the pinned feeder gives the host feeder's batches bit for bi
       REQUIRE(same_bits(read_batch(*host_model, 7), read_batch(*pinned_model, 7)));
       REQUIRE(host.labels() == pinned.labels());
     }
+    pinned_backend.catch_up();
+    CHECK(pinned_backend.early_host_writes == 0);  // no slot refilled before its copy was done
     // The ring (one device block) was the only allocation.
     CHECK(allocations_of_the_ring == 1);
     CHECK(pinned_backend.allocations - allocations_before == 1);

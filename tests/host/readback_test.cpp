@@ -67,6 +67,7 @@ TEST_CASE("readback: a progress sample arrives late, once, with the values of it
   REQUIRE(next.has_value());
   CHECK(next->step == 4);
   CHECK(next->loss == losses[3]);
+  CHECK(backend.early_host_writes == 0);
 }
 
 TEST_CASE("readback: training reads nothing back mid-epoch, and a lagging device changes nothing",
@@ -82,6 +83,8 @@ TEST_CASE("readback: training reads nothing back mid-epoch, and a lagging device
     const auto run_dir = dir / name;
     std::filesystem::create_directories(run_dir);
     train_run(config, backend, run_dir);
+    backend.catch_up();
+    CHECK(backend.early_host_writes == 0);  // each scalar slot rewritten only after its copy
     return std::make_pair(backend.blocking_reads, test::read_text(run_dir / "model.safetensors"));
   };
   // 18 steps an epoch: a progress read-back after every step, or none at all.

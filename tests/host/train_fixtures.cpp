@@ -67,8 +67,14 @@ void CountingBackend::catch_up_to(uint64_t sequence) {
 void CountingBackend::catch_up() { catch_up_to(UINT64_MAX); }
 
 void CountingBackend::copy_from_host_async(void* d, const void* s, size_t n, Queue q) {
-  if (!defer_async || q == Queue::compute) return inner_->copy_from_host_async(d, s, n, q);
-  defer([this, d, s, n] { inner_->copy_from_host(d, s, n); });
+  inner_->copy_from_host_async(d, s, n, q);
+  if (!defer_async) return;
+  // Until the host learns that this copy is done, its source must not change.
+  auto bytes = std::make_shared<std::vector<char>>(static_cast<const char*>(s),
+                                                   static_cast<const char*>(s) + n);
+  defer([this, s, bytes] {
+    if (std::memcmp(s, bytes->data(), bytes->size()) != 0) ++early_host_writes;
+  });
 }
 
 void CountingBackend::copy_to_host_async(void* d, const void* s, size_t n, Queue q) {
@@ -89,7 +95,10 @@ void CountingBackend::event_record(void* e, Queue) {
   *static_cast<uint64_t*>(e) = issued_;
 }
 
-void CountingBackend::queue_wait(Queue, void* e) { event_wait(e); }
+void CountingBackend::queue_wait(Queue q, void* e) {
+  // Deferred or not, a copy's data is in place for the ops after it.
+  if (!defer_async) inner_->queue_wait(q, e);
+}
 
 bool CountingBackend::event_done(void* e) {
   const std::lock_guard lock(mutex_);

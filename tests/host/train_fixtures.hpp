@@ -38,15 +38,17 @@ class CountingBackend final : public Backend {
   int64_t allocations = 0;
   int64_t blocking_reads = 0;  // copy_to_host and synchronize: the host waits for the device
 
-  // With defer_async, asynchronous copies act as on a device that lags behind the host (the other
-  // ops still run as they are issued): a copy to the host reads its source at once but writes its
-  // destination only when the device catches up; a copy from the host on the copy queue reads its
-  // source only then. The device catches up to an event when a host thread waits for it or a
-  // queue is made to wait for it, and entirely on a blocking read or catch_up(); event_done tells
-  // whether it has got there. Code that touches host memory of a copy before an event says the
-  // copy is done then reads stale bytes or sends overwritten ones.
+  // With defer_async, the host learns late what the device did, as with a device that lags
+  // behind it: a copy to the host writes its destination only when the device "catches up"; a copy
+  // from the host takes its bytes at once (so the ops after it see them) but counts in
+  // early_host_writes if its source changes before the host learns that it is done. The device
+  // catches up to an event when a host thread waits for it, and entirely on a blocking read or
+  // catch_up(); event_done tells whether it has got there. So code that reads a copy's destination
+  // before its event is done reads stale bytes, and code that rewrites a source too early is
+  // counted.
   bool defer_async = false;
   void catch_up();
+  int64_t early_host_writes = 0;
 
   Device device() const override { return inner_->device(); }
   std::string name() const override { return inner_->name(); }
