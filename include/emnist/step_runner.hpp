@@ -25,7 +25,6 @@
 
 namespace emnist {
 
-// What a pass over a split accumulated.
 // The device's state after an optimizer step, as a progress read-back saw it.
 struct ProgressSample {
   int64_t step = 0;              // optimizer steps taken (steps() when it was requested)
@@ -33,6 +32,7 @@ struct ProgressSample {
   int64_t first_nonfinite = -1;  // as read_first_nonfinite()
 };
 
+// What a pass over a split accumulated.
 struct Totals {
   int classes = 0;
   int64_t samples = 0;
