@@ -7,6 +7,7 @@
 
 #include "compare.hpp"
 #include "emnist/batches.hpp"
+#include "emnist/pinned_feeder.hpp"
 #include "model_fixtures.hpp"
 
 using namespace emnist;
@@ -75,4 +76,30 @@ TEST_CASE("cuda epoch_rows: the CPU's permutation, exactly", "[cuda][feeder][san
       grows.check_guards("rows");
     }
   }
+}
+
+TEST_CASE("cuda pinned feeder: a few batches through the ring, for the sanitizers",
+          "[cuda][feeder][sanitize]") {
+  const ImageSet images = synthetic_images(100, 16, 83, false);
+  Subset subset;
+  subset.source = &images;
+  for (int64_t i = 0; i < 100; ++i) subset.indices.push_back(i);
+  const int64_t batch = 16;
+  auto cpu_model = make_model(cpu(), reference_mlp(), 28, 28, 16, batch, 1);
+  auto gpu_model = make_model(gpu(), reference_mlp(), 28, 28, 16, batch, 1);
+  BatchFeeder host(batch, 784);
+  PinnedFeeder pinned(gpu(), batch, 784, 2);
+  host.begin_epoch(subset, 3, 0);
+  pinned.begin_epoch(subset, 3, 0);
+  std::vector<float> hx(static_cast<size_t>(batch * 784)), gx(hx.size());
+  for (int64_t step = 0; step < 5; ++step) {  // the 2-slot ring wraps twice
+    host.load_step(*cpu_model, step, batch);
+    pinned.load_step(*gpu_model, step, batch);
+    cpu().copy_to_host(hx.data(), cpu_model->input(batch).data, sizeof(float) * hx.size());
+    gpu().copy_to_host(gx.data(), gpu_model->input(batch).data, sizeof(float) * gx.size());
+    REQUIRE(std::memcmp(hx.data(), gx.data(), sizeof(float) * hx.size()) == 0);
+  }
+  host.load_range(*cpu_model, subset, 96, 4);
+  pinned.load_range(*gpu_model, subset, 96, 4);
+  REQUIRE(host.labels() == pinned.labels());
 }
