@@ -24,11 +24,14 @@ namespace emnist {
 // position); epoch counts from 0. The same permutation on every device.
 std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t count);
 
+// Every Subset handed to a feeder, and its ImageSet, must outlive the feeder unchanged: the
+// resident feeder keeps their device copies keyed by address, and the pinned feeder's loader thread
+// reads ahead of the batch asked for.
 class Feeder {
  public:
   virtual ~Feeder() = default;
-  // The training batches that follow take their samples from `subset` (which must outlive the
-  // epoch) in the order epoch_order(seed, epoch, subset.size()) gives.
+  // The training batches that follow take their samples from `subset` in the order
+  // epoch_order(seed, epoch, subset.size()) gives.
   virtual void begin_epoch(const Subset& subset, uint64_t seed, int epoch) = 0;
   // Training batch `step` of the epoch: positions order[step * n, step * n + n).
   virtual void load_step(Model& model, int64_t step, int64_t n) = 0;

@@ -95,7 +95,9 @@ TEST_CASE("feeders: train.feeder chooses the feeder", "[feeder]") {
   CHECK(feeder_name(tc, *cpu) == "host");
 }
 
-TEST_CASE("feeders: the pinned feeder gives the host feeder's batches bit for bit", "[feeder]") {
+// [threads]: the pinned feeder's loader thread; CI runs these under ThreadSanitizer.
+TEST_CASE("feeders: the pinned feeder gives the host feeder's batches bit for bit",
+          "[feeder][threads]") {
   const ImageSet images = train_test::synthetic_images(300, 10, 73, false);
   Subset subset;
   subset.source = &images;
@@ -168,7 +170,7 @@ TEST_CASE("feeders: the CPU backend's epoch_rows is epoch_order mapped through t
 }
 
 TEST_CASE("feeders: a training run with the pinned feeder gives the host feeder's model",
-          "[feeder]") {
+          "[feeder][threads]") {
   test::TempDir dir;
   Config config = train_test::synthetic_idx_run(dir.path(), 320, 64, 8);
   config.train.epochs = 2;
