@@ -117,7 +117,10 @@ class CudaBackend final : public Backend {
   CudaOptions options_;
   Stream stream_;
   Stream copy_stream_;  // Queue::copy
-  cudaStream_t queue(Queue q) const { return q == Queue::copy ? copy_stream_.get() : stream_.get(); }
+  cudaStream_t queue(Queue q) const {
+    return q == Queue::copy ? copy_stream_.get() : stream_.get();
+  }
+  void bind_calling_thread() const;  // makes train.device the calling thread's device
   std::unique_ptr<LtGemm> gemm_;
   std::unique_ptr<CudnnConv> conv_;
   std::vector<GraphExec> graphs_;

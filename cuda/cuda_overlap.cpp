@@ -48,7 +48,13 @@ void CudaBackend::queue_wait(Queue q, void* event) {
   EMNIST_CUDA_CHECK(cudaStreamWaitEvent(queue(q), static_cast<cudaEvent_t>(event), 0));
 }
 
+// event_done and event_wait may run on a thread of their own (the pinned feeder's loader). Without
+// a device of its own, that thread's first CUDA call would create a context on GPU 0 whatever
+// train.device says.
+void CudaBackend::bind_calling_thread() const { EMNIST_CUDA_CHECK(cudaSetDevice(options_.device)); }
+
 bool CudaBackend::event_done(void* event) {
+  bind_calling_thread();
   const cudaError_t status = cudaEventQuery(static_cast<cudaEvent_t>(event));
   if (status == cudaErrorNotReady) {
     // Not an error: cleared, so that the next launch check does not report it.
@@ -61,6 +67,7 @@ bool CudaBackend::event_done(void* event) {
 
 void CudaBackend::event_wait(void* event) {
   const OpRange range{"event_wait"};
+  bind_calling_thread();
   EMNIST_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event)));
 }
 
