@@ -211,7 +211,9 @@ int main(int argc, char** argv) {
                 << "epoch time (" << emnist::kBalancedTrainSamples << " samples): " << std::setprecision(2)
                 << r.epoch_seconds << " s\n"
                 << "peak engine memory: " << std::setprecision(1)
-                << static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0) << " MiB\n";
+                << static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0) << " MiB\n"
+                << "cuda graphs: " << r.graphs.captures << " captured, " << r.graphs.replays
+                << " steps replayed, " << r.graphs.failed_captures << " failed captures\n";
       return 0;
     }
   } catch (const emnist::UserError& e) {

@@ -74,6 +74,8 @@ class CudaBackend final : public Backend {
   void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) override;
 
   void conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dParams p) override;
+  // The cuDNN algorithms chosen for this convolution's directions so far, in words (for tests).
+  std::string conv2d_algorithms(Tensor x, Tensor w, Tensor y, Conv2dParams p) const;
   void conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
                        Conv2dParams p) override;
 

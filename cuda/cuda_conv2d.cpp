@@ -48,6 +48,10 @@ void CudaBackend::conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dP
   if (!b.empty()) kernels::bias_add(y.data, b.data, g.n, g.o, int64_t{g.ho} * g.wo, stream_.get());
 }
 
+std::string CudaBackend::conv2d_algorithms(Tensor x, Tensor w, Tensor y, Conv2dParams p) const {
+  return conv_->algorithms(conv_geometry("conv2d_algorithms", x, w, y, p));
+}
+
 void CudaBackend::conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
                                   Conv2dParams p) {
   const char* op = "conv2d_backward";

@@ -19,15 +19,90 @@ std::string describe(const ConvGeometry& g) {
                      g.w, g.o, g.c, g.k, g.k, g.stride, g.pad);
 }
 
+// The algorithms that sum each output's products directly (an implicit or explicit GEMM, or a
+// direct loop): their fp32 error is that of a k-term dot product in another order. FFT and
+// Winograd transform the operands first and round in the transformed domain, with an error that
+// depends on the tile and transform sizes rather than on k alone.
+bool sums_directly(cudnnConvolutionFwdAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_GEMM || a == CUDNN_CONVOLUTION_FWD_ALGO_DIRECT;
+}
+bool sums_directly(cudnnConvolutionBwdDataAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_0 || a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
+}
+bool sums_directly(cudnnConvolutionBwdFilterAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0 || a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1 ||
+         a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3;
+}
+
 // The heuristic's candidates, best first, that this backend may use: supported, deterministic when
-// asked, and never a math type that down-converts fp32 data more than the precision allows.
+// asked, and never a math type that down-converts fp32 data more than the precision allows. fp32
+// also keeps to the directly summing algorithms, so that it promises one error bound (a k-term
+// fp32 dot product); tf32 and bf16, whose input rounding dominates, may take FFT and Winograd.
 template <typename Perf>
 bool acceptable(const Perf& perf, Precision precision, bool deterministic) {
   if (perf.status != CUDNN_STATUS_SUCCESS) return false;
   if (deterministic && perf.determinism != CUDNN_DETERMINISTIC) return false;
   if (perf.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) return false;
-  if (precision == Precision::fp32 && perf.mathType == CUDNN_TENSOR_OP_MATH) return false;
+  if (precision == Precision::fp32 &&
+      (perf.mathType == CUDNN_TENSOR_OP_MATH || !sums_directly(perf.algo)))
+    return false;
   return true;
+}
+
+const char* algo_name(cudnnConvolutionFwdAlgo_t a) {
+  switch (a) {
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "IMPLICIT_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "IMPLICIT_PRECOMP_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "DIRECT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "FFT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "FFT_TILING";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "WINOGRAD";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "WINOGRAD_NONFUSED";
+    default: return "?";
+  }
+}
+const char* algo_name(cudnnConvolutionBwdDataAlgo_t a) {
+  switch (a) {
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_0: return "ALGO_0";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_1: return "ALGO_1";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT: return "FFT";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING: return "FFT_TILING";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD: return "WINOGRAD";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED: return "WINOGRAD_NONFUSED";
+    default: return "?";
+  }
+}
+const char* algo_name(cudnnConvolutionBwdFilterAlgo_t a) {
+  switch (a) {
+    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0: return "ALGO_0";
+    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1: return "ALGO_1";
+    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT: return "FFT";
+    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3: return "ALGO_3";
+    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED: return "WINOGRAD_NONFUSED";
+    case CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING: return "FFT_TILING";
+    default: return "?";
+  }
+}
+
+const char* math_name(cudnnMathType_t m) {
+  switch (m) {
+    case CUDNN_DEFAULT_MATH: return "default math";
+    case CUDNN_TENSOR_OP_MATH: return "tensor-op math";
+    case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION: return "tensor-op math with conversion";
+    case CUDNN_FMA_MATH: return "FMA math";
+    default: return "? math";
+  }
+}
+
+template <typename Algo>
+std::string describe_direction(const char* direction, int algo, cudnnConvolutionDescriptor_t conv) {
+  if (algo < 0) return fmt::format("{} not chosen", direction);
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+  EMNIST_CUDNN_CHECK(cudnnGetConvolutionMathType(conv, &math));
+  return fmt::format("{} {} ({})", direction, algo_name(static_cast<Algo>(algo)), math_name(math));
 }
 
 // Walks the candidates in order; the first whose workspace size cuDNN can state (with the
@@ -67,8 +142,7 @@ ConvDesc CudnnConv::make_conv(const ConvGeometry& g) const {
 }
 
 CudnnConv::Plan& CudnnConv::plan(const ConvGeometry& g) {
-  const std::array<int, 8> key{g.n, g.c, g.h, g.w, g.o, g.k, g.stride, g.pad};
-  auto it = plans_.find(key);
+  auto it = plans_.find(key(g));
   if (it != plans_.end()) return it->second;
 
   Plan p;
@@ -86,7 +160,7 @@ CudnnConv::Plan& CudnnConv::plan(const ConvGeometry& g) {
         fmt::format("cuDNN's output shape [{}, {}, {}, {}] differs from [{}, {}, "
                     "{}, {}] for {}",
                     n, c, h, w, g.n, g.o, g.ho, g.wo, describe(g)));
-  return plans_.emplace(key, std::move(p)).first->second;
+  return plans_.emplace(key(g), std::move(p)).first->second;
 }
 
 void CudnnConv::choose_forward(Plan& p, const ConvGeometry& g) {
@@ -129,6 +203,19 @@ void CudnnConv::choose_backward_filter(Plan& p, const ConvGeometry& g) {
   };
   choose(results, count, precision_, deterministic_, p.filter.conv.get(), p.filter.algo,
          p.filter.workspace, query, "backward-filter", g);
+}
+
+std::string CudnnConv::algorithms(const ConvGeometry& g) const {
+  const auto it = plans_.find(key(g));
+  if (it == plans_.end()) return "no plan for " + describe(g);
+  const Plan& p = it->second;
+  return fmt::format(
+      "{}; {}; {}", describe_direction<cudnnConvolutionFwdAlgo_t>("forward", p.fwd.algo,
+                                                                  p.fwd.conv.get()),
+      describe_direction<cudnnConvolutionBwdDataAlgo_t>("backward data", p.data.algo,
+                                                        p.data.conv.get()),
+      describe_direction<cudnnConvolutionBwdFilterAlgo_t>("backward filter", p.filter.algo,
+                                                          p.filter.conv.get()));
 }
 
 void CudnnConv::forward(const ConvGeometry& g, const float* x, const float* w, float* y) {

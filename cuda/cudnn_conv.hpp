@@ -8,6 +8,10 @@
 // and costs no trial launches. In deterministic mode only algorithms cuDNN marks deterministic are
 // taken (for backward filter and backward data that excludes the atomic-accumulating ones).
 //
+// fp32 takes only algorithms that sum each output's products directly (implicit/explicit GEMM,
+// direct), never FFT or Winograd: its error is then that of a k-term fp32 dot product, the bound
+// the tests hold it to.
+//
 // Precision: fp32 sets CUDNN_FMA_MATH, which forbids TF32 (cuDNN's default math allows TF32 for
 // fp32 data on Ampere and later). tf32 and bf16 set CUDNN_DEFAULT_MATH, which lets the tensor cores
 // round fp32 inputs to TF32, as PyTorch does with allow_tf32: in bf16 mode the convolutions run in
@@ -18,6 +22,7 @@
 #include <array>
 #include <cstddef>
 #include <map>
+#include <string>
 
 #include "cuda_options.hpp"
 #include "device_memory.hpp"
@@ -42,6 +47,10 @@ class CudnnConv {
   void backward_data(const ConvGeometry& g, const float* w, const float* dy, float* dx);
   void backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
+  // The algorithm and math type chosen for each direction of this geometry, in words: printed by
+  // the tests when a comparison fails.
+  std::string algorithms(const ConvGeometry& g) const;
+
  private:
   struct Direction {
     ConvDesc conv;  // one per direction: the chosen algorithm's math type is set on it
@@ -54,6 +63,10 @@ class CudnnConv {
     Direction fwd, data, filter;
   };
 
+  using Key = std::array<int, 8>;
+  static Key key(const ConvGeometry& g) {
+    return {g.n, g.c, g.h, g.w, g.o, g.k, g.stride, g.pad};
+  }
   Plan& plan(const ConvGeometry& g);
   void choose_forward(Plan& p, const ConvGeometry& g);
   void choose_backward_data(Plan& p, const ConvGeometry& g);
@@ -65,7 +78,7 @@ class CudnnConv {
   bool deterministic_;
   CudnnHandle handle_;
   Scratch workspace_{"the cuDNN workspace"};
-  std::map<std::array<int, 8>, Plan> plans_;
+  std::map<Key, Plan> plans_;
 };
 
 }  // namespace emnist::cuda

@@ -1,8 +1,11 @@
 #include "lt_gemm.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <limits>
+#include <optional>
+#include <utility>
 #include <stdexcept>
 
 #include "cuda_check.hpp"
@@ -90,10 +93,31 @@ bool LtGemm::find_algo(Plan& plan, const Key& key) {
 }
 
 LtGemm::Plan LtGemm::make_plan(const Key& key, const float* bias) {
+  if (compute_ != CUBLAS_COMPUTE_32F) {
+    if (std::optional<Plan> plan = try_plan(key, bias, compute_)) return std::move(*plan);
+    // Tensor-core kernels want aligned operands; a view into the flat parameter buffer after an
+    // odd-sized tensor is only 4-byte aligned. The product is then computed in plain fp32 (more
+    // precise than asked, and slower), said once per shape.
+    spdlog::info(
+        "cuBLASLt has no TF32/BF16 algorithm for C[{}, {}] with k = {} at alignments {}/{}/{} "
+        "bytes; that product runs in fp32",
+        key[2], key[3], key[4], key[8], key[9], key[10]);
+    ++fp32_fallbacks_;
+  }
+  if (std::optional<Plan> plan = try_plan(key, bias, CUBLAS_COMPUTE_32F)) return std::move(*plan);
+  throw std::runtime_error(fmt::format(
+      "cuBLASLt has no algorithm for the product C[{}, {}] = op(A) op(B) with k = {} (trans_a {}, "
+      "trans_b {}, ld {} {} {}, alignments {}/{}/{} bytes)",
+      key[2], key[3], key[4], key[0] != 0, key[1] != 0, key[5], key[6], key[7], key[8], key[9],
+      key[10]));
+}
+
+std::optional<LtGemm::Plan> LtGemm::try_plan(const Key& key, const float* bias,
+                                             cublasComputeType_t compute) {
   const bool trans_a = key[0] != 0, trans_b = key[1] != 0;
   const int64_t m = key[2], n = key[3], k = key[4], lda = key[5], ldb = key[6], ldc = key[7];
   Plan plan;
-  plan.desc = create_matmul_desc(compute_);
+  plan.desc = create_matmul_desc(compute);
   const int32_t op_a = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   const int32_t op_b = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   set_desc(plan.desc.get(), CUBLASLT_MATMUL_DESC_TRANSA, op_a);
@@ -118,12 +142,7 @@ LtGemm::Plan LtGemm::make_plan(const Key& key, const float* bias) {
     // No kernel for this shape with the epilogue: plain product, then the bias kernel.
     set_desc(plan.desc.get(), CUBLASLT_MATMUL_DESC_EPILOGUE, uint32_t{CUBLASLT_EPILOGUE_DEFAULT});
   }
-  if (!find_algo(plan, key)) {
-    throw std::runtime_error(fmt::format(
-        "cuBLASLt has no algorithm for the product C[{}, {}] = op(A) op(B) with k = {} (trans_a "
-        "{}, trans_b {}, ld {} {} {})",
-        m, n, k, trans_a, trans_b, lda, ldb, ldc));
-  }
+  if (!find_algo(plan, key)) return std::nullopt;
   return plan;
 }
 

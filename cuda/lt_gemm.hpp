@@ -9,12 +9,14 @@
 //
 // A plan (descriptors, layouts and the heuristic's algorithm) is made once per shape, leading
 // dimensions and pointer alignments, and reused: a steady-state call only sets the bias pointer and
-// launches. The algorithm for a plan never changes, so repeated calls give the same bits.
+// launches. The algorithm for a plan never changes, so repeated calls give the same bits. In TF32
+// or BF16 mode a shape with no algorithm in that compute type is planned in fp32 instead.
 #include <cuda_runtime.h>
 
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 
 #include "cuda_options.hpp"
 #include "handles.hpp"
@@ -32,6 +34,9 @@ class LtGemm {
   void run(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
            const float* b, int64_t ldb, float* c, int64_t ldc, const float* bias);
 
+  // Products that had no algorithm in the TF32/BF16 compute type and were planned in fp32.
+  int64_t fp32_fallbacks() const { return fp32_fallbacks_; }
+
  private:
   struct Plan {
     MatmulDesc desc;
@@ -43,6 +48,7 @@ class LtGemm {
   using Key = std::array<int64_t, 12>;
 
   Plan make_plan(const Key& key, const float* bias);
+  std::optional<Plan> try_plan(const Key& key, const float* bias, cublasComputeType_t compute);
   bool find_algo(Plan& plan, const Key& key);
 
   cudaStream_t stream_;
@@ -50,6 +56,7 @@ class LtGemm {
   CublasLtHandle handle_;
   void* workspace_ = nullptr;
   std::map<Key, Plan> plans_;
+  int64_t fp32_fallbacks_ = 0;
 };
 
 }  // namespace emnist::cuda

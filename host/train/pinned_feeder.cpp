@@ -33,6 +33,9 @@ PinnedFeeder::PinnedFeeder(Backend& backend, int64_t max_batch, int64_t image_si
   for (Slot& s : slots_) {
     s.copied = Event(backend);
     s.gathered = Event(backend);
+    // The first copy into a slot waits for `gathered` on the copy queue: recorded here, after the
+    // ring's zeroing and the row indices on the compute queue, so that copy cannot overtake them.
+    s.gathered.record(Queue::compute);
   }
   thread_ = std::thread([this] { loader(); });
 }

@@ -84,7 +84,10 @@ void StepRunner::run_step(bool train, int64_t n, Issue issue) {
   if (!graphs_on_) return issue();
   Backend& b = model_.backend();
   GraphSlot& slot = graphs_[{train, n}];
-  if (slot.graph >= 0) return b.replay(slot.graph);
+  if (slot.graph >= 0) {
+    ++graph_counts_.replays;
+    return b.replay(slot.graph);
+  }
   if (!slot.warmed || slot.failed) {
     slot.warmed = true;
     return issue();
@@ -98,6 +101,7 @@ void StepRunner::run_step(bool train, int64_t n, Issue issue) {
   } catch (const std::exception& e) {
     b.capture_abort();
     slot.failed = true;
+    ++graph_counts_.failed_captures;
     spdlog::warn("CUDA graph capture of the {} step failed ({}); that step runs without a graph",
                  train ? "training" : "evaluation", e.what());
     return issue();
@@ -105,10 +109,13 @@ void StepRunner::run_step(bool train, int64_t n, Issue issue) {
   slot.graph = b.capture_end();
   if (slot.graph < 0) {
     slot.failed = true;
+    ++graph_counts_.failed_captures;
     spdlog::warn("CUDA graph capture of the {} step failed; that step runs without a graph",
                  train ? "training" : "evaluation");
     return issue();
   }
+  ++graph_counts_.captures;
+  ++graph_counts_.replays;
   b.replay(slot.graph);
 }
 

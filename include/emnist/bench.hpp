@@ -6,6 +6,7 @@
 
 #include "emnist/backend.hpp"
 #include "emnist/data.hpp"
+#include "emnist/step_runner.hpp"
 
 namespace emnist {
 
@@ -21,6 +22,7 @@ struct BenchResult {
   // measured time per step.
   double epoch_seconds = 0;
   size_t peak_memory_bytes = 0;  // the backend's own allocations (MemoryStats::peak)
+  GraphCounts graphs;            // whether the timed steps were replays of a captured step
 };
 
 constexpr int64_t kBalancedTrainSamples = 112800;

@@ -42,6 +42,14 @@ struct Totals {
   double accuracy() const;
 };
 
+// What run_step did with train.cuda_graph on: graphs captured, steps replayed from one, and
+// captures that failed (those steps stay eager). A backend without graphs counts nothing.
+struct GraphCounts {
+  int64_t captures = 0;
+  int64_t replays = 0;
+  int64_t failed_captures = 0;
+};
+
 class StepRunner {
  public:
   StepRunner(Model& model, const TrainConfig& config);
@@ -52,6 +60,7 @@ class StepRunner {
   Model& model() { return model_; }
   Optimizer& optimizer() { return optimizer_; }
   int64_t steps() const { return steps_; }  // optimizer steps taken so far
+  const GraphCounts& graph_counts() const { return graph_counts_; }
 
   // The batch is in model.input(n) and model.labels(). Forward (train mode), loss, backward,
   // regularisation, optimizer step at rate `lr`; the loss and the predictions go into the totals.
@@ -98,6 +107,7 @@ class StepRunner {
   Optimizer optimizer_;
   bool graphs_on_;
   std::map<std::pair<bool, int64_t>, GraphSlot> graphs_;
+  GraphCounts graph_counts_;
   int classes_;
   int64_t steps_ = 0;
   int64_t samples_ = 0;

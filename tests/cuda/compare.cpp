@@ -138,9 +138,14 @@ template class Guarded<double>;
 Tolerance gemm_tolerance(cuda::Precision precision, int64_t k, double bound) {
   const double kd = static_cast<double>(k);
   switch (precision) {
-    case cuda::Precision::fp32:
-      // Worst case k * 2^-24 * bound; 8x that covers cuDNN's Winograd and FFT algorithms too.
-      return Tolerance{5e-7 * kd * bound, 1e-5};
+    case cuda::Precision::fp32: {
+      // A k-term fp32 sum of products each at most `bound`, in any order, with or without FMA, is
+      // off by at most gamma_k * k * bound, gamma_k = k u / (1 - k u), u = 2^-24; both sides
+      // round, hence twice that. A rigorous bound for direct summation: cuBLASLt in
+      // CUBLAS_COMPUTE_32F, and cuDNN in fp32, which keeps out FFT and Winograd (cudnn_conv.hpp).
+      const double u = 0x1p-24;
+      return Tolerance{2.0 * kd * u / (1.0 - kd * u) * bound, 0.0};
+    }
     case cuda::Precision::tf32:
       // Per product up to ~2^-10 relative; random signs give ~sqrt(k) growth, a bias (truncation)
       // scales with the result itself: the rtol.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <string>
 
 #include "compare.hpp"
 
@@ -21,9 +22,9 @@ struct ConvCase {
 size_t sz(int64_t v) { return static_cast<size_t>(v); }
 
 void check_conv(const ConvCase& t, cuda::Precision precision, uint32_t seed,
-                bool deterministic = false) {
+                bool deterministic = false, size_t misalign = 0) {
   CAPTURE(t.n, t.c, t.h, t.w, t.o, t.k, t.stride, t.pad, t.bias, t.want_dx,
-          cuda::precision_name(precision), deterministic);
+          cuda::precision_name(precision), deterministic, misalign);
   const int64_t ho = (t.h + 2 * t.pad - t.k) / t.stride + 1;
   const int64_t wo = (t.w + 2 * t.pad - t.k) / t.stride + 1;
   const Conv2dParams p{t.stride, t.pad};
@@ -45,8 +46,10 @@ void check_conv(const ConvCase& t, cuda::Precision precision, uint32_t seed,
                       t.bias ? host_tensor(db_ref, {t.o}) : Tensor{}, p);
 
   Backend& dev = gpu(precision, deterministic);
-  Guarded<float> gx(dev, x), gw(dev, w), gb(dev, b), gdy(dev, dy);
-  Guarded<float> gy(dev, dy.size()), gdx(dev, x.size()), gdw(dev, w.size()), gdb(dev, b.size());
+  Guarded<float> gx(dev, x, misalign), gw(dev, w, misalign), gb(dev, b, misalign),
+      gdy(dev, dy, misalign);
+  Guarded<float> gy(dev, dy.size(), misalign), gdx(dev, x.size(), misalign),
+      gdw(dev, w.size(), misalign), gdb(dev, b.size(), misalign);
   const auto vx = gx.tensor({t.n, t.c, t.h, t.w});
   const auto vw = gw.tensor({t.o, t.c, t.k, t.k});
   dev.conv2d_forward(vx, vw, t.bias ? gb.tensor({t.o}) : Tensor{}, gy.tensor({t.n, t.o, ho, wo}),
@@ -55,6 +58,10 @@ void check_conv(const ConvCase& t, cuda::Precision precision, uint32_t seed,
                       t.want_dx ? gdx.tensor({t.n, t.c, t.h, t.w}) : Tensor{},
                       gdw.tensor({t.o, t.c, t.k, t.k}), t.bias ? gdb.tensor({t.o}) : Tensor{}, p);
 
+  // Named in the failure message of any comparison below.
+  const std::string algorithms = static_cast<cuda::CudaBackend&>(dev).conv2d_algorithms(
+      vx, vw, gy.tensor({t.n, t.o, ho, wo}), p);
+  INFO("cuDNN: " << algorithms);
   // cuDNN convolutions use TF32 in both reduced-precision modes (see cudnn_conv.hpp).
   const cuda::Precision conv_precision =
       precision == cuda::Precision::fp32 ? cuda::Precision::fp32 : cuda::Precision::tf32;
@@ -96,6 +103,16 @@ TEST_CASE("cuda conv2d: deterministic mode matches the CPU too", "[cuda][conv2d]
   // Restricted to cuDNN's deterministic algorithms, which differ for backward filter and data.
   uint32_t seed = 1500;
   for (const ConvCase& c : kCases) check_conv(c, cuda::Precision::fp32, seed += 10, true);
+}
+
+TEST_CASE("cuda conv2d: element-aligned pointers (no 16-byte alignment) give the same results",
+          "[cuda][conv2d]") {
+  // Views into the flat parameter and activation buffers can be 4-byte aligned only.
+  uint32_t seed = 1700;
+  for (const ConvCase& c : kCases) {
+    check_conv(c, cuda::Precision::fp32, seed += 10, false, 1);
+    check_conv(c, cuda::Precision::tf32, seed += 10, false, 1);
+  }
 }
 
 TEST_CASE("cuda conv2d: TF32 and BF16 modes stay within TF32 rounding",

@@ -86,6 +86,16 @@ TEST_CASE("cuda linear: element-aligned pointers (no 16-byte alignment) give the
   for (const LinearCase& c : kCases) check_linear(c, cuda::Precision::fp32, seed += 10, 1);
 }
 
+TEST_CASE("cuda linear: TF32 and BF16 with element-aligned pointers", "[cuda][linear][precision]") {
+  // A weight matrix after an odd-sized tensor in the flat parameter buffer is only 4-byte aligned;
+  // cuBLASLt may have no tensor-core algorithm there, and the product falls back to fp32 compute.
+  uint32_t seed = 400;
+  for (const LinearCase& c : kCases) {
+    check_linear(c, cuda::Precision::tf32, seed += 10, 1);
+    check_linear(c, cuda::Precision::bf16, seed += 10, 1);
+  }
+}
+
 TEST_CASE("cuda linear: TF32 and BF16 modes stay within their rounding",
           "[cuda][linear][precision]") {
   uint32_t seed = 300;

@@ -148,6 +148,8 @@ TEST_CASE("feeders: the pinned feeder gives the host feeder's batches bit for bi
     }
     pinned_backend.catch_up();
     CHECK(pinned_backend.early_host_writes == 0);  // no slot refilled before its copy was done
+    // Every copy into the ring was ordered after the ring's zeroing on the compute queue.
+    CHECK(pinned_backend.unordered_copies == 0);
     // The ring (one device block) was the only allocation.
     CHECK(allocations_of_the_ring == 1);
     CHECK(pinned_backend.allocations - allocations_before == 1);

@@ -1,5 +1,6 @@
 #include "host/train_fixtures.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -66,7 +67,30 @@ void CountingBackend::catch_up_to(uint64_t sequence) {
 
 void CountingBackend::catch_up() { catch_up_to(UINT64_MAX); }
 
+void CountingBackend::note_compute_write(const void* d, size_t n) {
+  const std::lock_guard lock(mutex_);
+  const char* begin = static_cast<const char*>(d);
+  compute_writes_.push_back({begin, begin + n, ++compute_write_count_});
+}
+
+void CountingBackend::check_copy_queue_write(const void* d, size_t n) {
+  const std::lock_guard lock(mutex_);
+  const char *begin = static_cast<const char*>(d), *end = begin + n;
+  std::erase_if(compute_writes_,
+                [&](const ComputeWrite& w) { return w.sequence <= copy_queue_after_; });
+  for (const ComputeWrite& w : compute_writes_) {
+    if (w.begin < end && begin < w.end) {
+      ++unordered_copies;
+      return;
+    }
+  }
+}
+
 void CountingBackend::copy_from_host_async(void* d, const void* s, size_t n, Queue q) {
+  if (q == Queue::compute)
+    note_compute_write(d, n);
+  else
+    check_copy_queue_write(d, n);
   inner_->copy_from_host_async(d, s, n, q);
   if (!defer_async) return;
   // Until the host learns that this copy is done, its source must not change.
@@ -87,29 +111,36 @@ void CountingBackend::copy_to_host_async(void* d, const void* s, size_t n, Queue
 
 void* CountingBackend::event_create() {
   const std::lock_guard lock(mutex_);
-  return &events_.emplace_back(0);
+  return &events_.emplace_back();
 }
 
-void CountingBackend::event_record(void* e, Queue) {
+void CountingBackend::event_record(void* e, Queue q) {
   const std::lock_guard lock(mutex_);
-  *static_cast<uint64_t*>(e) = issued_;
+  auto& state = *static_cast<EventState*>(e);
+  state.copies = issued_;
+  state.compute_writes = q == Queue::compute ? compute_write_count_ : copy_queue_after_;
 }
 
 void CountingBackend::queue_wait(Queue q, void* e) {
+  if (q == Queue::copy) {
+    const std::lock_guard lock(mutex_);
+    copy_queue_after_ =
+        std::max(copy_queue_after_, static_cast<const EventState*>(e)->compute_writes);
+  }
   // Deferred or not, a copy's data is in place for the ops after it.
   if (!defer_async) inner_->queue_wait(q, e);
 }
 
 bool CountingBackend::event_done(void* e) {
   const std::lock_guard lock(mutex_);
-  return *static_cast<uint64_t*>(e) <= completed_ || pending_.empty();
+  return static_cast<const EventState*>(e)->copies <= completed_ || pending_.empty();
 }
 
 void CountingBackend::event_wait(void* e) {
   uint64_t sequence = 0;
   {
     const std::lock_guard lock(mutex_);
-    sequence = *static_cast<uint64_t*>(e);
+    sequence = static_cast<const EventState*>(e)->copies;
   }
   catch_up_to(sequence);
 }

@@ -49,6 +49,10 @@ class CountingBackend final : public Backend {
   bool defer_async = false;
   void catch_up();
   int64_t early_host_writes = 0;
+  // Copies on the copy queue into device bytes that the compute queue wrote (zero, copy_from_host,
+  // an asynchronous copy there) with no queue_wait on an event recorded after that write: on a GPU
+  // the two writes could land in either order. Counted whether or not defer_async is set.
+  int64_t unordered_copies = 0;
 
   Device device() const override { return inner_->device(); }
   std::string name() const override { return inner_->name(); }
@@ -58,6 +62,7 @@ class CountingBackend final : public Backend {
   }
   void release(void* ptr) override { inner_->release(ptr); }
   void copy_from_host(void* d, const void* s, size_t n) override {
+    note_compute_write(d, n);
     inner_->copy_from_host(d, s, n);
   }
   void copy_to_host(void* d, const void* s, size_t n) override {
@@ -67,7 +72,10 @@ class CountingBackend final : public Backend {
   }
   void copy(void* d, const void* s, size_t n) override { inner_->copy(d, s, n); }
   void fill(Tensor t, float v) override { inner_->fill(t, v); }
-  void zero(void* p, size_t n) override { inner_->zero(p, n); }
+  void zero(void* p, size_t n) override {
+    note_compute_write(p, n);
+    inner_->zero(p, n);
+  }
   void synchronize() override {
     ++blocking_reads;
     catch_up();
@@ -171,14 +179,27 @@ class CountingBackend final : public Backend {
     uint64_t sequence;
     std::function<void()> run;
   };
+  struct EventState {
+    uint64_t copies = 0;          // the last deferred copy issued before it was recorded
+    uint64_t compute_writes = 0;  // the compute-queue writes ordered before it
+  };
+  struct ComputeWrite {
+    const char *begin, *end;
+    uint64_t sequence;
+  };
   void defer(std::function<void()> run);
   void catch_up_to(uint64_t sequence);
+  void note_compute_write(const void* d, size_t n);
+  void check_copy_queue_write(const void* d, size_t n);
 
   std::unique_ptr<Backend> inner_;
   std::mutex mutex_;  // the deferred state below; the loader thread of a feeder waits on events
   std::deque<PendingCopy> pending_;
   uint64_t issued_ = 0, completed_ = 0;
-  std::deque<uint64_t> events_;  // each event: the last copy issued before it was recorded
+  std::deque<EventState> events_;
+  // The compute queue's writes that the copy queue has not been ordered after yet.
+  std::vector<ComputeWrite> compute_writes_;
+  uint64_t compute_write_count_ = 0, copy_queue_after_ = 0;
 };
 
 }  // namespace emnist::train_test
