@@ -1,9 +1,9 @@
-// The `emnist` command line: parse, call the library, map errors to exit codes (2: the user's input,
-// 1: anything else).
-#include <CLI/CLI.hpp>
+// The `emnist` command line: parse, call the library, map errors to exit codes (2: the user's
+// input, 1: anything else).
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <omp.h>
 
@@ -75,9 +75,11 @@ int run_train(const TrainOptions& o) {
   const emnist::Config config = resolve_config(o);
   // Missing data is the commonest first-run mistake: say so before a run directory exists.
   const auto files = emnist::dataset_files(config.data);
-  if (!files.has_images()) emnist::load_dataset(config.data);  // throws, saying which files to put where
+  if (!files.has_images())
+    emnist::load_dataset(config.data);  // throws, saying which files to put where
   auto backend = emnist::make_backend(config.train.device, &config.train);
-  const std::string stem = o.config.empty() ? "run" : std::filesystem::path(o.config).stem().string();
+  const std::string stem =
+      o.config.empty() ? "run" : std::filesystem::path(o.config).stem().string();
   const auto run_dir = emnist::create_run_dir(o.out, "runs", stem);
   add_log_file(run_dir / "train.log");
   emnist::write_file_atomic(run_dir / "config.toml", emnist::to_toml(config));
@@ -90,7 +92,8 @@ int run_train(const TrainOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"emnist: train and evaluate handwritten-character classifiers (MLP, CNN) on CPU or GPU"};
+  CLI::App app{
+      "emnist: train and evaluate handwritten-character classifiers (MLP, CNN) on CPU or GPU"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("emnist ") + EMNIST_VERSION);
   bool quiet = false, verbose = false;
@@ -103,49 +106,68 @@ int main(int argc, char** argv) {
 
   TrainOptions train_opts;
   auto* train = app.add_subcommand("train", "Train a model from a TOML config");
-  auto* train_config = train->add_option("-c,--config", train_opts.config, "Config file (default: built-in defaults, the reference CNN)")
-      ->check(CLI::ExistingFile);
+  auto* train_config =
+      train
+          ->add_option("-c,--config", train_opts.config,
+                       "Config file (default: built-in defaults, the reference CNN)")
+          ->check(CLI::ExistingFile);
   train->add_option("--data", train_opts.data, "Data directory (sets data.dir)");
   train->add_option("--device", train_opts.device, "auto, cpu or cuda (sets train.device)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  auto* train_out = train->add_option("-o,--out", train_opts.out, "Run directory (default: runs/<config>-<time>)");
+  auto* train_out = train->add_option("-o,--out", train_opts.out,
+                                      "Run directory (default: runs/<config>-<time>)");
   train->add_option("--set", train_opts.sets, "section.key=value, applied after the file in order");
-  train->add_option("--resume", train_opts.resume,
-                    "Continue an interrupted run from its run directory's checkpoint (its own config.toml; "
-                    "--set may change only data.dir, train.device, train.epochs, train.lr, train.log_every)")
+  train
+      ->add_option(
+          "--resume", train_opts.resume,
+          "Continue an interrupted run from its run directory's checkpoint (its own config.toml; "
+          "--set may change only data.dir, train.device, train.epochs, train.lr, train.log_every)")
       ->check(CLI::ExistingDirectory)
       ->excludes(train_config)
       ->excludes(train_out);
 
   std::string eval_run_dir, eval_split = "test", eval_device = "auto";
-  auto* eval = app.add_subcommand("eval", "Evaluate a trained run's model again from its run directory");
-  eval->add_option("--run", eval_run_dir, "The run directory")->required()->check(CLI::ExistingDirectory);
-  eval->add_option("--split", eval_split, "test, val or train")->check(CLI::IsMember({"test", "val", "train"}));
-  eval->add_option("--device", eval_device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  auto* eval =
+      app.add_subcommand("eval", "Evaluate a trained run's model again from its run directory");
+  eval->add_option("--run", eval_run_dir, "The run directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  eval->add_option("--split", eval_split, "test, val or train")
+      ->check(CLI::IsMember({"test", "val", "train"}));
+  eval->add_option("--device", eval_device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
 
   std::string report_run_dir;
-  auto* report = app.add_subcommand("report", "Plots and a self-contained report.html for a run directory");
-  report->add_option("run", report_run_dir, "The run directory")->required()->check(CLI::ExistingDirectory);
+  auto* report =
+      app.add_subcommand("report", "Plots and a self-contained report.html for a run directory");
+  report->add_option("run", report_run_dir, "The run directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
 
   std::string bench_device = "auto", bench_model = "cnn", bench_data;
   int bench_batch = 128, bench_steps = 50;
   auto* bench = app.add_subcommand("bench", "Training throughput of a reference model");
-  bench->add_option("--device", bench_device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  bench->add_option("--device", bench_device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   bench->add_option("--model", bench_model, "mlp or cnn")->check(CLI::IsMember({"mlp", "cnn"}));
   bench->add_option("--batch", bench_batch, "Batch size")->check(CLI::Range(1, 65536));
-  bench->add_option("--steps", bench_steps, "Timed steps (after warm-up)")->check(CLI::Range(1, 1000000));
-  bench->add_option("--data", bench_data, "Time real EMNIST ByMerge images from this folder (default: random inputs)");
+  bench->add_option("--steps", bench_steps, "Timed steps (after warm-up)")
+      ->check(CLI::Range(1, 1000000));
+  bench->add_option("--data", bench_data,
+                    "Time real EMNIST ByMerge images from this folder (default: random inputs)");
   std::string bench_precision = "fp32";
   bench->add_option("--precision", bench_precision, "fp32 (strict), tf32 or bf16 (CUDA)")
       ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   std::string bench_feeder = "auto";
-  bench->add_option("--feeder", bench_feeder,
-                    "auto (what training uses: resident on a GPU), resident, pinned")
+  bench
+      ->add_option("--feeder", bench_feeder,
+                   "auto (what training uses: resident on a GPU), resident, pinned")
       ->check(CLI::IsMember({"auto", "resident", "pinned"}));
   bool bench_profile = false;
-  bench->add_flag("--profile", bench_profile,
-                  "Run the timed steps between cudaProfilerStart/Stop (for ncu --profile-from-start off, "
-                  "nsys --capture-range=cudaProfilerApi); use few --steps");
+  bench->add_flag(
+      "--profile", bench_profile,
+      "Run the timed steps between cudaProfilerStart/Stop (for ncu --profile-from-start off, "
+      "nsys --capture-range=cudaProfilerApi); use few --steps");
 
   ExperimentCommands experiments;
   add_experiment_commands(app, experiments);
@@ -166,7 +188,9 @@ int main(int argc, char** argv) {
   auto console = spdlog::stderr_color_mt("emnist");
   console->set_pattern("%^[%H:%M:%S]%$ %v");
   spdlog::set_default_logger(console);
-  spdlog::set_level(quiet ? spdlog::level::warn : verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_level(quiet     ? spdlog::level::warn
+                    : verbose ? spdlog::level::debug
+                              : spdlog::level::info);
   spdlog::flush_on(spdlog::level::info);
 
   try {
@@ -198,18 +222,19 @@ int main(int argc, char** argv) {
         dc.dir = bench_data;
         data = std::make_unique<emnist::Dataset>(emnist::load_dataset(dc));
       }
-      const auto r = emnist::bench(*backend, bench_model, bench_batch, bench_steps, data.get(), bench_profile,
-                                    bench_feeder);
-      std::cout << "bench: emnist " << EMNIST_VERSION << ", device " << r.device << " (" << bench_precision << "), threads "
-                << omp_get_max_threads() << ", feeder " << r.feeder << ", model " << r.model_kind << " (" << r.parameters
-                << " parameters), batch " << r.batch << ", " << (data ? "real images" : "random inputs")
-                << "\n"
-                << "training samples/s: " << std::fixed << std::setprecision(1) << r.samples_per_second
-                << "\n"
-                << "time per step: " << std::setprecision(3) << r.ms_per_step << " ms ("
-                << r.steps << " timed steps after " << r.warmup_steps << " warm-up)\n"
-                << "epoch time (" << emnist::kBalancedTrainSamples << " samples): " << std::setprecision(2)
-                << r.epoch_seconds << " s\n"
+      const auto r = emnist::bench(*backend, bench_model, bench_batch, bench_steps, data.get(),
+                                   bench_profile, bench_feeder);
+      std::cout << "bench: emnist " << EMNIST_VERSION << ", device " << r.device << " ("
+                << bench_precision << "), threads " << omp_get_max_threads() << ", feeder "
+                << r.feeder << ", model " << r.model_kind << " (" << r.parameters
+                << " parameters), batch " << r.batch << ", "
+                << (data ? "real images" : "random inputs") << "\n"
+                << "training samples/s: " << std::fixed << std::setprecision(1)
+                << r.samples_per_second << "\n"
+                << "time per step: " << std::setprecision(3) << r.ms_per_step << " ms (" << r.steps
+                << " timed steps after " << r.warmup_steps << " warm-up)\n"
+                << "epoch time (" << emnist::kBalancedTrainSamples
+                << " samples): " << std::setprecision(2) << r.epoch_seconds << " s\n"
                 << "peak engine memory: " << std::setprecision(1)
                 << static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0) << " MiB\n"
                 << "cuda graphs: " << r.graphs.captures << " captured, " << r.graphs.replays

@@ -10,33 +10,33 @@
 
 namespace emnist::cuda {
 
-[[noreturn]] void throw_cuda_error(const char* library, const char* call, const char* file, int line,
-                                   const std::string& message);
+[[noreturn]] void throw_cuda_error(const char* library, const char* call, const char* file,
+                                   int line, const std::string& message);
 
 }  // namespace emnist::cuda
 
-#define EMNIST_CUDA_CHECK(call)                                                                   \
-  do {                                                                                            \
-    const cudaError_t emnist_err_ = (call);                                                       \
-    if (emnist_err_ != cudaSuccess)                                                               \
-      ::emnist::cuda::throw_cuda_error("CUDA", #call, __FILE__, __LINE__,                         \
-                                       cudaGetErrorString(emnist_err_));                          \
+#define EMNIST_CUDA_CHECK(call)                                           \
+  do {                                                                    \
+    const cudaError_t emnist_err_ = (call);                               \
+    if (emnist_err_ != cudaSuccess)                                       \
+      ::emnist::cuda::throw_cuda_error("CUDA", #call, __FILE__, __LINE__, \
+                                       cudaGetErrorString(emnist_err_));  \
   } while (0)
 
-#define EMNIST_CUBLAS_CHECK(call)                                                                 \
-  do {                                                                                            \
-    const cublasStatus_t emnist_st_ = (call);                                                     \
-    if (emnist_st_ != CUBLAS_STATUS_SUCCESS)                                                      \
-      ::emnist::cuda::throw_cuda_error("cuBLAS", #call, __FILE__, __LINE__,                       \
-                                       cublasGetStatusString(emnist_st_));                        \
+#define EMNIST_CUBLAS_CHECK(call)                                           \
+  do {                                                                      \
+    const cublasStatus_t emnist_st_ = (call);                               \
+    if (emnist_st_ != CUBLAS_STATUS_SUCCESS)                                \
+      ::emnist::cuda::throw_cuda_error("cuBLAS", #call, __FILE__, __LINE__, \
+                                       cublasGetStatusString(emnist_st_));  \
   } while (0)
 
-#define EMNIST_CUDNN_CHECK(call)                                                                  \
-  do {                                                                                            \
-    const cudnnStatus_t emnist_st_ = (call);                                                      \
-    if (emnist_st_ != CUDNN_STATUS_SUCCESS)                                                       \
-      ::emnist::cuda::throw_cuda_error("cuDNN", #call, __FILE__, __LINE__,                        \
-                                       cudnnGetErrorString(emnist_st_));                          \
+#define EMNIST_CUDNN_CHECK(call)                                           \
+  do {                                                                     \
+    const cudnnStatus_t emnist_st_ = (call);                               \
+    if (emnist_st_ != CUDNN_STATUS_SUCCESS)                                \
+      ::emnist::cuda::throw_cuda_error("cuDNN", #call, __FILE__, __LINE__, \
+                                       cudnnGetErrorString(emnist_st_));   \
   } while (0)
 
 // After a kernel launch: a bad configuration is reported at the launch site.

@@ -64,9 +64,7 @@ class CudnnConv {
   };
 
   using Key = std::array<int, 8>;
-  static Key key(const ConvGeometry& g) {
-    return {g.n, g.c, g.h, g.w, g.o, g.k, g.stride, g.pad};
-  }
+  static Key key(const ConvGeometry& g) { return {g.n, g.c, g.h, g.w, g.o, g.k, g.stride, g.pad}; }
   Plan& plan(const ConvGeometry& g);
   void choose_forward(Plan& p, const ConvGeometry& g);
   void choose_backward_data(Plan& p, const ConvGeometry& g);

@@ -5,8 +5,8 @@
 
 #include <limits>
 #include <optional>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 
 #include "cuda_check.hpp"
 #include "device_memory.hpp"

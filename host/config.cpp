@@ -1,5 +1,6 @@
 #include "emnist/config.hpp"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -7,7 +8,6 @@
 #include <functional>
 #include <limits>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "emnist/error.hpp"
 
@@ -48,7 +48,8 @@ int64_t as_int(const toml::node& node, const Source& src, const std::string& key
   if (x < lo || x > hi)
     fail(src, key,
          std::to_string(x) + " is out of range: allowed " + std::to_string(lo) + " to " +
-             (hi == std::numeric_limits<int32_t>::max() ? std::string("any larger") : std::to_string(hi)));
+             (hi == std::numeric_limits<int32_t>::max() ? std::string("any larger")
+                                                        : std::to_string(hi)));
   return x;
 }
 
@@ -103,11 +104,12 @@ std::vector<int> as_widths(const toml::node& node, const Source& src, const std:
   const auto* arr = node.as_array();
   if (arr == nullptr) fail(src, key, "expected an array of layer widths, e.g. [512, 256, 128]");
   std::vector<int> out;
-  for (const auto& item : *arr)
-    out.push_back(static_cast<int>(as_int(item, src, key, 1, 1 << 20)));
+  for (const auto& item : *arr) out.push_back(static_cast<int>(as_int(item, src, key, 1, 1 << 20)));
   // Empty would read as "the default" in the rest of the code: refuse it rather than surprise.
   if (out.empty())
-    fail(src, key, "[] has no layers: give the widths, e.g. [512, 256, 128], or leave the key out for the default");
+    fail(src, key,
+         "[] has no layers: give the widths, e.g. [512, 256, 128], or leave the key out for the "
+         "default");
   return out;
 }
 
@@ -119,7 +121,8 @@ std::vector<ConvItem> as_conv(const toml::node& node, const Source& src, const s
   for (const auto& item : *arr) {
     if (item.is_string()) {
       if (item.as_string()->get() != "pool")
-        fail(src, key, "\"" + item.as_string()->get() + "\" is not allowed: use channel counts or \"pool\"");
+        fail(src, key,
+             "\"" + item.as_string()->get() + "\" is not allowed: use channel counts or \"pool\"");
       out.push_back({true, 0});
     } else {
       out.push_back({false, static_cast<int>(as_int(item, src, key, 1, 1 << 16))});
@@ -218,9 +221,8 @@ const std::vector<KeySpec>& keys() {
                          : member == &DataConfig::test_labels  ? "test_labels"
                                                                : "mapping";
       k.push_back({"data", name,
-                   [member](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                     c.data.*member = as_string(n, s, key);
-                   },
+                   [member](Config& c, const toml::node& n, const Source& s,
+                            const std::string& key) { c.data.*member = as_string(n, s, key); },
                    [member](const Config& c) { return quote(c.data.*member); }});
     }
 
@@ -252,7 +254,8 @@ const std::vector<KeySpec>& keys() {
     k.push_back({"model", "kernel",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    const auto v = as_int(n, s, key, 1, 99);
-                   if (v != 3 && v != 5) fail(s, key, std::to_string(v) + " is not allowed: use 3 or 5");
+                   if (v != 3 && v != 5)
+                     fail(s, key, std::to_string(v) + " is not allowed: use 3 or 5");
                    c.model.kernel = static_cast<int>(v);
                  },
                  [](const Config& c) { return std::to_string(c.model.kernel); }});
@@ -265,9 +268,12 @@ const std::vector<KeySpec>& keys() {
                  },
                  [](const Config& c) {
                    switch (c.model.activation.kind) {
-                     case ActivationKind::relu: return quote("relu");
-                     case ActivationKind::leaky_relu: return quote("leaky_relu");
-                     case ActivationKind::elu: return quote("elu");
+                     case ActivationKind::relu:
+                       return quote("relu");
+                     case ActivationKind::leaky_relu:
+                       return quote("leaky_relu");
+                     case ActivationKind::elu:
+                       return quote("elu");
                    }
                    return quote("relu");
                  }});
@@ -290,7 +296,8 @@ const std::vector<KeySpec>& keys() {
                  [](const Config& c) { return boolean(c.model.batch_norm); }});
     k.push_back({"model", "dropout",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                   c.model.dropout = in_range(as_number(n, s, key), s, key, 0, false, 1, true, "[0, 1)");
+                   c.model.dropout =
+                       in_range(as_number(n, s, key), s, key, 0, false, 1, true, "[0, 1)");
                  },
                  [](const Config& c) { return number(c.model.dropout_or_default()); }});
 
@@ -312,12 +319,14 @@ const std::vector<KeySpec>& keys() {
                  [](const Config& c) { return quote(c.train.optimizer); }});
     k.push_back({"train", "lr",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                   c.train.lr = in_range(as_number(n, s, key), s, key, 0, true, 10, false, "(0, 10]");
+                   c.train.lr =
+                       in_range(as_number(n, s, key), s, key, 0, true, 10, false, "(0, 10]");
                  },
                  [](const Config& c) { return number(c.train.lr); }});
     k.push_back({"train", "momentum",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                   c.train.momentum = in_range(as_number(n, s, key), s, key, 0, false, 1, true, "[0, 1)");
+                   c.train.momentum =
+                       in_range(as_number(n, s, key), s, key, 0, false, 1, true, "[0, 1)");
                  },
                  [](const Config& c) { return number(c.train.momentum); }});
     k.push_back({"train", "nesterov",
@@ -330,30 +339,36 @@ const std::vector<KeySpec>& keys() {
                    const auto* arr = n.as_array();
                    if (arr == nullptr || arr->size() != 2)
                      fail(s, key, "expected two numbers in [0, 1), e.g. [0.9, 0.999]");
-                   c.train.beta1 = in_range(as_number(*arr->get(0), s, key), s, key, 0, false, 1, true, "[0, 1)");
-                   c.train.beta2 = in_range(as_number(*arr->get(1), s, key), s, key, 0, false, 1, true, "[0, 1)");
+                   c.train.beta1 = in_range(as_number(*arr->get(0), s, key), s, key, 0, false, 1,
+                                            true, "[0, 1)");
+                   c.train.beta2 = in_range(as_number(*arr->get(1), s, key), s, key, 0, false, 1,
+                                            true, "[0, 1)");
                  },
                  [](const Config& c) {
                    return "[" + number(c.train.beta1) + ", " + number(c.train.beta2) + "]";
                  }});
     k.push_back({"train", "eps",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                   c.train.eps = in_range(as_number(n, s, key), s, key, 0, true, 1, false, "(0, 1]");
+                   c.train.eps =
+                       in_range(as_number(n, s, key), s, key, 0, true, 1, false, "(0, 1]");
                  },
                  [](const Config& c) { return number(c.train.eps); }});
     k.push_back({"train", "alpha",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                   c.train.alpha = in_range(as_number(n, s, key), s, key, 0, false, 1, true, "[0, 1)");
+                   c.train.alpha =
+                       in_range(as_number(n, s, key), s, key, 0, false, 1, true, "[0, 1)");
                  },
                  [](const Config& c) { return number(c.train.alpha); }});
     k.push_back({"train", "weight_decay",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                   c.train.weight_decay = in_range(as_number(n, s, key), s, key, 0, false, 1, false, "[0, 1]");
+                   c.train.weight_decay =
+                       in_range(as_number(n, s, key), s, key, 0, false, 1, false, "[0, 1]");
                  },
                  [](const Config& c) { return number(c.train.weight_decay); }});
     k.push_back({"train", "l1",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                   c.train.l1 = in_range(as_number(n, s, key), s, key, 0, false, 1, false, "[0, 1]");
+                   c.train.l1 =
+                       in_range(as_number(n, s, key), s, key, 0, false, 1, false, "[0, 1]");
                  },
                  [](const Config& c) { return number(c.train.l1); }});
     k.push_back({"train", "schedule",
@@ -368,12 +383,14 @@ const std::vector<KeySpec>& keys() {
                  [](const Config& c) { return std::to_string(c.train.step_size); }});
     k.push_back({"train", "gamma",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                   c.train.gamma = in_range(as_number(n, s, key), s, key, 0, true, 1, false, "(0, 1]");
+                   c.train.gamma =
+                       in_range(as_number(n, s, key), s, key, 0, true, 1, false, "(0, 1]");
                  },
                  [](const Config& c) { return number(c.train.gamma); }});
     k.push_back({"train", "min_lr",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
-                   c.train.min_lr = in_range(as_number(n, s, key), s, key, 0, false, 10, false, "[0, 10]");
+                   c.train.min_lr =
+                       in_range(as_number(n, s, key), s, key, 0, false, 10, false, "[0, 10]");
                  },
                  [](const Config& c) { return number(c.train.min_lr); }});
     k.push_back({"train", "warmup_epochs",
@@ -434,7 +451,8 @@ std::vector<std::string> key_names(const std::string& section) {
 void apply_key(Config& config, const std::string& section, const std::string& name,
                const toml::node& value, const Source& src) {
   if (std::find(kSections.begin(), kSections.end(), section) == kSections.end())
-    throw UserError(src.name + ": unknown section [" + section + "] (sections: " + join(kSections) + ")");
+    throw UserError(src.name + ": unknown section [" + section + "] (sections: " + join(kSections) +
+                    ")");
   for (const auto& k : keys()) {
     if (k.section == section && k.name == name) {
       k.set(config, value, src, section + "." + name);
@@ -451,11 +469,12 @@ void apply_table(Config& config, const toml::table& root, const Source& src) {
     const auto* table = section_node.as_table();
     if (table == nullptr) {
       if (std::find(kSections.begin(), kSections.end(), section) == kSections.end())
-        throw UserError(src.name + ": unknown top-level key '" + section + "' (sections: " +
-                        join(kSections) + ")");
+        throw UserError(src.name + ": unknown top-level key '" + section +
+                        "' (sections: " + join(kSections) + ")");
       throw UserError(src.name + ": '" + section + "' must be a section [" + section + "]");
     }
-    for (const auto& [key, node] : *table) apply_key(config, section, std::string(key.str()), node, src);
+    for (const auto& [key, node] : *table)
+      apply_key(config, section, std::string(key.str()), node, src);
   }
 }
 
@@ -491,8 +510,8 @@ double ModelConfig::dropout_or_default() const {
 
 OptimizerParams TrainConfig::optimizer_params() const {
   OptimizerParams o;
-  o.kind = optimizer == "sgd"     ? OptimizerKind::sgd
-           : optimizer == "adamw" ? OptimizerKind::adamw
+  o.kind = optimizer == "sgd"       ? OptimizerKind::sgd
+           : optimizer == "adamw"   ? OptimizerKind::adamw
            : optimizer == "rmsprop" ? OptimizerKind::rmsprop
                                     : OptimizerKind::adam;
   o.momentum = static_cast<float>(momentum);
@@ -514,7 +533,8 @@ Config parse_config(const std::string& toml_text, const std::string& source_name
 Config load_config(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
-    throw UserError("config " + path.string() + ": no such file (give a TOML file, e.g. configs/cnn.toml)");
+    throw UserError("config " + path.string() +
+                    ": no such file (give a TOML file, e.g. configs/cnn.toml)");
   std::ifstream in(path);
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -560,7 +580,8 @@ void validate(const Config& c) {
     const auto convs = std::count_if(c.model.conv.begin(), c.model.conv.end(),
                                      [](const ConvItem& i) { return !i.pool; });
     if (convs < 2)
-      throw UserError("model.conv: a CNN needs at least 2 convolutions, got " + std::to_string(convs) +
+      throw UserError("model.conv: a CNN needs at least 2 convolutions, got " +
+                      std::to_string(convs) +
                       " (e.g. conv = [32, 32, \"pool\", 64, 64, \"pool\"])");
     if (!c.model.conv.empty() && c.model.conv.front().pool)
       throw UserError("model.conv: the first entry must be a convolution, not \"pool\"");
@@ -575,22 +596,29 @@ void validate(const Config& c) {
       // Padding would let it run, but most of such a kernel would only ever see the padding.
       if (size >= 1 && c.model.kernel > size)
         throw UserError("model.kernel: " + std::to_string(c.model.kernel) + " is larger than the " +
-                        std::to_string(size) + "x" + std::to_string(size) + " input of convolution " +
-                        std::to_string(conv_index) + " in model.conv; use a smaller kernel or fewer \"pool\" entries before it");
+                        std::to_string(size) + "x" + std::to_string(size) +
+                        " input of convolution " + std::to_string(conv_index) +
+                        " in model.conv; use a smaller kernel or fewer \"pool\" entries before it");
     }
     if (size < 1)
-      throw UserError("model.conv: too many \"pool\" entries: 28x28 images shrink to 0x0 (at most 4 pools)");
+      throw UserError(
+          "model.conv: too many \"pool\" entries: 28x28 images shrink to 0x0 (at most 4 pools)");
   }
   if (c.train.schedule == "cosine" && c.train.min_lr > c.train.lr)
     throw UserError("train.min_lr: " + number(c.train.min_lr) + " is larger than train.lr " +
                     number(c.train.lr));
   if (c.train.warmup_epochs >= c.train.epochs && c.train.warmup_epochs > 0)
-    throw UserError("train.warmup_epochs: " + std::to_string(c.train.warmup_epochs) +
-                    " leaves no epoch after warm-up (train.epochs = " + std::to_string(c.train.epochs) + ")");
+    throw UserError(
+        "train.warmup_epochs: " + std::to_string(c.train.warmup_epochs) +
+        " leaves no epoch after warm-up (train.epochs = " + std::to_string(c.train.epochs) + ")");
   if (c.data.dataset == "idx" && c.data.train_images.empty() && c.data.test_images.empty())
-    throw UserError("data.dataset = \"idx\" needs data.train_images and data.train_labels (and/or the test pair)");
+    throw UserError(
+        "data.dataset = \"idx\" needs data.train_images and data.train_labels (and/or the test "
+        "pair)");
   if (c.data.split == "holdout" && c.data.test_fraction + c.data.val_fraction >= 0.9)
-    throw UserError("data.test_fraction + data.val_fraction leave too little to train on (keep the sum under 0.9)");
+    throw UserError(
+        "data.test_fraction + data.val_fraction leave too little to train on (keep the sum under "
+        "0.9)");
 }
 
 }  // namespace emnist

@@ -8,7 +8,8 @@ namespace emnist {
 
 CudaStatus query_cuda() {
   CudaStatus status;
-  status.no_gpu_reason = "this build has no CUDA backend (configured with EMNIST_CUDA=OFF or without nvcc)";
+  status.no_gpu_reason =
+      "this build has no CUDA backend (configured with EMNIST_CUDA=OFF or without nvcc)";
   return status;
 }
 

@@ -75,7 +75,8 @@ std::filesystem::path create_run_dir(const std::filesystem::path& out,
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
     const std::string base = (config_stem.empty() ? "run" : config_stem) + "-" + stamp;
     dir = runs_root / base;
-    for (int n = 2; std::filesystem::exists(dir); ++n) dir = runs_root / (base + "-" + std::to_string(n));
+    for (int n = 2; std::filesystem::exists(dir); ++n)
+      dir = runs_root / (base + "-" + std::to_string(n));
   }
   create_writable_dir(dir, "the run directory", "choose another with --out");
   return dir;

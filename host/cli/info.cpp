@@ -1,8 +1,8 @@
 #include "emnist/info.hpp"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <iomanip>
-#include <spdlog/spdlog.h>
 
 #include "emnist/cuda_info.hpp"
 #include "emnist/data.hpp"
@@ -40,7 +40,8 @@ void print_build_info(std::ostream& out) {
   } else {
     out << "build: CUDA backend compiled (CUDA runtime " << version_of(cuda.runtime_version)
         << ", cuBLAS " << cuda.cublas_version << ", cuDNN " << cuda.cudnn_version << ")\n";
-    out << "driver: " << (cuda.driver_version > 0 ? version_of(cuda.driver_version) : "none") << "\n";
+    out << "driver: " << (cuda.driver_version > 0 ? version_of(cuda.driver_version) : "none")
+        << "\n";
   }
   if (cuda.gpus.empty()) {
     out << "GPUs: none (" << cuda.no_gpu_reason << ")\n";
@@ -55,7 +56,8 @@ void print_build_info(std::ostream& out) {
 void print_data_info(std::ostream& out, const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
-    throw UserError(dir.string() + ": no such data directory (give --data the folder that holds the "
+    throw UserError(dir.string() +
+                    ": no such data directory (give --data the folder that holds the "
                     "IDX .gz or CSV files)");
   const auto found = scan_data_dir(dir);
   out << "data: " << dir.string() << "\n";
@@ -75,7 +77,8 @@ void print_data_info(std::ostream& out, const std::filesystem::path& dir) {
                                          [](int64_t c) { return c > 0; });
       out << "    " << split.split << ": " << thousands(split.count)
           << (split.labels_only ? " labels (no images)" : " images") << " in " << present;
-      if (static_cast<size_t>(present) < split.per_class.size()) out << " of " << split.per_class.size();
+      if (static_cast<size_t>(present) < split.per_class.size())
+        out << " of " << split.per_class.size();
       out << " classes";
       if (!split.per_class.empty())
         out << ", " << thousands(*lo) << " to " << thousands(*hi) << " per class";

@@ -13,7 +13,8 @@ namespace {
 const std::array<float, 256>& pixel_table() {
   static const std::array<float, 256> table = [] {
     std::array<float, 256> t{};
-    for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = math::pixel_value(static_cast<uint8_t>(i));
+    for (int i = 0; i < 256; ++i)
+      t[static_cast<size_t>(i)] = math::pixel_value(static_cast<uint8_t>(i));
     return t;
   }();
   return table;

@@ -108,9 +108,11 @@ BenchResult bench(Backend& backend, const std::string& model_kind, int batch, in
                          static_cast<double>(steps);
   result.peak_memory_bytes = backend.memory_stats().peak;
   result.graphs = runner.graph_counts();
-  spdlog::info("bench {} on {} ({} feeder): batch {}, {} steps (+{} warm-up): {:.0f} samples/s, {:.2f} ms/step",
-               model_kind, result.device, result.feeder, batch, steps, result.warmup_steps,
-               result.samples_per_second, result.ms_per_step);
+  spdlog::info(
+      "bench {} on {} ({} feeder): batch {}, {} steps (+{} warm-up): {:.0f} samples/s, {:.2f} "
+      "ms/step",
+      model_kind, result.device, result.feeder, batch, steps, result.warmup_steps,
+      result.samples_per_second, result.ms_per_step);
   return result;
 }
 

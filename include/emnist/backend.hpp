@@ -51,16 +51,16 @@ enum class Queue { compute, copy };
 
 struct OptimizerParams {
   OptimizerKind kind = OptimizerKind::adam;
-  float momentum = 0.0f;  // sgd, rmsprop
-  bool nesterov = false;  // sgd
+  float momentum = 0.0f;               // sgd, rmsprop
+  bool nesterov = false;               // sgd
   float beta1 = 0.9f, beta2 = 0.999f;  // adam, adamw
-  float alpha = 0.99f;    // rmsprop smoothing
+  float alpha = 0.99f;                 // rmsprop smoothing
   float eps = 1e-8f;
   float weight_decay = 0.0f;  // L2 coupled into the gradient; decoupled for adamw
 };
 
 class Backend {
-public:
+ public:
   virtual ~Backend() = default;
   virtual Device device() const = 0;
   virtual std::string name() const = 0;
@@ -77,7 +77,7 @@ public:
   // This backend's own allocations, library workspaces included (not the CUDA context).
   virtual MemoryStats memory_stats() const = 0;
 
-  // ---- overlap: page-locked host memory, asynchronous copies, events -------------------------------
+  // ---- overlap: page-locked host memory, asynchronous copies, events ----------------------------
   // Every op above and below is issued to the compute queue. An asynchronous copy only starts when
   // its queue reaches it: the host may touch its host memory again (overwrite the source, read the
   // destination) once an event recorded on that queue after the copy is done. On the CPU every op
@@ -116,24 +116,24 @@ public:
   virtual void capture_abort() = 0;
   virtual void replay(int graph) = 0;
 
-  // ---- linear: x [B, I], w [O, I], b [O] (may be empty), y [B, O]; y = x w^T + b ------------------
+  // ---- linear: x [B, I], w [O, I], b [O] (may be empty), y [B, O]; y = x w^T + b ----------------
   virtual void linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) = 0;
   // dx [B, I], dw [O, I], db [O]; each may be empty.
   virtual void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) = 0;
 
-  // ---- conv2d: x [N, C, H, W], w [O, C, K, K], b [O] (may be empty), y [N, O, Ho, Wo] -------------
+  // ---- conv2d: x [N, C, H, W], w [O, C, K, K], b [O] (may be empty), y [N, O, Ho, Wo] -----------
   // Ho = (H + 2 pad - K) / stride + 1. Cross-correlation, as cuDNN and PyTorch compute it.
   virtual void conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dParams p) = 0;
   virtual void conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
                                Conv2dParams p) = 0;
 
-  // ---- max-pool 2x2, stride 2: x [N, C, H, W], y [N, C, H/2, W/2] (floor) --------------------------
+  // ---- max-pool 2x2, stride 2: x [N, C, H, W], y [N, C, H/2, W/2] (floor) -----------------------
   // argmax holds, per output element, the index within its input plane (h * W + w) of the maximum
   // (the first one in row-major order on ties).
   virtual void maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) = 0;
   virtual void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) = 0;
 
-  // ---- batch norm over [N, C] or [N, C, H, W]: statistics per channel C ---------------------------
+  // ---- batch norm over [N, C] or [N, C, H, W]: statistics per channel C -------------------------
   // Training: normalise with the batch's biased variance, update running_var with the unbiased one
   // (PyTorch), and keep mean and 1/sqrt(var + eps) for backward.
   virtual void batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
@@ -144,46 +144,47 @@ public:
   virtual void batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,
                                   Tensor save_invstd, Tensor dx, Tensor dgamma, Tensor dbeta) = 0;
 
-  // ---- activations: y may alias x; backward reads y (see element_math.hpp) -------------------------
+  // ---- activations: y may alias x; backward reads y (see element_math.hpp) ----------------------
   virtual void activation_forward(Activation a, Tensor x, Tensor y) = 0;
   virtual void activation_backward(Activation a, Tensor y, Tensor dy, Tensor dx) = 0;
 
-  // ---- inverted dropout: the mask is math::dropout_keep(seed, layer, scalars->step, i, p) ---------
+  // ---- inverted dropout: the mask is math::dropout_keep(seed, layer, scalars->step, i, p) -------
   virtual void dropout_forward(Tensor x, Tensor y, float p, uint64_t seed, uint32_t layer,
                                const StepScalars* scalars) = 0;
   virtual void dropout_backward(Tensor dy, Tensor dx, float p, uint64_t seed, uint32_t layer,
                                 const StepScalars* scalars) = 0;
 
-  // ---- loss: logits [B, C], labels [B] ------------------------------------------------------------
+  // ---- loss: logits [B, C], labels [B] ----------------------------------------------------------
   // loss[0] = mean over the batch of -log softmax(logits)[label], computed stably (max subtracted).
   // dlogits = (softmax - onehot) / B, unless empty.
   virtual void softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
                                      float* loss) = 0;
   virtual void softmax(Tensor logits, Tensor probs) = 0;  // rows of [B, C]
 
-  // ---- regularisation over a span of weights: grad += l1 * sign(w) + l2 * w ------------------------
+  // ---- regularisation over a span of weights: grad += l1 * sign(w) + l2 * w ---------------------
   // penalty[0] = l1 * sum|w| + l2 / 2 * sum w^2 (the term whose gradient that is).
   virtual void regularize(Tensor weights, Tensor grads, float l1, float l2, float* penalty) = 0;
 
-  // ---- one optimizer pass over the flat parameter buffer --------------------------------------------
-  // state1/state2: sgd velocity / -; adam m / v; rmsprop square_avg / momentum buffer. Zero at start.
+  // ---- one optimizer pass over the flat parameter buffer ----------------------------------------
+  // state1/state2: sgd velocity / -; adam m / v; rmsprop square_avg / momentum buffer. Zero at
+  // start.
   virtual void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
                               Tensor state2, const StepScalars* scalars) = 0;
 
-  // ---- batches --------------------------------------------------------------------------------------
-  // rows[i] = indices[order[i]], order being the epoch's permutation of positions 0..count-1: stably
-  // sorted by math::shuffle_key(seed, epoch, position), as epoch_order computes it on the host.
-  // indices and rows [count] in backend memory.
+  // ---- batches ----------------------------------------------------------------------------------
+  // rows[i] = indices[order[i]], order being the epoch's permutation of positions 0..count-1:
+  // stably sorted by math::shuffle_key(seed, epoch, position), as epoch_order computes it on the
+  // host. indices and rows [count] in backend memory.
   virtual void epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
                           int64_t* rows) = 0;
-  // For b < n = x.dim(0): x[b, :] = math::pixel_value(images[rows[b], :]) and y[b] = labels[rows[b]].
-  // images [count, pixels] uint8 (pixels = x.numel() / n), labels [count], rows [n]: all in
-  // backend memory. A row outside [0, count) is an error on the CPU; the CUDA kernel leaves that
-  // sample's outputs unwritten.
+  // For b < n = x.dim(0): x[b, :] = math::pixel_value(images[rows[b], :]) and y[b] =
+  // labels[rows[b]]. images [count, pixels] uint8 (pixels = x.numel() / n), labels [count], rows
+  // [n]: all in backend memory. A row outside [0, count) is an error on the CPU; the CUDA kernel
+  // leaves that sample's outputs unwritten.
   virtual void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
                             const int64_t* rows, Tensor x, int32_t* y) = 0;
 
-  // ---- metrics --------------------------------------------------------------------------------------
+  // ---- metrics ----------------------------------------------------------------------------------
   // confusion[true * C + predicted] += 1 for each row; predicted is the first maximal logit.
   virtual void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) = 0;
   // sum[0] += value[0] * count (a batch's mean loss into an epoch sum), in order. When

@@ -1,7 +1,7 @@
 #pragma once
-// The run configuration: TOML sections [data], [model], [train]. Every key has a default; a file may
-// give any subset; `--set section.key=value` overrides apply after the file, in order. Unknown keys,
-// wrong types and out-of-range values throw UserError naming the key and what is allowed.
+// The run configuration: TOML sections [data], [model], [train]. Every key has a default; a file
+// may give any subset; `--set section.key=value` overrides apply after the file, in order. Unknown
+// keys, wrong types and out-of-range values throw UserError naming the key and what is allowed.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -13,8 +13,8 @@ namespace emnist {
 
 struct DataConfig {
   std::string dataset = "emnist-balanced";
-  std::string dir;            // empty: the dataset's default directory
-  std::string format = "auto";  // auto, idx, csv
+  std::string dir;                 // empty: the dataset's default directory
+  std::string format = "auto";     // auto, idx, csv
   std::string split = "official";  // official, holdout
   double val_fraction = 0.1;
   double test_fraction = 0.2;  // holdout only
@@ -35,7 +35,8 @@ struct ConvItem {
 struct ModelConfig {
   std::string kind = "cnn";  // mlp, cnn
   std::vector<int> hidden;   // empty: the kind's default ([512, 256, 128] / [256])
-  std::vector<ConvItem> conv{{false, 32}, {false, 32}, {true, 0}, {false, 64}, {false, 64}, {true, 0}};
+  std::vector<ConvItem> conv{{false, 32}, {false, 32}, {true, 0},
+                             {false, 64}, {false, 64}, {true, 0}};
   int kernel = 3;
   Activation activation;
   bool batch_norm = true;
@@ -58,9 +59,9 @@ struct TrainConfig {
   double weight_decay = 0;
   double l1 = 0;
   std::string schedule = "cosine";  // constant, step, cosine
-  int step_size = 3;                 // epochs, step schedule
-  double gamma = 0.1;                // step schedule
-  double min_lr = 0;                 // cosine
+  int step_size = 3;                // epochs, step schedule
+  double gamma = 0.1;               // step schedule
+  double min_lr = 0;                // cosine
   int warmup_epochs = 0;
   uint64_t seed = 1;
   std::string device = "auto";     // auto, cpu, cuda

@@ -21,9 +21,9 @@ struct GpuDevice {
 };
 
 struct CudaStatus {
-  bool compiled = false;      // this build has the CUDA backend
-  int runtime_version = 0;    // e.g. 13000
-  int driver_version = 0;     // 0 without a driver
+  bool compiled = false;    // this build has the CUDA backend
+  int runtime_version = 0;  // e.g. 13000
+  int driver_version = 0;   // 0 without a driver
   std::string cublas_version, cudnn_version;
   std::vector<GpuDevice> gpus;
   std::string no_gpu_reason;  // why gpus is empty

@@ -49,8 +49,10 @@ EMNIST_HD uint64_t shuffle_key(uint64_t seed, uint64_t epoch, uint64_t index) {
   return random_bits(seed, kStreamShuffle ^ (epoch << 8), index);
 }
 
-// Inverted dropout: an element is kept when its draw is >= p, and kept values are scaled by 1/(1-p).
-EMNIST_HD bool dropout_keep(uint64_t seed, uint32_t layer, uint64_t step, uint64_t element, float p) {
+// Inverted dropout: an element is kept when its draw is >= p, and kept values are scaled by
+// 1/(1-p).
+EMNIST_HD bool dropout_keep(uint64_t seed, uint32_t layer, uint64_t step, uint64_t element,
+                            float p) {
   const uint64_t stream = kStreamDropout ^ (static_cast<uint64_t>(layer) << 32);
   return uniform01(seed, stream ^ (step << 8), element) >= p;
 }
@@ -62,16 +64,20 @@ EMNIST_HD float relu(float x) { return x > 0.0f ? x : 0.0f; }
 EMNIST_HD float relu_grad(float y, float dy) { return y > 0.0f ? dy : 0.0f; }
 
 EMNIST_HD float leaky_relu(float x, float slope) { return x > 0.0f ? x : slope * x; }
-EMNIST_HD float leaky_relu_grad(float y, float dy, float slope) { return y > 0.0f ? dy : slope * dy; }
+EMNIST_HD float leaky_relu_grad(float y, float dy, float slope) {
+  return y > 0.0f ? dy : slope * dy;
+}
 
 EMNIST_HD float elu(float x, float alpha) { return x > 0.0f ? x : alpha * (expf(x) - 1.0f); }
 // d/dx alpha*(e^x - 1) = alpha*e^x = y + alpha.
-EMNIST_HD float elu_grad(float y, float dy, float alpha) { return y > 0.0f ? dy : dy * (y + alpha); }
+EMNIST_HD float elu_grad(float y, float dy, float alpha) {
+  return y > 0.0f ? dy : dy * (y + alpha);
+}
 
 // ---- optimizer updates (PyTorch's formulas, torch.optim 2.x) ----------------------------------
 // SGD: g += wd*p; b = momentum*b + g (b = g on the first step); g = nesterov ? g + momentum*b : b.
-EMNIST_HD void sgd_update(float& p, float g, float& velocity, float lr, float momentum, bool nesterov,
-                          float weight_decay, bool first_step) {
+EMNIST_HD void sgd_update(float& p, float g, float& velocity, float lr, float momentum,
+                          bool nesterov, float weight_decay, bool first_step) {
   g += weight_decay * p;
   if (momentum != 0.0f) {
     velocity = first_step ? g : momentum * velocity + g;
@@ -94,8 +100,8 @@ EMNIST_HD AdamStep adam_step(float lr, float beta1, float beta2, int64_t step) {
 }
 
 // Adam / AdamW. step counts from 1. decoupled: p *= 1 - lr*wd (AdamW), else g += wd*p (Adam).
-EMNIST_HD void adam_update(float& p, float g, float& m, float& v, float lr, float beta1, float beta2,
-                           float eps, float weight_decay, bool decoupled, AdamStep s) {
+EMNIST_HD void adam_update(float& p, float g, float& m, float& v, float lr, float beta1,
+                           float beta2, float eps, float weight_decay, bool decoupled, AdamStep s) {
   if (decoupled) {
     p *= 1.0f - lr * weight_decay;
   } else {
@@ -107,15 +113,17 @@ EMNIST_HD void adam_update(float& p, float g, float& m, float& v, float lr, floa
   p -= s.step_size * m / denom;
 }
 
-EMNIST_HD void adam_update(float& p, float g, float& m, float& v, float lr, float beta1, float beta2,
-                           float eps, float weight_decay, bool decoupled, int64_t step) {
+EMNIST_HD void adam_update(float& p, float g, float& m, float& v, float lr, float beta1,
+                           float beta2, float eps, float weight_decay, bool decoupled,
+                           int64_t step) {
   adam_update(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled,
               adam_step(lr, beta1, beta2, step));
 }
 
-// RMSprop (not centered): sq = alpha*sq + (1-alpha)*g^2; with momentum, buf = momentum*buf + g/(sqrt(sq)+eps).
-EMNIST_HD void rmsprop_update(float& p, float g, float& square_avg, float& buf, float lr, float alpha,
-                              float eps, float momentum, float weight_decay) {
+// RMSprop (not centered): sq = alpha*sq + (1-alpha)*g^2; with momentum, buf = momentum*buf +
+// g/(sqrt(sq)+eps).
+EMNIST_HD void rmsprop_update(float& p, float g, float& square_avg, float& buf, float lr,
+                              float alpha, float eps, float momentum, float weight_decay) {
   g += weight_decay * p;
   square_avg = alpha * square_avg + (1.0f - alpha) * g * g;
   const float step = g / (sqrtf(square_avg) + eps);

@@ -7,7 +7,7 @@
 namespace emnist {
 
 class UserError : public std::runtime_error {
-public:
+ public:
   explicit UserError(const std::string& message) : std::runtime_error(message) {}
 };
 

@@ -79,8 +79,8 @@ class Model {
   int64_t param_count_ = 0, weight_count_ = 0, buffer_count_ = 0;
   std::vector<NamedTensor> named_;
   std::vector<std::string> forward_ranges_, backward_ranges_;  // profiler range names per layer
-  std::vector<std::vector<int64_t>> offsets_;  // per layer, per ParamSpec
-  DeviceBuffer param_memory_;                  // params | grads | buffers
+  std::vector<std::vector<int64_t>> offsets_;                  // per layer, per ParamSpec
+  DeviceBuffer param_memory_;                                  // params | grads | buffers
   DeviceBuffer arena_;
   float* params_ = nullptr;
   float* grads_ = nullptr;

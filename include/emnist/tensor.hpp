@@ -1,6 +1,6 @@
 #pragma once
-// A non-owning view of float memory on one device. Memory belongs to arenas (host or device) that are
-// sized once, so views are cheap to copy and never free anything.
+// A non-owning view of float memory on one device. Memory belongs to arenas (host or device) that
+// are sized once, so views are cheap to copy and never free anything.
 #include <array>
 #include <cstdint>
 #include <initializer_list>

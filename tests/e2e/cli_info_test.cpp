@@ -14,7 +14,8 @@ TEST_CASE("info reports the build and, here, no GPU without failing", "[cli][smo
   CHECK_THAT(r.output, Contains("emnist 0."));
   const auto cuda = emnist::query_cuda();
   if (cuda.compiled) {
-    CHECK_THAT(r.output, Contains("CUDA backend compiled") && Contains("cuDNN 9.") && Contains("cuBLAS "));
+    CHECK_THAT(r.output,
+               Contains("CUDA backend compiled") && Contains("cuDNN 9.") && Contains("cuBLAS "));
   } else {
     CHECK_THAT(r.output, Contains("CPU only"));
   }
@@ -30,8 +31,10 @@ TEST_CASE("info lists every real dataset in the shared folder with its counts", 
                            Contains("test: 116,323 images in 47 classes, 415 to 6,400 per class"));
   CHECK_THAT(r.output, Contains("emnist-mnist") && Contains("test: 10,000 images in 10 classes"));
   CHECK_THAT(r.output, Contains("emnist-letters") && Contains("test: 14,800 images"));
-  CHECK_THAT(r.output, Contains("train: 112,800 labels (no images) in 47 classes, 2,400 to 2,400 per class"));
-  CHECK_THAT(r.output, Contains("test: 18,800 labels (no images) in 47 classes, 400 to 400 per class"));
+  CHECK_THAT(r.output,
+             Contains("train: 112,800 labels (no images) in 47 classes, 2,400 to 2,400 per class"));
+  CHECK_THAT(r.output,
+             Contains("test: 18,800 labels (no images) in 47 classes, 400 to 400 per class"));
 }
 
 TEST_CASE("info on a truncated file names the file", "[cli][smoke]") {
@@ -54,9 +57,10 @@ TEST_CASE("train without data says which files to put where", "[cli][smoke]") {
                             (dir / "run").string() + "'");
   INFO(r.output);
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.output, Contains("no EMNIST Balanced images in") &&
-                           Contains("emnist-balanced-{train,test}-{images-idx3,labels-idx1}-ubyte.gz") &&
-                           Contains("--data"));
+  CHECK_THAT(r.output,
+             Contains("no EMNIST Balanced images in") &&
+                 Contains("emnist-balanced-{train,test}-{images-idx3,labels-idx1}-ubyte.gz") &&
+                 Contains("--data"));
   CHECK_FALSE(std::filesystem::exists(dir / "run"));  // nothing created before the data is found
 }
 
@@ -92,8 +96,7 @@ TEST_CASE("training on cuda without a usable GPU fails in one line", "[cli][smok
   CHECK_THAT(r.output, Contains("--device cuda:") && Contains("--device cpu"));
 }
 
-TEST_CASE("bench on the CPU says once that a tensor-core precision does not apply there",
-          "[cli]") {
+TEST_CASE("bench on the CPU says once that a tensor-core precision does not apply there", "[cli]") {
   const auto r = t::run_cli("bench --device cpu --model mlp --batch 8 --steps 2 --precision tf32");
   INFO(r.output);
   CHECK(r.exit_code == 0);

@@ -1,5 +1,6 @@
 // The weights file is PyTorch's: a model trained here, loaded into the same model built with
-// PyTorch (tools/torch_check_model.py), predicts the same top-3 classes with the same probabilities.
+// PyTorch (tools/torch_check_model.py), predicts the same top-3 classes with the same
+// probabilities.
 #include <catch2/catch.hpp>
 
 #include "support/support.hpp"
@@ -12,7 +13,8 @@ namespace {
 void require_torch() {
   const auto probe = t::run_command("/usr/bin/python3 -c 'import torch, numpy'");
   if (probe.exit_code == 0) return;
-  if (t::in_ci()) FAIL("CI=true but /usr/bin/python3 cannot import torch (apt-get install python3-torch)");
+  if (t::in_ci())
+    FAIL("CI=true but /usr/bin/python3 cannot import torch (apt-get install python3-torch)");
   t::skip("/usr/bin/python3 has no torch (apt-get install python3-torch)");
 }
 
@@ -23,14 +25,15 @@ void train_and_check(const std::string& model_args) {
   const auto run = dir / "run";
   // EMNIST_PYTHON=/bin/false: no plots needed here, only the run's own files.
   const auto trained = t::run_command(
-      "EMNIST_PYTHON=/bin/false '" + std::string(EMNIST_CLI) + "' --quiet train --config '" EMNIST_SOURCE_DIR
-      "/configs/smoke.toml' --data '" + (shared / "data" / "emnist").string() + "' --device cpu --out '" +
-      run.string() + "' --set train.epochs=1 --set data.limit=1500 " + model_args);
+      "EMNIST_PYTHON=/bin/false '" + std::string(EMNIST_CLI) +
+      "' --quiet train --config '" EMNIST_SOURCE_DIR "/configs/smoke.toml' --data '" +
+      (shared / "data" / "emnist").string() + "' --device cpu --out '" + run.string() +
+      "' --set train.epochs=1 --set data.limit=1500 " + model_args);
   INFO(trained.output);
   REQUIRE(trained.exit_code == 0);
   // fp32 on both sides, differing only in summation order: probabilities agree to ~1e-6.
-  const auto check = t::run_command("/usr/bin/python3 '" EMNIST_SOURCE_DIR
-                                    "/tools/torch_check_model.py' '" + run.string() + "'");
+  const auto check = t::run_command(
+      "/usr/bin/python3 '" EMNIST_SOURCE_DIR "/tools/torch_check_model.py' '" + run.string() + "'");
   INFO(check.output);
   CHECK(check.exit_code == 0);
   CHECK_THAT(check.output, Contains("agree: 6 images, top-3 classes equal"));
@@ -38,10 +41,14 @@ void train_and_check(const std::string& model_args) {
 
 }  // namespace
 
-TEST_CASE("torch interop: an MLP's safetensors loads into PyTorch and predicts the same", "[e2e][torch]") {
+TEST_CASE("torch interop: an MLP's safetensors loads into PyTorch and predicts the same",
+          "[e2e][torch]") {
   train_and_check("");
 }
 
-TEST_CASE("torch interop: a CNN's safetensors loads into PyTorch and predicts the same", "[e2e][torch]") {
-  train_and_check("--set model.kind=cnn --set 'model.conv=[8, 8, \"pool\", 16, \"pool\"]' --set 'model.hidden=[32]'");
+TEST_CASE("torch interop: a CNN's safetensors loads into PyTorch and predicts the same",
+          "[e2e][torch]") {
+  train_and_check(
+      "--set model.kind=cnn --set 'model.conv=[8, 8, \"pool\", 16, \"pool\"]' --set "
+      "'model.hidden=[32]'");
 }

@@ -1,5 +1,6 @@
 // libFuzzer target: read_idx_images and read_idx_labels (and through them read_file_bytes, gzip
-// included) on arbitrary bytes. UserError is the expected answer to bad input; anything else crashes.
+// included) on arbitrary bytes. UserError is the expected answer to bad input; anything else
+// crashes.
 #include <cstddef>
 #include <cstdint>
 

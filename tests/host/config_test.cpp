@@ -4,8 +4,8 @@
 #include "emnist/error.hpp"
 #include "support/support.hpp"
 
-using emnist::UserError;
 using Catch::Matchers::Contains;
+using emnist::UserError;
 
 TEST_CASE("an empty config gives DESIGN.md's defaults", "[config][smoke]") {
   const auto c = emnist::parse_config("", "empty");
@@ -85,16 +85,19 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
         "lr, momentum, nesterov, betas, eps, alpha, weight_decay, l1, schedule, step_size, gamma, "
         "min_lr, warmup_epochs, seed, device, precision, deterministic, cuda_graph, feeder, "
         "log_every)");
-  check("[optim]\nlr = 1\n", "config x.toml: unknown section [optim] (sections: data, model, train)");
+  check("[optim]\nlr = 1\n",
+        "config x.toml: unknown section [optim] (sections: data, model, train)");
   check("[train]\nlr = -1\n", "config x.toml: train.lr: -1 is out of range: allowed (0, 10]");
   check("[train]\nlr = 0\n", "config x.toml: train.lr: 0 is out of range: allowed (0, 10]");
   check("[train]\nbatch_size = 0\n",
         "config x.toml: train.batch_size: 0 is out of range: allowed 1 to 65536");
   check("[train]\nepochs = \"ten\"\n",
         "config x.toml: train.epochs: expected an integer, got \"ten\"");
-  check("[model]\ndropout = 1.0\n", "config x.toml: model.dropout: 1 is out of range: allowed [0, 1)");
-  check("[model]\nactivation = \"tanh\"\n",
-        "config x.toml: model.activation: \"tanh\" is not allowed: use one of relu, leaky_relu, elu");
+  check("[model]\ndropout = 1.0\n",
+        "config x.toml: model.dropout: 1 is out of range: allowed [0, 1)");
+  check(
+      "[model]\nactivation = \"tanh\"\n",
+      "config x.toml: model.activation: \"tanh\" is not allowed: use one of relu, leaky_relu, elu");
   check("[model]\nkernel = 7\n", "config x.toml: model.kernel: 7 is not allowed: use 3 or 5");
   check("[model]\nhidden = []\n",
         "config x.toml: model.hidden: [] has no layers: give the widths, e.g. [512, 256, 128], or "
@@ -103,16 +106,22 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
         "config x.toml: model.conv: \"max\" is not allowed: use channel counts or \"pool\"");
   check("[train]\nbetas = [0.9]\n",
         "config x.toml: train.betas: expected two numbers in [0, 1), e.g. [0.9, 0.999]");
-  check("[train\nlr = 1\n", "config x.toml:1:7: not valid TOML: Error while parsing table header: expected ']', saw '\\n'");
+  check("[train\nlr = 1\n",
+        "config x.toml:1:7: not valid TOML: Error while parsing table header: expected ']', saw "
+        "'\\n'");
   check("lr = 1\n", "config x.toml: unknown top-level key 'lr' (sections: data, model, train)");
 }
 
 TEST_CASE("bad overrides name the assignment", "[config][smoke]") {
   emnist::Config c;
-  REQUIRE_THROWS_MATCHES(emnist::apply_override(c, "train.lr"), UserError,
-                         Catch::Matchers::Message("--set train.lr: expected section.key=value, e.g. --set train.lr=0.01"));
-  REQUIRE_THROWS_MATCHES(emnist::apply_override(c, "train.optimizer=lion"), UserError,
-                         Catch::Matchers::Message("--set train.optimizer=lion: train.optimizer: \"lion\" is not allowed: use one of sgd, adam, adamw, rmsprop"));
+  REQUIRE_THROWS_MATCHES(
+      emnist::apply_override(c, "train.lr"), UserError,
+      Catch::Matchers::Message(
+          "--set train.lr: expected section.key=value, e.g. --set train.lr=0.01"));
+  REQUIRE_THROWS_MATCHES(
+      emnist::apply_override(c, "train.optimizer=lion"), UserError,
+      Catch::Matchers::Message("--set train.optimizer=lion: train.optimizer: \"lion\" is not "
+                               "allowed: use one of sgd, adam, adamw, rmsprop"));
 }
 
 TEST_CASE("cross-key checks reject models that cannot be built", "[config][smoke]") {
@@ -121,14 +130,17 @@ TEST_CASE("cross-key checks reject models that cannot be built", "[config][smoke
     REQUIRE_THROWS_WITH(emnist::validate(c), Contains(fragment));
   };
   REQUIRE_NOTHROW(emnist::validate(emnist::Config{}));
-  check("[model]\nkind = \"mlp\"\nhidden = [64, 32]\n", "model.hidden: an MLP needs at least 3 hidden layers, got 2");
-  check("[model]\nconv = [32, \"pool\"]\n", "model.conv: a CNN needs at least 2 convolutions, got 1");
+  check("[model]\nkind = \"mlp\"\nhidden = [64, 32]\n",
+        "model.hidden: an MLP needs at least 3 hidden layers, got 2");
+  check("[model]\nconv = [32, \"pool\"]\n",
+        "model.conv: a CNN needs at least 2 convolutions, got 1");
   check("[model]\nconv = [\"pool\", 32, 32]\n", "must be a convolution");
-  check("[model]\nconv = [8, 8, \"pool\", \"pool\", \"pool\", \"pool\", \"pool\"]\n", "shrink to 0x0");
+  check("[model]\nconv = [8, 8, \"pool\", \"pool\", \"pool\", \"pool\", \"pool\"]\n",
+        "shrink to 0x0");
   check("[model]\nkernel = 5\nconv = [8, \"pool\", \"pool\", \"pool\", 8]\n",
         "model.kernel: 5 is larger than the 3x3 input of convolution 2 in model.conv");
-  REQUIRE_NOTHROW(emnist::validate(
-      emnist::parse_config("[model]\nkernel = 3\nconv = [8, \"pool\", \"pool\", \"pool\", 8]\n", "f")));
+  REQUIRE_NOTHROW(emnist::validate(emnist::parse_config(
+      "[model]\nkernel = 3\nconv = [8, \"pool\", \"pool\", \"pool\", 8]\n", "f")));
   check("[train]\nepochs = 2\nwarmup_epochs = 2\n", "train.warmup_epochs");
   check("[train]\nlr = 0.001\nmin_lr = 0.01\n", "train.min_lr");
   REQUIRE_NOTHROW(emnist::validate(emnist::parse_config("[train]\nfeeder = \"pinned\"\n", "f")));
@@ -136,13 +148,16 @@ TEST_CASE("cross-key checks reject models that cannot be built", "[config][smoke
 }
 
 TEST_CASE("load_config names a missing file", "[config][smoke]") {
-  REQUIRE_THROWS_MATCHES(emnist::load_config("/nonexistent/cnn.toml"), UserError,
-                         Catch::Matchers::Message("config /nonexistent/cnn.toml: no such file (give a TOML file, e.g. configs/cnn.toml)"));
+  REQUIRE_THROWS_MATCHES(
+      emnist::load_config("/nonexistent/cnn.toml"), UserError,
+      Catch::Matchers::Message(
+          "config /nonexistent/cnn.toml: no such file (give a TOML file, e.g. configs/cnn.toml)"));
 }
 
 TEST_CASE("the shipped configs load and validate", "[config][smoke]") {
   for (const char* name : {"cnn", "mlp", "smoke"}) {
-    const auto c = emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/" + name + ".toml");
+    const auto c =
+        emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/" + name + ".toml");
     REQUIRE_NOTHROW(emnist::validate(c));
   }
   const auto cnn = emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/cnn.toml");

@@ -21,10 +21,11 @@ TEST_CASE("an unwritable place is a clear error that names the path", "[run_dir]
   emnist::test::TempDir dir;
   emnist::test::write_file(dir / "plain-file", "x");
   // A path through a regular file can never be created, even as root.
-  REQUIRE_THROWS_AS(emnist::write_file_atomic(dir / "plain-file" / "a.txt", "x"), emnist::UserError);
-  REQUIRE_THROWS_WITH(emnist::create_run_dir(dir / "plain-file" / "run", "", ""),
-                      Contains("plain-file/run: cannot create the run directory") &&
-                          Contains("--out"));
+  REQUIRE_THROWS_AS(emnist::write_file_atomic(dir / "plain-file" / "a.txt", "x"),
+                    emnist::UserError);
+  REQUIRE_THROWS_WITH(
+      emnist::create_run_dir(dir / "plain-file" / "run", "", ""),
+      Contains("plain-file/run: cannot create the run directory") && Contains("--out"));
 }
 
 TEST_CASE("run directories are named from the config and never reused", "[run_dir][smoke]") {

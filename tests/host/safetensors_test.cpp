@@ -160,8 +160,8 @@ TEST_CASE("safetensors: a shape claiming more elements than the data holds is a 
   const auto path = dir / "huge.safetensors";
   const auto file_with = [](const std::string& shape, const std::string& offsets,
                             const std::string& data) {
-    std::string json = R"({"w":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":)" +
-                       offsets + "}}";
+    std::string json =
+        R"({"w":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":)" + offsets + "}}";
     json.append((8 - json.size() % 8) % 8, ' ');
     std::string bytes(8, '\0');
     const uint64_t n = json.size();
@@ -170,9 +170,9 @@ TEST_CASE("safetensors: a shape claiming more elements than the data holds is a 
   };
   test::write_file(path, file_with("[4611686018427387905]", "[0,4]", std::string(4, '\0')));
   REQUIRE_THROWS_AS(read_safetensors(path), UserError);
-  REQUIRE_THROWS_WITH(read_safetensors(path),
-                      Catch::Contains(path.string()) &&
-                          Catch::Contains("tensor 'w': 4 bytes of data for shape"));
+  REQUIRE_THROWS_WITH(
+      read_safetensors(path),
+      Catch::Contains(path.string()) && Catch::Contains("tensor 'w': 4 bytes of data for shape"));
   // 2^32 x 2^32 overflows the element count itself.
   test::write_file(path, file_with("[4294967296,4294967296]", "[0,4]", std::string(4, '\0')));
   REQUIRE_THROWS_WITH(read_safetensors(path), Catch::Contains("tensor 'w': 4 bytes of data"));

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -10,7 +11,6 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 
 namespace emnist::test {
 
@@ -35,7 +35,8 @@ void skip(const std::string& why) {
 std::filesystem::path require_shared() {
   if (auto dir = shared_dir()) return *dir;
   const std::string why =
-      "the shared data folder was not found (set EMNIST_SHARED to the folder that holds data/emnist)";
+      "the shared data folder was not found (set EMNIST_SHARED to the folder that holds "
+      "data/emnist)";
   if (in_ci()) throw std::runtime_error("CI=true and " + why);
   skip(why);
 }
@@ -64,7 +65,8 @@ CommandResult run_command(const std::string& command_line) {
   if (pipe == nullptr) throw std::runtime_error("popen failed: " + command_line);
   std::array<char, 4096> buffer{};
   size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;

@@ -7,8 +7,8 @@
 
 namespace emnist::test {
 
-// The shared folder (EMNIST_SHARED at run time, else the one CMake resolved beside the source tree),
-// if it exists. Absent under CI=true is a test failure, not a skip.
+// The shared folder (EMNIST_SHARED at run time, else the one CMake resolved beside the source
+// tree), if it exists. Absent under CI=true is a test failure, not a skip.
 std::optional<std::filesystem::path> shared_dir();
 // The shared folder or, when absent, skip (exit 77) or fail under CI=true.
 std::filesystem::path require_shared();
@@ -19,7 +19,7 @@ bool in_ci();
 
 // A fresh empty directory under the system temp folder, removed when this object dies.
 class TempDir {
-public:
+ public:
   explicit TempDir(const std::string& tag = "emnist-test");
   ~TempDir();
   TempDir(const TempDir&) = delete;
@@ -27,7 +27,7 @@ public:
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 
