@@ -8,9 +8,9 @@
 
 #include "cuda_check.hpp"
 #include "device_memory.hpp"
+#include "emnist/op_checks.hpp"
 #include "kernels/kernels.hpp"
 #include "nvtx.hpp"
-#include "op_checks.hpp"
 
 namespace emnist::cuda {
 
@@ -132,7 +132,7 @@ void CudaBackend::copy(void* dst, const void* src, size_t bytes) {
 void CudaBackend::fill(Tensor t, float value) {
   const OpRange range{"fill"};
   if (t.empty()) return;
-  require_tensor(t, -1, "fill", "t");
+  checks::fill(Device::cuda, t);
   kernels::fill(t.data, t.numel(), value, stream_.get());
 }
 

@@ -3,9 +3,9 @@
 // waiting for the GPU; the kernel turns such a row's loss and gradient into NaN instead, which the
 // trainer's finiteness check reports.
 #include "cuda_backend.hpp"
+#include "emnist/op_checks.hpp"
 #include "kernels/kernels.hpp"
 #include "nvtx.hpp"
-#include "op_checks.hpp"
 
 namespace emnist::cuda {
 
@@ -13,14 +13,8 @@ void CudaBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Te
                                         float* loss) {
   const char* op = "softmax_cross_entropy";
   const OpRange range{op};
-  require_tensor(logits, 2, op, "logits");
-  require(labels != nullptr, op, "labels is null");
-  if (!dlogits.empty()) {
-    require_tensor(dlogits, 2, op, "dlogits");
-    require_same_shape(logits, dlogits, op, "logits and dlogits");
-  }
-  const int64_t batch = logits.dim(0), classes = logits.dim(1);
-  require(classes >= 1, op, "logits need at least one class");
+  const int64_t classes = checks::softmax_cross_entropy(Device::cuda, logits, labels, dlogits);
+  const int64_t batch = logits.dim(0);
   kernels::softmax_cross_entropy(logits.data, labels, dlogits.empty() ? nullptr : dlogits.data,
                                  loss, batch, classes, stream_.get());
 }
@@ -28,11 +22,8 @@ void CudaBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Te
 void CudaBackend::softmax(Tensor logits, Tensor probs) {
   const char* op = "softmax";
   const OpRange range{op};
-  require_tensor(logits, 2, op, "logits");
-  require_tensor(probs, 2, op, "probs");
-  require_same_shape(logits, probs, op, "logits and probs");
-  const int64_t batch = logits.dim(0), classes = logits.dim(1);
-  require(classes >= 1, op, "logits need at least one class");
+  const int64_t classes = checks::softmax(Device::cuda, logits, probs);
+  const int64_t batch = logits.dim(0);
   kernels::softmax(logits.data, probs.data, batch, classes, stream_.get());
 }
 

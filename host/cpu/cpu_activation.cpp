@@ -1,9 +1,9 @@
 // Elementwise activations through the shared formulas of element_math.hpp. Each element is read
 // before it is written, so y may alias x (and dx may alias dy).
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "emnist/element_math.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 namespace {
@@ -23,10 +23,7 @@ void map2(const float* a, const float* b, float* out, int64_t n, F f) {
 }  // namespace
 
 void CpuBackend::activation_forward(Activation a, Tensor x, Tensor y) {
-  const char* op = "activation_forward";
-  require_tensor(x, -1, op, "x");
-  require_tensor(y, -1, op, "y");
-  require(x.numel() == y.numel(), op, "x and y differ in size");
+  checks::activation_forward(Device::cpu, a, x, y);
   const int64_t n = x.numel();
   switch (a.kind) {
     case ActivationKind::relu:
@@ -43,15 +40,10 @@ void CpuBackend::activation_forward(Activation a, Tensor x, Tensor y) {
       return;
     }
   }
-  fail(op, "unknown activation kind");
 }
 
 void CpuBackend::activation_backward(Activation a, Tensor y, Tensor dy, Tensor dx) {
-  const char* op = "activation_backward";
-  require_tensor(y, -1, op, "y");
-  require_tensor(dy, -1, op, "dy");
-  require_tensor(dx, -1, op, "dx");
-  require(y.numel() == dy.numel() && y.numel() == dx.numel(), op, "y, dy and dx differ in size");
+  checks::activation_backward(Device::cpu, a, y, dy, dx);
   const int64_t n = y.numel();
   switch (a.kind) {
     case ActivationKind::relu:
@@ -70,7 +62,6 @@ void CpuBackend::activation_backward(Activation a, Tensor y, Tensor dy, Tensor d
       return;
     }
   }
-  fail(op, "unknown activation kind");
 }
 
 }  // namespace emnist::cpu

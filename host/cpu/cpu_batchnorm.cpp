@@ -7,24 +7,14 @@
 #include <cmath>
 
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "cpu/cpu_reduce.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 namespace {
 
-struct BnShape {
-  int64_t n, c, s;  // s: spatial positions per channel and sample (1 for [N, C])
-  int64_t count() const { return n * s; }  // elements per channel
-  int64_t numel() const { return n * c * s; }
-};
-
-BnShape bn_shape(const Tensor& x, const char* op) {
-  require_tensor(x, -1, op, "x");
-  require(x.rank == 2 || x.rank == 4, op, "x must be [N, C] or [N, C, H, W]");
-  return BnShape{x.dim(0), x.dim(1), x.rank == 4 ? x.dim(2) * x.dim(3) : 1};
-}
+using BnShape = checks::BatchNormDims;
 
 // Per channel c: a[c] = sum of first(i, c), b[c] = sum of second(i, c) over the flat indices i of
 // that channel's elements, always in the same order.
@@ -86,15 +76,8 @@ void for_each_element(const BnShape& s, F f) {
 void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
                                          Tensor running_var, Tensor y, Tensor save_mean,
                                          Tensor save_invstd, BatchNormParams p) {
-  const char* op = "batchnorm_forward_train";
-  const BnShape s = bn_shape(x, op);
-  require_tensor(y, x.rank, op, "y");
-  require_same_shape(x, y, op, "x and y");
-  for (const Tensor* t : {&gamma, &beta, &running_mean, &running_var, &save_mean, &save_invstd}) {
-    require_vector(*t, s.c, op, "gamma, beta, running and saved statistics");
-  }
-  // PyTorch refuses this too: the unbiased variance of one value is undefined.
-  require(s.count() > 1, op, "training needs more than one value per channel");
+  const BnShape s = checks::batchnorm_forward_train(Device::cpu, x, gamma, beta, running_mean,
+                                                    running_var, y, save_mean, save_invstd);
 
   double* sum = grow(sums_, static_cast<size_t>(2 * s.c));
   double* sum_sq = sum + s.c;
@@ -131,13 +114,8 @@ void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Te
 
 void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
                                          Tensor running_var, Tensor y, BatchNormParams p) {
-  const char* op = "batchnorm_forward_infer";
-  const BnShape s = bn_shape(x, op);
-  require_tensor(y, x.rank, op, "y");
-  require_same_shape(x, y, op, "x and y");
-  for (const Tensor* t : {&gamma, &beta, &running_mean, &running_var}) {
-    require_vector(*t, s.c, op, "gamma, beta and running statistics");
-  }
+  const BnShape s =
+      checks::batchnorm_forward_infer(Device::cpu, x, gamma, beta, running_mean, running_var, y);
   float* scale = grow(coefficients_, static_cast<size_t>(s.c));
   for (int64_t c = 0; c < s.c; ++c) {
     const double invstd =
@@ -157,16 +135,8 @@ void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Te
 //   dx = gamma * invstd * (dy - dbeta / M - xhat * dgamma / M).
 void CpuBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,
                                     Tensor save_invstd, Tensor dx, Tensor dgamma, Tensor dbeta) {
-  const char* op = "batchnorm_backward";
-  const BnShape s = bn_shape(x, op);
-  require_tensor(dy, x.rank, op, "dy");
-  require_same_shape(x, dy, op, "x and dy");
-  for (const Tensor* t : {&gamma, &save_mean, &save_invstd}) {
-    require_vector(*t, s.c, op, "gamma and saved statistics");
-  }
-  if (!dx.empty()) require_same_shape(x, dx, op, "x and dx");
-  if (!dgamma.empty()) require_vector(dgamma, s.c, op, "dgamma");
-  if (!dbeta.empty()) require_vector(dbeta, s.c, op, "dbeta");
+  const BnShape s = checks::batchnorm_backward(Device::cpu, x, dy, gamma, save_mean, save_invstd,
+                                               dx, dgamma, dbeta);
 
   double* sum_dy = grow(sums_, static_cast<size_t>(2 * s.c));
   double* sum_dy_xc = sum_dy + s.c;  // sum of dy * (x - mean)

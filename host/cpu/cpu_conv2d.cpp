@@ -11,10 +11,10 @@
 #include <limits>
 
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_gemm.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "cpu/cpu_reduce.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 namespace {
@@ -42,25 +42,14 @@ struct ConvShape {
   bool direct() const { return k == 1 && stride == 1 && pad == 0; }
 };
 
-ConvShape conv_shape(const char* op, const Tensor& x, const Tensor& w, const Tensor& y,
-                     Conv2dParams p) {
-  require_tensor(x, 4, op, "x");
-  require_tensor(w, 4, op, "w");
-  require_tensor(y, 4, op, "y/dy");
-  require(p.stride >= 1 && p.pad >= 0, op, "stride must be >= 1 and pad >= 0");
-  ConvShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), 0, 0, p.stride, p.pad};
-  require(w.dim(1) == s.c, op, "w must be [O, C, K, K] with C = x's channels");
-  require(w.dim(3) == s.k && s.k >= 1, op, "kernels must be square");
-  require(s.h + 2 * s.pad >= s.k && s.w + 2 * s.pad >= s.k, op, "kernel larger than padded input");
-  s.ho = (s.h + 2 * s.pad - s.k) / s.stride + 1;
-  s.wo = (s.w + 2 * s.pad - s.k) / s.stride + 1;
-  require(y.dim(0) == s.n && y.dim(1) == s.o && y.dim(2) == s.ho && y.dim(3) == s.wo, op,
-          "y/dy must be [N, O, Ho, Wo] with Ho = (H + 2 pad - K) / stride + 1");
-  // Checked here because the per-sample products run inside parallel loops, which an exception
-  // must not leave.
+// The shared checks' dimensions, then the BLAS range, checked here because the per-sample products
+// run inside parallel loops, which an exception must not leave.
+ConvShape conv_shape(const char* op, const checks::ConvDims& d) {
+  const ConvShape s{d.n, d.c, d.h, d.w, d.o, d.k, d.ho, d.wo, d.stride, d.pad};
   constexpr int64_t kBlasMax = std::numeric_limits<int>::max();
-  require(s.o <= kBlasMax && s.patch() <= kBlasMax && s.pixels() <= kBlasMax, op,
-          "matrix dimensions exceed the BLAS integer range");
+  checks::OpCheck(Device::cpu, op)
+      .require(s.o <= kBlasMax && s.patch() <= kBlasMax && s.pixels() <= kBlasMax,
+               "matrix dimensions exceed the BLAS integer range");
   return s;
 }
 
@@ -181,9 +170,8 @@ void forward_sample(const ConvShape& s, const float* x_n, const float* w, const 
 }  // namespace
 
 void CpuBackend::conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dParams p) {
-  const char* op = "conv2d_forward";
-  const ConvShape s = conv_shape(op, x, w, y, p);
-  if (!b.empty()) require_vector(b, s.o, op, "b");
+  const ConvShape s =
+      conv_shape("conv2d_forward", checks::conv2d_forward(Device::cpu, x, w, b, y, p));
 
   const int threads = omp_get_max_threads();
   if (columns_.size() < static_cast<size_t>(threads)) columns_.resize(static_cast<size_t>(threads));
@@ -210,13 +198,8 @@ void CpuBackend::conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dPa
 
 void CpuBackend::conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
                                  Conv2dParams p) {
-  const char* op = "conv2d_backward";
-  const ConvShape s = conv_shape(op, x, w, dy, p);
-  require_optional(dx, 4, op, "dx");
-  require_optional(dw, 4, op, "dw");
-  if (!dx.empty()) require_same_shape(dx, x, op, "dx and x");
-  if (!dw.empty()) require_same_shape(dw, w, op, "dw and w");
-  if (!db.empty()) require_vector(db, s.o, op, "db");
+  const ConvShape s =
+      conv_shape("conv2d_backward", checks::conv2d_backward(Device::cpu, x, w, dy, dx, dw, db, p));
 
   if (!db.empty()) {
     // Per filter, over samples in order: a fixed order whatever the thread count.

@@ -2,9 +2,9 @@
 // math::dropout_keep(seed, layer, step, element), a pure function, so they agree with each other
 // and with the CUDA kernels bit for bit.
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "emnist/element_math.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 namespace {
@@ -12,11 +12,7 @@ namespace {
 // out[i] = keep(i) ? in[i] / (1 - p) : 0, for forward (in = x) and backward (in = dy) alike.
 void apply_mask(const char* op, Tensor in, Tensor out, float p, uint64_t seed, uint32_t layer,
                 const StepScalars* scalars) {
-  require_tensor(in, -1, op, "input");
-  require_tensor(out, -1, op, "output");
-  require(in.numel() == out.numel(), op, "input and output differ in size");
-  require(scalars != nullptr, op, "scalars is null");
-  require(p >= 0.0f && p < 1.0f, op, "p must be in [0, 1)");
+  checks::dropout(Device::cpu, op, in, out, p, scalars);
   const int64_t n = in.numel();
   const uint64_t step = static_cast<uint64_t>(scalars->step);
   const float scale = 1.0f / (1.0f - p);

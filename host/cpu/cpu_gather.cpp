@@ -1,30 +1,28 @@
 // A training or evaluation batch gathered from a split kept in backend memory (the resident
 // feeder), so that only row indices, not images, cross to the backend per batch.
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "emnist/batches.hpp"
 #include "emnist/element_math.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 
 void CpuBackend::epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
                             int64_t* rows) {
-  require(indices != nullptr && rows != nullptr && count >= 0, "epoch_rows",
-          "indices or rows is null, or count < 0");
+  checks::epoch_rows(Device::cpu, indices, count, rows);
   const std::vector<int64_t> order = epoch_order(seed, epoch, count);
   for (int64_t i = 0; i < count; ++i) rows[i] = indices[order[static_cast<size_t>(i)]];
 }
 
 void CpuBackend::gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
                               const int64_t* rows, Tensor x, int32_t* y) {
-  const char* op = "gather_batch";
-  require(images != nullptr && labels != nullptr && rows != nullptr && y != nullptr, op,
-          "images, labels, rows or y is null");
-  require_tensor(x, -1, op, "x");
+  checks::gather_batch(Device::cpu, images, labels, rows, x, y);
   const int64_t n = x.dim(0), pixels = x.numel() / n;
+  // Rows in host memory: checked here.
+  const checks::OpCheck check(Device::cpu, "gather_batch");
   for (int64_t b = 0; b < n; ++b)
-    require(rows[b] >= 0 && rows[b] < count, op, "a row is outside [0, count)");
+    check.require(rows[b] >= 0 && rows[b] < count, "a row is outside [0, count)");
   float* dst = x.data;
 #pragma omp parallel for schedule(static) if (worth_parallel(n * pixels))
   for (int64_t b = 0; b < n; ++b) {

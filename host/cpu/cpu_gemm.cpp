@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <limits>
 
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 namespace {
@@ -22,7 +22,8 @@ constexpr int64_t kSplitWork = int64_t{1} << 18;
 constexpr int64_t kPiece = 64;
 
 int blas_int(int64_t v) {
-  require(v >= 0 && v <= std::numeric_limits<int>::max(), "gemm", "dimension out of BLAS range");
+  checks::OpCheck(Device::cpu, "gemm")
+      .require(v >= 0 && v <= std::numeric_limits<int>::max(), "dimension out of BLAS range");
   return static_cast<int>(v);
 }
 

@@ -3,21 +3,14 @@
 #include <omp.h>
 
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_gemm.hpp"
 #include "cpu/cpu_parallel.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 
 void CpuBackend::linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) {
-  const char* op = "linear_forward";
-  require_tensor(x, 2, op, "x");
-  require_tensor(w, 2, op, "w");
-  require_tensor(y, 2, op, "y");
-  const int64_t batch = x.dim(0), in = x.dim(1), out = w.dim(0);
-  require(w.dim(1) == in, op, "w must be [O, I] with I = x's columns");
-  require(y.dim(0) == batch && y.dim(1) == out, op, "y must be [B, O]");
-  if (!b.empty()) require_vector(b, out, op, "b");
+  const auto [batch, in, out] = checks::linear_forward(Device::cpu, x, w, b, y);
 
   float beta = 0.0f;
   if (!b.empty()) {
@@ -34,18 +27,7 @@ void CpuBackend::linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) {
 }
 
 void CpuBackend::linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) {
-  const char* op = "linear_backward";
-  require_tensor(x, 2, op, "x");
-  require_tensor(w, 2, op, "w");
-  require_tensor(dy, 2, op, "dy");
-  const int64_t batch = x.dim(0), in = x.dim(1), out = w.dim(0);
-  require(w.dim(1) == in, op, "w must be [O, I] with I = x's columns");
-  require(dy.dim(0) == batch && dy.dim(1) == out, op, "dy must be [B, O]");
-  require_optional(dx, 2, op, "dx");
-  require_optional(dw, 2, op, "dw");
-  if (!dx.empty()) require_same_shape(dx, x, op, "dx and x");
-  if (!dw.empty()) require_same_shape(dw, w, op, "dw and w");
-  if (!db.empty()) require_vector(db, out, op, "db");
+  const auto [batch, in, out] = checks::linear_backward(Device::cpu, x, w, dy, dx, dw, db);
 
   // dx [B, I] = dy [B, O] w [O, I]
   if (!dx.empty())

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 namespace {
@@ -31,19 +31,13 @@ double exp_row(const float* z, int64_t n, float max, float* e) {
 
 void CpuBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
                                        float* loss) {
-  const char* op = "softmax_cross_entropy";
-  require_tensor(logits, 2, op, "logits");
-  require(labels != nullptr, op, "labels is null");
-  if (!dlogits.empty()) {
-    require_tensor(dlogits, 2, op, "dlogits");
-    require_same_shape(logits, dlogits, op, "logits and dlogits");
-  }
-  const int64_t batch = logits.dim(0), classes = logits.dim(1);
-  require(classes >= 1, op, "logits need at least one class");
-  // Checked before the parallel loop: an exception must not escape it.
-  for (int64_t r = 0; r < batch; ++r) {
-    require(labels[r] >= 0 && labels[r] < classes, op, "a label is outside [0, classes)");
-  }
+  const int64_t classes = checks::softmax_cross_entropy(Device::cpu, logits, labels, dlogits);
+  const int64_t batch = logits.dim(0);
+  // Labels in host memory: checked here, before the parallel loop (an exception must not escape
+  // it).
+  const checks::OpCheck check(Device::cpu, "softmax_cross_entropy");
+  for (int64_t r = 0; r < batch; ++r)
+    check.require(labels[r] >= 0 && labels[r] < classes, "a label is outside [0, classes)");
 
   double* row_loss = grow(sums_, static_cast<size_t>(batch));
   const float* z = logits.data;
@@ -72,12 +66,8 @@ void CpuBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Ten
 }
 
 void CpuBackend::softmax(Tensor logits, Tensor probs) {
-  const char* op = "softmax";
-  require_tensor(logits, 2, op, "logits");
-  require_tensor(probs, 2, op, "probs");
-  require_same_shape(logits, probs, op, "logits and probs");
-  const int64_t batch = logits.dim(0), classes = logits.dim(1);
-  require(classes >= 1, op, "logits need at least one class");
+  const int64_t classes = checks::softmax(Device::cpu, logits, probs);
+  const int64_t batch = logits.dim(0);
   const float* z = logits.data;
   float* out = probs.data;
 #pragma omp parallel for schedule(static) if (worth_parallel(batch * classes))

@@ -4,8 +4,8 @@
 #include <new>
 
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 namespace {
@@ -54,7 +54,7 @@ void CpuBackend::copy(void* dst, const void* src, size_t bytes) {
 
 void CpuBackend::fill(Tensor t, float value) {
   if (t.empty()) return;
-  require_tensor(t, -1, "fill", "t");
+  checks::fill(Device::cpu, t);
   float* data = t.data;
   const int64_t n = t.numel();
 #pragma omp parallel for simd schedule(static) if (worth_parallel(n))

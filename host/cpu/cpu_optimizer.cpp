@@ -2,9 +2,9 @@
 // (PyTorch's torch.optim formulas). The learning rate and step counter are read from backend
 // memory, as the CUDA backend reads them, so a captured step replays with new values.
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "emnist/element_math.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 namespace {
@@ -50,16 +50,8 @@ void rmsprop_span(float* p, const float* g, float* square_avg, float* buf, int64
 
 void CpuBackend::optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads,
                                 Tensor state1, Tensor state2, const StepScalars* scalars) {
-  const char* op = "optimizer_step";
-  require_tensor(params, -1, op, "params");
-  require_tensor(grads, -1, op, "grads");
-  require(scalars != nullptr, op, "scalars is null");
+  checks::optimizer_step(Device::cpu, o, params, grads, state1, state2, scalars);
   const int64_t n = params.numel();
-  require(grads.numel() == n, op, "params and grads differ in size");
-  const auto require_state = [&](const Tensor& t, const char* name) {
-    require_tensor(t, -1, op, name);
-    require(t.numel() == n, op, "optimizer state and params differ in size");
-  };
 
   float* p = params.data;
   const float* g = grads.data;
@@ -67,10 +59,7 @@ void CpuBackend::optimizer_step(const OptimizerParams& o, Tensor params, Tensor 
   switch (o.kind) {
     case OptimizerKind::sgd: {
       float* velocity = nullptr;
-      if (o.momentum != 0.0f) {
-        require_state(state1, "state1 (velocity)");
-        velocity = state1.data;
-      }
+      if (o.momentum != 0.0f) velocity = state1.data;
       const bool first = scalars->step == 0;
       parallel_ranges(n, n, [&](int64_t b, int64_t e) {
         sgd_span(p + b, g + b, velocity == nullptr ? nullptr : velocity + b, e - b, lr, o.momentum,
@@ -80,8 +69,6 @@ void CpuBackend::optimizer_step(const OptimizerParams& o, Tensor params, Tensor 
     }
     case OptimizerKind::adam:
     case OptimizerKind::adamw: {
-      require_state(state1, "state1 (m)");
-      require_state(state2, "state2 (v)");
       float* m = state1.data;
       float* v = state2.data;
       const bool decoupled = o.kind == OptimizerKind::adamw;
@@ -94,12 +81,7 @@ void CpuBackend::optimizer_step(const OptimizerParams& o, Tensor params, Tensor 
       return;
     }
     case OptimizerKind::rmsprop: {
-      require_state(state1, "state1 (square_avg)");
-      float* buf = nullptr;
-      if (o.momentum > 0.0f) {
-        require_state(state2, "state2 (momentum buffer)");
-        buf = state2.data;
-      }
+      float* buf = o.momentum > 0.0f ? state2.data : nullptr;
       float* square_avg = state1.data;
       parallel_ranges(n, n, [&](int64_t b, int64_t e) {
         rmsprop_span(p + b, g + b, square_avg + b, buf == nullptr ? nullptr : buf + b, e - b, lr,
@@ -108,7 +90,6 @@ void CpuBackend::optimizer_step(const OptimizerParams& o, Tensor params, Tensor 
       return;
     }
   }
-  fail(op, "unknown optimizer kind");
 }
 
 }  // namespace emnist::cpu

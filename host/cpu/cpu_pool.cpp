@@ -1,20 +1,14 @@
 // Max-pooling over 2x2 windows with stride 2 (a trailing odd row or column is dropped). Forward
 // records which input won, so backward is a scatter with no search and no ties to re-decide.
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 
 void CpuBackend::maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) {
-  const char* op = "maxpool2d_forward";
-  require_tensor(x, 4, op, "x");
-  require_tensor(y, 4, op, "y");
-  require(argmax != nullptr, op, "argmax is null");
-  const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
+  const auto [planes, h, w] = checks::maxpool2d_forward(Device::cpu, x, y, argmax);
   const int64_t ho = h / 2, wo = w / 2;
-  require(y.dim(0) == x.dim(0) && y.dim(1) == x.dim(1) && y.dim(2) == ho && y.dim(3) == wo, op,
-          "y must be [N, C, H/2, W/2]");
   const float* in = x.data;
   float* out = y.data;
 #pragma omp parallel for schedule(static) if (worth_parallel(x.numel()))
@@ -48,14 +42,8 @@ void CpuBackend::maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) {
 }
 
 void CpuBackend::maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) {
-  const char* op = "maxpool2d_backward";
-  require_tensor(dy, 4, op, "dy");
-  require_tensor(dx, 4, op, "dx");
-  require(argmax != nullptr, op, "argmax is null");
-  const int64_t planes = dx.dim(0) * dx.dim(1), h = dx.dim(2), w = dx.dim(3);
+  const auto [planes, h, w] = checks::maxpool2d_backward(Device::cpu, dy, argmax, dx);
   const int64_t ho = h / 2, wo = w / 2;
-  require(dy.dim(0) == dx.dim(0) && dy.dim(1) == dx.dim(1) && dy.dim(2) == ho && dy.dim(3) == wo,
-          op, "dy must be [N, C, H/2, W/2] of dx's [N, C, H, W]");
   const float* g = dy.data;
   float* grad = dx.data;
 #pragma omp parallel for schedule(static) if (worth_parallel(dx.numel()))

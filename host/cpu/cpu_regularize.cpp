@@ -4,9 +4,9 @@
 #include <cmath>
 
 #include "cpu/cpu_backend.hpp"
-#include "cpu/cpu_checks.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "cpu/cpu_reduce.hpp"
+#include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 namespace {
@@ -22,12 +22,7 @@ float sign(float w) { return static_cast<float>((w > 0.0f) - (w < 0.0f)); }
 }  // namespace
 
 void CpuBackend::regularize(Tensor weights, Tensor grads, float l1, float l2, float* penalty) {
-  const char* op = "regularize";
-  require_tensor(weights, -1, op, "weights");
-  if (!grads.empty()) {
-    require_tensor(grads, -1, op, "grads");
-    require(grads.numel() == weights.numel(), op, "weights and grads differ in size");
-  }
+  checks::regularize(Device::cpu, weights, grads);
   const int64_t n = weights.numel();
   const float* w = weights.data;
   if (!grads.empty() && (l1 != 0.0f || l2 != 0.0f)) {

@@ -1,23 +1,102 @@
 #pragma once
-// Argument checks shared by every backend's ops. A wrong shape is a bug in the caller, and reading
-// past a buffer would hide it (on the GPU it would not even fail), so every op checks its views
-// before touching memory. Only views are checked, never the memory itself. Failures throw
-// std::invalid_argument naming the backend, the op and the view.
+// The ops' argument checks, one function per op, which every backend calls before touching
+// memory: a wrong shape is a bug in the caller, and reading past a buffer would hide it (on the
+// GPU it would not even fail). Only views are checked, never the memory itself, so a backend adds
+// the checks that need its memory (the CPU's label and row ranges) or its libraries' limits.
+// Failures throw std::invalid_argument "<backend> backend: <op>: <what>".
 #include <cstdint>
 #include <string>
 
+#include "emnist/backend.hpp"
 #include "emnist/tensor.hpp"
 
 namespace emnist::checks {
 
-[[noreturn]] void fail(Device device, const char* op, const std::string& what);
-// t is present, lives on `device` and has the given rank (any rank when rank < 0).
-void require_tensor(const Tensor& t, int rank, Device device, const char* op, const char* name);
-// An optional tensor: either empty, or as require_tensor says.
-void require_optional(const Tensor& t, int rank, Device device, const char* op, const char* name);
-void require_same_shape(const Tensor& a, const Tensor& b, Device device, const char* op,
-                        const char* what);
-// t is a vector of n elements (rank 1).
-void require_vector(const Tensor& t, int64_t n, Device device, const char* op, const char* name);
+// The checks of one op on one backend's memory.
+class OpCheck {
+ public:
+  OpCheck(Device device, const char* op) : device_(device), op_(op) {}
+  [[noreturn]] void fail(const std::string& what) const;
+  void require(bool ok, const char* what) const {
+    if (!ok) fail(what);
+  }
+  // t is present, lives in this backend's memory and has the given rank (any when rank < 0).
+  void tensor(const Tensor& t, int rank, const char* name) const;
+  // Either empty, or as tensor() says.
+  void optional(const Tensor& t, int rank, const char* name) const;
+  void same_shape(const Tensor& a, const Tensor& b, const char* what) const;
+  // t is a vector of n elements (rank 1).
+  void vector(const Tensor& t, int64_t n, const char* name) const;
+
+ private:
+  Device device_;
+  const char* op_;
+};
+
+struct LinearDims {
+  int64_t batch, in, out;
+};
+LinearDims linear_forward(Device d, const Tensor& x, const Tensor& w, const Tensor& b,
+                          const Tensor& y);
+LinearDims linear_backward(Device d, const Tensor& x, const Tensor& w, const Tensor& dy,
+                           const Tensor& dx, const Tensor& dw, const Tensor& db);
+
+struct ConvDims {
+  int64_t n, c, h, w;  // input
+  int64_t o, k;        // filters [O, C, K, K]
+  int64_t ho, wo;      // output
+  int64_t stride, pad;
+};
+ConvDims conv2d_forward(Device d, const Tensor& x, const Tensor& w, const Tensor& b,
+                        const Tensor& y, Conv2dParams p);
+ConvDims conv2d_backward(Device d, const Tensor& x, const Tensor& w, const Tensor& dy,
+                         const Tensor& dx, const Tensor& dw, const Tensor& db, Conv2dParams p);
+
+struct PoolDims {
+  int64_t planes, h, w;  // the input's N * C planes of H x W; the output's are H/2 x W/2
+};
+PoolDims maxpool2d_forward(Device d, const Tensor& x, const Tensor& y, const int32_t* argmax);
+PoolDims maxpool2d_backward(Device d, const Tensor& dy, const int32_t* argmax, const Tensor& dx);
+
+struct BatchNormDims {
+  int64_t n, c, s;  // s: spatial positions per channel and sample (1 for [N, C])
+  int64_t count() const { return n * s; }  // elements per channel
+  int64_t numel() const { return n * c * s; }
+};
+BatchNormDims batchnorm_forward_train(Device d, const Tensor& x, const Tensor& gamma,
+                                      const Tensor& beta, const Tensor& running_mean,
+                                      const Tensor& running_var, const Tensor& y,
+                                      const Tensor& save_mean, const Tensor& save_invstd);
+BatchNormDims batchnorm_forward_infer(Device d, const Tensor& x, const Tensor& gamma,
+                                      const Tensor& beta, const Tensor& running_mean,
+                                      const Tensor& running_var, const Tensor& y);
+BatchNormDims batchnorm_backward(Device d, const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                                 const Tensor& save_mean, const Tensor& save_invstd,
+                                 const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta);
+
+void activation_forward(Device d, Activation a, const Tensor& x, const Tensor& y);
+void activation_backward(Device d, Activation a, const Tensor& y, const Tensor& dy,
+                         const Tensor& dx);
+// op: dropout_forward (in = x, out = y) or dropout_backward (in = dy, out = dx).
+void dropout(Device d, const char* op, const Tensor& in, const Tensor& out, float p,
+             const StepScalars* scalars);
+
+// The number of classes.
+int64_t softmax_cross_entropy(Device d, const Tensor& logits, const int32_t* labels,
+                              const Tensor& dlogits);
+int64_t softmax(Device d, const Tensor& logits, const Tensor& probs);
+int64_t confusion_accumulate(Device d, const Tensor& logits, const int32_t* labels,
+                             const int64_t* confusion);
+void loss_accumulate(Device d, const float* value, const double* sum, const StepScalars* scalars,
+                     const int64_t* first_nonfinite);
+
+void regularize(Device d, const Tensor& weights, const Tensor& grads);
+void optimizer_step(Device d, const OptimizerParams& o, const Tensor& params, const Tensor& grads,
+                    const Tensor& state1, const Tensor& state2, const StepScalars* scalars);
+
+void epoch_rows(Device d, const int64_t* indices, int64_t count, const int64_t* rows);
+void gather_batch(Device d, const uint8_t* images, const int32_t* labels, const int64_t* rows,
+                  const Tensor& x, const int32_t* y);
+void fill(Device d, const Tensor& t);
 
 }  // namespace emnist::checks
