@@ -50,18 +50,9 @@ CudaStatus query_cuda() {
   return status;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& device, const TrainConfig* train) {
-  if (device == "cpu") return make_cpu_backend_for(train);
-  const CudaStatus status = query_cuda();
-  if (status.gpus.empty()) {
-    if (device == "cuda")
-      throw UserError("--device cuda: " + status.no_gpu_reason +
-                      "; use --device cpu, or --device auto to fall back to the CPU");
-    spdlog::info("device auto: {}; training on the CPU", status.no_gpu_reason);
-    return make_cpu_backend_for(train);
-  }
+std::unique_ptr<Backend> make_cuda_backend(const std::string& device, const GpuDevice& gpu,
+                                           const TrainConfig* train) {
   const cuda::CudaOptions options = cuda::options_from(train);
-  const GpuDevice& gpu = status.gpus.front();
   spdlog::info("device {}: GPU {} {} (compute capability {}.{}), precision {}{}", device, gpu.index,
                gpu.name, gpu.cc_major, gpu.cc_minor, cuda::precision_name(options.precision),
                options.deterministic ? ", deterministic" : "");

@@ -1,8 +1,7 @@
 // The CPU-only build's answers to the CUDA questions (compiled only when EMNIST_CUDA is off).
 #include "emnist/cuda_info.hpp"
-#include "emnist/error.hpp"
 
-#include <spdlog/spdlog.h>
+#include <stdexcept>
 
 namespace emnist {
 
@@ -13,11 +12,10 @@ CudaStatus query_cuda() {
   return status;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& device, const TrainConfig* train) {
-  if (device == "cuda")
-    throw UserError("--device cuda: " + query_cuda().no_gpu_reason +
-                    "; rebuild with the CUDA toolkit installed, or use --device cpu");
-  return make_cpu_backend_for(train);
+std::unique_ptr<Backend> make_cuda_backend(const std::string&, const GpuDevice&,
+                                           const TrainConfig*) {
+  // make_backend asks only when query_cuda lists a GPU, which this build never does.
+  throw std::logic_error("make_cuda_backend called in a build without CUDA");
 }
 
 }  // namespace emnist

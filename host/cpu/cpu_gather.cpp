@@ -2,8 +2,8 @@
 // feeder), so that only row indices, not images, cross to the backend per batch.
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_parallel.hpp"
-#include "emnist/batches.hpp"
 #include "emnist/element_math.hpp"
+#include "emnist/epoch_order.hpp"
 #include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {

@@ -2,6 +2,8 @@
 
 #include "emnist/checkpoint.hpp"
 #include "emnist/error.hpp"
+#include "emnist/model.hpp"
+#include "emnist/optimizer.hpp"
 
 namespace emnist {
 

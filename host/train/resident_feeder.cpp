@@ -4,7 +4,6 @@
 
 #include "emnist/batches.hpp"
 #include "emnist/error.hpp"
-#include "emnist/pinned_feeder.hpp"
 
 namespace emnist {
 
@@ -72,20 +71,6 @@ void ResidentFeeder::load_range(Model& model, const Subset& subset, int64_t firs
   for (int64_t b = 0; b < n; ++b)
     labels_[static_cast<size_t>(b)] =
         subset.source->labels[static_cast<size_t>(subset.indices[static_cast<size_t>(first + b)])];
-}
-
-std::string feeder_name(const TrainConfig& config, const Backend& backend) {
-  if (config.feeder == "pinned") return "pinned";
-  if (config.feeder == "resident" || backend.device() == Device::cuda) return "resident";
-  return "host";
-}
-
-std::unique_ptr<Feeder> make_feeder(const TrainConfig& config, Backend& backend, int64_t max_batch,
-                                    int64_t image_size) {
-  const std::string name = feeder_name(config, backend);
-  if (name == "pinned") return std::make_unique<PinnedFeeder>(backend, max_batch, image_size);
-  if (name == "resident") return std::make_unique<ResidentFeeder>(backend, image_size);
-  return std::make_unique<BatchFeeder>(max_batch, image_size);
 }
 
 }  // namespace emnist

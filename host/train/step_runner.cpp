@@ -7,13 +7,6 @@
 
 namespace emnist {
 
-double Totals::accuracy() const {
-  if (samples == 0) return 0.0;
-  int64_t correct = 0;
-  for (int c = 0; c < classes; ++c) correct += confusion[static_cast<size_t>(c * classes + c)];
-  return static_cast<double>(correct) / static_cast<double>(samples);
-}
-
 StepRunner::StepRunner(Model& model, const TrainConfig& config)
     : model_(model),
       optimizer_(model.backend(), config, model.parameter_count(), model.weight_count()),

@@ -16,13 +16,10 @@
 #include "emnist/arena.hpp"
 #include "emnist/config.hpp"
 #include "emnist/data.hpp"
+#include "emnist/epoch_order.hpp"
 #include "emnist/model.hpp"
 
 namespace emnist {
-
-// Positions 0..count-1 (into a Subset's indices) stably sorted by math::shuffle_key(seed, epoch,
-// position); epoch counts from 0. The same permutation on every device.
-std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t count);
 
 // Every Subset handed to a feeder, and its ImageSet, must outlive the feeder unchanged: the
 // resident feeder keeps their device copies keyed by address, and the pinned feeder's loader thread

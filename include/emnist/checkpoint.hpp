@@ -13,9 +13,11 @@
 
 #include "emnist/metrics.hpp"
 #include "emnist/safetensors.hpp"
-#include "emnist/step_runner.hpp"
 
 namespace emnist {
+
+class Model;
+class Optimizer;
 
 struct Checkpoint {
   std::string config;  // to_toml of the configuration that ran

@@ -29,11 +29,15 @@ struct CudaStatus {
   std::string no_gpu_reason;  // why gpus is empty
 };
 
+// What cuda/ exports (host/no_cuda.cpp in a CPU-only build): the question, and the CUDA backend
+// on `gpu` (one query_cuda listed), computing as train.precision and train.deterministic say
+// (fp32 and non-deterministic when train is null); `device` as asked, for the log line.
 CudaStatus query_cuda();
+std::unique_ptr<Backend> make_cuda_backend(const std::string& device, const GpuDevice& gpu,
+                                           const TrainConfig* train);
 
-// "auto": CUDA when compiled and a GPU is visible, else the CPU (and says so). "cuda" without one
-// is a UserError naming the reason. On the GPU, train.precision and train.deterministic choose how
-// the CUDA backend computes (fp32 and non-deterministic when train is null).
+// The one device policy (host/backend_choice.cpp): "auto" is CUDA when compiled and a GPU is
+// visible, else the CPU (and says so); "cuda" without one is a UserError naming the reason.
 std::unique_ptr<Backend> make_backend(const std::string& device,
                                       const TrainConfig* train = nullptr);
 // The CPU backend; says once per process that a train.precision other than fp32 does not apply.

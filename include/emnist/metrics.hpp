@@ -9,6 +9,21 @@
 
 namespace emnist {
 
+// What a pass over a split accumulated (StepRunner's totals, read back once per epoch).
+struct Totals {
+  int classes = 0;
+  int64_t samples = 0;
+  double loss_sum = 0.0;           // sum over samples of the cross-entropy
+  std::vector<int64_t> confusion;  // [true * classes + predicted]
+  double loss() const { return samples > 0 ? loss_sum / static_cast<double>(samples) : 0.0; }
+  double accuracy() const {
+    if (samples == 0) return 0.0;
+    int64_t correct = 0;
+    for (int c = 0; c < classes; ++c) correct += confusion[static_cast<size_t>(c * classes + c)];
+    return static_cast<double>(correct) / static_cast<double>(samples);
+  }
+};
+
 struct ClassScores {
   double precision = 0, recall = 0, f1 = 0;
   int64_t support = 0;

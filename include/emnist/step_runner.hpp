@@ -19,6 +19,7 @@
 
 #include "emnist/arena.hpp"
 #include "emnist/config.hpp"
+#include "emnist/metrics.hpp"
 #include "emnist/model.hpp"
 #include "emnist/optimizer.hpp"
 #include "emnist/overlap.hpp"
@@ -30,16 +31,6 @@ struct ProgressSample {
   int64_t step = 0;              // optimizer steps taken (steps() when it was requested)
   float loss = 0.0f;             // that step's batch loss
   int64_t first_nonfinite = -1;  // as read_first_nonfinite()
-};
-
-// What a pass over a split accumulated.
-struct Totals {
-  int classes = 0;
-  int64_t samples = 0;
-  double loss_sum = 0.0;           // sum over samples of the cross-entropy
-  std::vector<int64_t> confusion;  // [true * classes + predicted]
-  double loss() const { return samples > 0 ? loss_sum / static_cast<double>(samples) : 0.0; }
-  double accuracy() const;
 };
 
 // What run_step did with train.cuda_graph on: graphs captured, steps replayed from one, and

@@ -33,9 +33,6 @@ TEST_CASE("cuda steps allocate nothing once warm", "[cuda][memory]") {
     CHECK(after.peak == warm.peak);
     // The steady state measured is the captured one (train.cuda_graph is on by default): the
     // three step kinds were captured on their second run and replayed from then on.
-    const GraphCounts& counts = run.runner->graph_counts();
-    CHECK(counts.failed_captures == 0);
-    CHECK(counts.captures == 3);
-    CHECK(counts.replays == 15);
+    run.check_graphs(3, 15);
   }
 }

@@ -1,5 +1,7 @@
 #include "model_fixtures.hpp"
 
+#include <catch2/catch.hpp>
+
 #include "emnist/element_math.hpp"
 
 namespace emnist::cuda_test {
@@ -53,6 +55,13 @@ std::vector<float> ModelRun::params() const {
   std::vector<float> out(static_cast<size_t>(t.numel()));
   model->backend().copy_to_host(out.data(), t.data, sizeof(float) * out.size());
   return out;
+}
+
+void ModelRun::check_graphs(int64_t captures, int64_t replays) const {
+  const GraphCounts& counts = runner->graph_counts();
+  CHECK(counts.failed_captures == 0);
+  CHECK(counts.captures == captures);
+  CHECK(counts.replays == replays);
 }
 
 }  // namespace emnist::cuda_test

@@ -31,6 +31,8 @@ struct ModelRun {
   std::vector<float> logits(int64_t batch) const;
   std::vector<float> grads() const;
   std::vector<float> params() const;
+  // CHECKs the runner's graph counts: no failed capture, and these many captures and replays.
+  void check_graphs(int64_t captures, int64_t replays) const;
 };
 
 }  // namespace emnist::cuda_test
