@@ -1,6 +1,5 @@
 // The `emnist` command line: parse, call the library, map errors to exit codes (2: the user's
 // input, 1: anything else).
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -9,6 +8,7 @@
 
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "emnist/bench.hpp"
 #include "emnist/config.hpp"
@@ -17,6 +17,7 @@
 #include "emnist/error.hpp"
 #include "emnist/info.hpp"
 #include "emnist/interrupt.hpp"
+#include "emnist/log_file.hpp"
 #include "emnist/report_page.hpp"
 #include "emnist/run_dir.hpp"
 #include "emnist/trainer.hpp"
@@ -28,12 +29,6 @@ struct TrainOptions {
   std::string config, data, device, out, resume;
   std::vector<std::string> sets;
 };
-
-void add_log_file(const std::filesystem::path& path) {
-  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path.string(), false);
-  file->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
-  spdlog::default_logger()->sinks().push_back(file);
-}
 
 emnist::Config resolve_config(const TrainOptions& o) {
   emnist::Config config = o.config.empty() ? emnist::Config{} : emnist::load_config(o.config);
@@ -55,7 +50,8 @@ void write_report(const std::filesystem::path& run_dir) {
   }
 }
 
-int resume_train(const TrainOptions& o) {
+// run_log: the run's train.log, held by main() so that the error it reports lands in the file too.
+int resume_train(const TrainOptions& o, std::optional<emnist::ScopedLogFile>& run_log) {
   const std::filesystem::path run_dir = o.resume;
   std::vector<std::string> sets;
   if (!o.data.empty()) sets.push_back("data.dir=" + o.data);
@@ -63,15 +59,15 @@ int resume_train(const TrainOptions& o) {
   sets.insert(sets.end(), o.sets.begin(), o.sets.end());
   const emnist::Resume resume = emnist::prepare_resume(run_dir, sets);
   auto backend = emnist::make_backend(resume.config.train.device, &resume.config.train);
-  add_log_file(run_dir / "train.log");
+  run_log.emplace(run_dir / "train.log");
   spdlog::info("run directory {} (resumed)", run_dir.string());
   emnist::resume_run(resume, *backend, run_dir);
   write_report(run_dir);
   return 0;
 }
 
-int run_train(const TrainOptions& o) {
-  if (!o.resume.empty()) return resume_train(o);
+int run_train(const TrainOptions& o, std::optional<emnist::ScopedLogFile>& run_log) {
+  if (!o.resume.empty()) return resume_train(o, run_log);
   const emnist::Config config = resolve_config(o);
   // Missing data is the commonest first-run mistake: say so before a run directory exists.
   const auto files = emnist::dataset_files(config.data);
@@ -81,7 +77,7 @@ int run_train(const TrainOptions& o) {
   const std::string stem =
       o.config.empty() ? "run" : std::filesystem::path(o.config).stem().string();
   const auto run_dir = emnist::create_run_dir(o.out, "runs", stem);
-  add_log_file(run_dir / "train.log");
+  run_log.emplace(run_dir / "train.log");
   emnist::write_file_atomic(run_dir / "config.toml", emnist::to_toml(config));
   spdlog::info("run directory {}", run_dir.string());
   emnist::train_run(config, *backend, run_dir);
@@ -92,6 +88,7 @@ int run_train(const TrainOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::optional<emnist::ScopedLogFile> run_log;
   CLI::App app{
       "emnist: train and evaluate handwritten-character classifiers (MLP, CNN) on CPU or GPU"};
   app.require_subcommand(1);
@@ -199,7 +196,7 @@ int main(int argc, char** argv) {
       if (!info_data.empty()) emnist::print_data_info(std::cout, info_data);
       return 0;
     }
-    if (*train) return run_train(train_opts);
+    if (*train) return run_train(train_opts, run_log);
     if (auto rc = run_experiment_command(experiments)) return *rc;
     if (*eval) {
       auto backend = emnist::make_backend(eval_device);

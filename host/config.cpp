@@ -1,8 +1,8 @@
 #include "emnist/config.hpp"
+#include "emnist/toml_text.hpp"
 
 #include <toml++/toml.h>
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -140,28 +140,6 @@ struct KeySpec {
   Printer print;
 };
 
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// The shortest text that reads back to the same value (0.1, not 0.10000000000000001).
-template <typename Real>
-std::string number(Real x) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
-  std::string s(buffer, result.ptr);
-  // TOML needs a float to look like one.
-  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
-  return s;
-}
-
-std::string boolean(bool b) { return b ? "true" : "false"; }
-
 const std::vector<std::string> kDatasets = {"emnist-balanced", "emnist-byclass", "emnist-bymerge",
                                             "emnist-letters",  "emnist-digits",  "emnist-mnist",
                                             "mnist",           "fashion-mnist",  "idx"};
@@ -174,34 +152,34 @@ const std::vector<KeySpec>& keys() {
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.data.dataset = as_choice(n, s, key, kDatasets);
                  },
-                 [](const Config& c) { return quote(c.data.dataset); }});
+                 [](const Config& c) { return toml_string(c.data.dataset); }});
     k.push_back({"data", "dir",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.data.dir = as_string(n, s, key);
                  },
-                 [](const Config& c) { return quote(c.data.resolved_dir().string()); }});
+                 [](const Config& c) { return toml_string(c.data.resolved_dir().string()); }});
     k.push_back({"data", "format",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.data.format = as_choice(n, s, key, {"auto", "idx", "csv"});
                  },
-                 [](const Config& c) { return quote(c.data.format); }});
+                 [](const Config& c) { return toml_string(c.data.format); }});
     k.push_back({"data", "split",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.data.split = as_choice(n, s, key, {"official", "holdout"});
                  },
-                 [](const Config& c) { return quote(c.data.split); }});
+                 [](const Config& c) { return toml_string(c.data.split); }});
     k.push_back({"data", "val_fraction",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.data.val_fraction =
                        in_range(as_number(n, s, key), s, key, 0, false, 0.5, true, "[0, 0.5)");
                  },
-                 [](const Config& c) { return number(c.data.val_fraction); }});
+                 [](const Config& c) { return toml_float(c.data.val_fraction); }});
     k.push_back({"data", "test_fraction",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.data.test_fraction =
                        in_range(as_number(n, s, key), s, key, 0, false, 0.5, true, "[0, 0.5)");
                  },
-                 [](const Config& c) { return number(c.data.test_fraction); }});
+                 [](const Config& c) { return toml_float(c.data.test_fraction); }});
     k.push_back({"data", "limit",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.data.limit = as_int(n, s, key, 0, std::numeric_limits<int64_t>::max());
@@ -223,7 +201,7 @@ const std::vector<KeySpec>& keys() {
       k.push_back({"data", name,
                    [member](Config& c, const toml::node& n, const Source& s,
                             const std::string& key) { c.data.*member = as_string(n, s, key); },
-                   [member](const Config& c) { return quote(c.data.*member); }});
+                   [member](const Config& c) { return toml_string(c.data.*member); }});
     }
 
     // [model]
@@ -231,7 +209,7 @@ const std::vector<KeySpec>& keys() {
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.model.kind = as_choice(n, s, key, {"mlp", "cnn"});
                  },
-                 [](const Config& c) { return quote(c.model.kind); }});
+                 [](const Config& c) { return toml_string(c.model.kind); }});
     k.push_back({"model", "hidden",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.model.hidden = as_widths(n, s, key);
@@ -269,37 +247,37 @@ const std::vector<KeySpec>& keys() {
                  [](const Config& c) {
                    switch (c.model.activation.kind) {
                      case ActivationKind::relu:
-                       return quote("relu");
+                       return toml_string("relu");
                      case ActivationKind::leaky_relu:
-                       return quote("leaky_relu");
+                       return toml_string("leaky_relu");
                      case ActivationKind::elu:
-                       return quote("elu");
+                       return toml_string("elu");
                    }
-                   return quote("relu");
+                   return toml_string("relu");
                  }});
     k.push_back({"model", "leaky_slope",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.model.activation.leaky_slope = static_cast<float>(
                        in_range(as_number(n, s, key), s, key, 0, true, 1, true, "(0, 1)"));
                  },
-                 [](const Config& c) { return number(c.model.activation.leaky_slope); }});
+                 [](const Config& c) { return toml_float(c.model.activation.leaky_slope); }});
     k.push_back({"model", "elu_alpha",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.model.activation.elu_alpha = static_cast<float>(
                        in_range(as_number(n, s, key), s, key, 0, true, 100, false, "(0, 100]"));
                  },
-                 [](const Config& c) { return number(c.model.activation.elu_alpha); }});
+                 [](const Config& c) { return toml_float(c.model.activation.elu_alpha); }});
     k.push_back({"model", "batch_norm",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.model.batch_norm = as_bool(n, s, key);
                  },
-                 [](const Config& c) { return boolean(c.model.batch_norm); }});
+                 [](const Config& c) { return toml_bool(c.model.batch_norm); }});
     k.push_back({"model", "dropout",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.model.dropout =
                        in_range(as_number(n, s, key), s, key, 0, false, 1, true, "[0, 1)");
                  },
-                 [](const Config& c) { return number(c.model.dropout_or_default()); }});
+                 [](const Config& c) { return toml_float(c.model.dropout_or_default()); }});
 
     // [train]
     k.push_back({"train", "epochs",
@@ -316,24 +294,24 @@ const std::vector<KeySpec>& keys() {
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.optimizer = as_choice(n, s, key, {"sgd", "adam", "adamw", "rmsprop"});
                  },
-                 [](const Config& c) { return quote(c.train.optimizer); }});
+                 [](const Config& c) { return toml_string(c.train.optimizer); }});
     k.push_back({"train", "lr",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.lr =
                        in_range(as_number(n, s, key), s, key, 0, true, 10, false, "(0, 10]");
                  },
-                 [](const Config& c) { return number(c.train.lr); }});
+                 [](const Config& c) { return toml_float(c.train.lr); }});
     k.push_back({"train", "momentum",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.momentum =
                        in_range(as_number(n, s, key), s, key, 0, false, 1, true, "[0, 1)");
                  },
-                 [](const Config& c) { return number(c.train.momentum); }});
+                 [](const Config& c) { return toml_float(c.train.momentum); }});
     k.push_back({"train", "nesterov",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.nesterov = as_bool(n, s, key);
                  },
-                 [](const Config& c) { return boolean(c.train.nesterov); }});
+                 [](const Config& c) { return toml_bool(c.train.nesterov); }});
     k.push_back({"train", "betas",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    const auto* arr = n.as_array();
@@ -345,37 +323,37 @@ const std::vector<KeySpec>& keys() {
                                             true, "[0, 1)");
                  },
                  [](const Config& c) {
-                   return "[" + number(c.train.beta1) + ", " + number(c.train.beta2) + "]";
+                   return "[" + toml_float(c.train.beta1) + ", " + toml_float(c.train.beta2) + "]";
                  }});
     k.push_back({"train", "eps",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.eps =
                        in_range(as_number(n, s, key), s, key, 0, true, 1, false, "(0, 1]");
                  },
-                 [](const Config& c) { return number(c.train.eps); }});
+                 [](const Config& c) { return toml_float(c.train.eps); }});
     k.push_back({"train", "alpha",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.alpha =
                        in_range(as_number(n, s, key), s, key, 0, false, 1, true, "[0, 1)");
                  },
-                 [](const Config& c) { return number(c.train.alpha); }});
+                 [](const Config& c) { return toml_float(c.train.alpha); }});
     k.push_back({"train", "weight_decay",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.weight_decay =
                        in_range(as_number(n, s, key), s, key, 0, false, 1, false, "[0, 1]");
                  },
-                 [](const Config& c) { return number(c.train.weight_decay); }});
+                 [](const Config& c) { return toml_float(c.train.weight_decay); }});
     k.push_back({"train", "l1",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.l1 =
                        in_range(as_number(n, s, key), s, key, 0, false, 1, false, "[0, 1]");
                  },
-                 [](const Config& c) { return number(c.train.l1); }});
+                 [](const Config& c) { return toml_float(c.train.l1); }});
     k.push_back({"train", "schedule",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.schedule = as_choice(n, s, key, {"constant", "step", "cosine"});
                  },
-                 [](const Config& c) { return quote(c.train.schedule); }});
+                 [](const Config& c) { return toml_string(c.train.schedule); }});
     k.push_back({"train", "step_size",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.step_size = static_cast<int>(as_int(n, s, key, 1, 100000));
@@ -386,13 +364,13 @@ const std::vector<KeySpec>& keys() {
                    c.train.gamma =
                        in_range(as_number(n, s, key), s, key, 0, true, 1, false, "(0, 1]");
                  },
-                 [](const Config& c) { return number(c.train.gamma); }});
+                 [](const Config& c) { return toml_float(c.train.gamma); }});
     k.push_back({"train", "min_lr",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.min_lr =
                        in_range(as_number(n, s, key), s, key, 0, false, 10, false, "[0, 10]");
                  },
-                 [](const Config& c) { return number(c.train.min_lr); }});
+                 [](const Config& c) { return toml_float(c.train.min_lr); }});
     k.push_back({"train", "warmup_epochs",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.warmup_epochs = static_cast<int>(as_int(n, s, key, 0, 100000));
@@ -408,27 +386,27 @@ const std::vector<KeySpec>& keys() {
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.device = as_choice(n, s, key, {"auto", "cpu", "cuda"});
                  },
-                 [](const Config& c) { return quote(c.train.device); }});
+                 [](const Config& c) { return toml_string(c.train.device); }});
     k.push_back({"train", "precision",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.precision = as_choice(n, s, key, {"fp32", "tf32", "bf16"});
                  },
-                 [](const Config& c) { return quote(c.train.precision); }});
+                 [](const Config& c) { return toml_string(c.train.precision); }});
     k.push_back({"train", "deterministic",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.deterministic = as_bool(n, s, key);
                  },
-                 [](const Config& c) { return boolean(c.train.deterministic); }});
+                 [](const Config& c) { return toml_bool(c.train.deterministic); }});
     k.push_back({"train", "cuda_graph",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.cuda_graph = as_bool(n, s, key);
                  },
-                 [](const Config& c) { return boolean(c.train.cuda_graph); }});
+                 [](const Config& c) { return toml_bool(c.train.cuda_graph); }});
     k.push_back({"train", "feeder",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.feeder = as_choice(n, s, key, {"auto", "resident", "pinned"});
                  },
-                 [](const Config& c) { return quote(c.train.feeder); }});
+                 [](const Config& c) { return toml_string(c.train.feeder); }});
     k.push_back({"train", "log_every",
                  [](Config& c, const toml::node& n, const Source& s, const std::string& key) {
                    c.train.log_every = static_cast<int>(as_int(n, s, key, 1, kBig));
@@ -605,8 +583,8 @@ void validate(const Config& c) {
           "model.conv: too many \"pool\" entries: 28x28 images shrink to 0x0 (at most 4 pools)");
   }
   if (c.train.schedule == "cosine" && c.train.min_lr > c.train.lr)
-    throw UserError("train.min_lr: " + number(c.train.min_lr) + " is larger than train.lr " +
-                    number(c.train.lr));
+    throw UserError("train.min_lr: " + toml_float(c.train.min_lr) + " is larger than train.lr " +
+                    toml_float(c.train.lr));
   if (c.train.warmup_epochs >= c.train.epochs && c.train.warmup_epochs > 0)
     throw UserError(
         "train.warmup_epochs: " + std::to_string(c.train.warmup_epochs) +

@@ -8,6 +8,7 @@
 
 #include "emnist/error.hpp"
 #include "emnist/sweep.hpp"
+#include "emnist/toml_text.hpp"
 #include "experiments/sweep_assign.hpp"
 #include "experiments/toml_values.hpp"
 
@@ -57,7 +58,7 @@ AxisValue draw(const Axis& axis, double u) {
                       : axis.min + u * (axis.max - axis.min);
   // Three significant digits: a table people can read, and the config holds what the label says.
   v = std::clamp(std::stod(fmt::format("{:.3g}", v)), axis.min, axis.max);
-  return {fmt::format("{:.3g}", v), {{axis.name, sweep::float_text(v)}}};
+  return {fmt::format("{:.3g}", v), {{axis.name, readable_toml_float(v)}}};
 }
 
 }  // namespace

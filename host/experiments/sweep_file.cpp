@@ -27,6 +27,7 @@
 
 #include "emnist/error.hpp"
 #include "emnist/sweep.hpp"
+#include "emnist/toml_text.hpp"
 #include "experiments/sweep_assign.hpp"
 #include "experiments/toml_values.hpp"
 
@@ -197,7 +198,7 @@ Axis read_key_axis(const std::string& key, const toml::node& node, const Reader&
   // Both ends must be acceptable values of the key.
   for (double end : {axis.min, axis.max}) {
     const std::string text =
-        axis.integer ? std::to_string(static_cast<int64_t>(end)) : sweep::float_text(end);
+        axis.integer ? std::to_string(static_cast<int64_t>(end)) : readable_toml_float(end);
     Config probe = base;
     sweep::assign(probe, key, text, r.at(where + " = " + text));
   }

@@ -7,6 +7,7 @@
 
 #include "emnist/error.hpp"
 #include "emnist/run_dir.hpp"
+#include "emnist/toml_text.hpp"
 
 namespace emnist {
 namespace {
@@ -14,12 +15,8 @@ namespace {
 constexpr const char* kFormat = "emnist-checkpoint-1";
 constexpr const char* kModelPrefix = "model.";
 
-// Shortest text that reads back to the same double (std::to_chars round-trips exactly).
-std::string exact(double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
+// Doubles as the shortest text that reads back exactly.
+std::string exact(double v) { return shortest_text(v); }
 
 std::string encode_history(const std::vector<EpochRecord>& history) {
   std::string out;

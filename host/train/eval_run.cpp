@@ -3,10 +3,10 @@
 
 #include "emnist/batches.hpp"
 #include "emnist/error.hpp"
-#include "emnist/evaluate.hpp"
 #include "emnist/run_images.hpp"
 #include "emnist/safetensors.hpp"
 #include "emnist/trainer.hpp"
+#include "train/evaluate.hpp"
 #include "train/run_files.hpp"
 
 namespace emnist {

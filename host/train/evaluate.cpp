@@ -1,4 +1,4 @@
-#include "emnist/evaluate.hpp"
+#include "train/evaluate.hpp"
 
 #include <algorithm>
 

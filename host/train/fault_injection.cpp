@@ -1,4 +1,4 @@
-#include "emnist/fault_injection.hpp"
+#include "train/fault_injection.hpp"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // train.feeder's choice among the feeders, in one place: the resident feeder on a GPU unless the
 // config asks otherwise, the host feeder on the CPU.
 #include "emnist/batches.hpp"
-#include "emnist/pinned_feeder.hpp"
+#include "train/pinned_feeder.hpp"
 
 namespace emnist {
 

@@ -1,4 +1,4 @@
-#include "emnist/pinned_feeder.hpp"
+#include "train/pinned_feeder.hpp"
 
 #include <spdlog/spdlog.h>
 

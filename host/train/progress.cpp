@@ -1,4 +1,4 @@
-#include "emnist/progress.hpp"
+#include "train/progress.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "emnist/evaluate.hpp"
 #include "emnist/trainer.hpp"
+#include "train/evaluate.hpp"
 
 namespace emnist {
 

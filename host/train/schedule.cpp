@@ -1,4 +1,4 @@
-#include "emnist/schedule.hpp"
+#include "train/schedule.hpp"
 
 #include <cmath>
 #include <numbers>

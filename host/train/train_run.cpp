@@ -10,17 +10,17 @@
 #include "emnist/batches.hpp"
 #include "emnist/checkpoint.hpp"
 #include "emnist/error.hpp"
-#include "emnist/evaluate.hpp"
-#include "emnist/fault_injection.hpp"
 #include "emnist/interrupt.hpp"
-#include "emnist/progress.hpp"
 #include "emnist/report_files.hpp"
 #include "emnist/run_dir.hpp"
 #include "emnist/run_images.hpp"
-#include "emnist/schedule.hpp"
 #include "emnist/summary.hpp"
 #include "emnist/trainer.hpp"
+#include "train/evaluate.hpp"
+#include "train/fault_injection.hpp"
+#include "train/progress.hpp"
 #include "train/run_files.hpp"
+#include "train/schedule.hpp"
 
 namespace emnist {
 namespace {

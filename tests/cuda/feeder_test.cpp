@@ -7,8 +7,8 @@
 
 #include "compare.hpp"
 #include "emnist/batches.hpp"
-#include "emnist/pinned_feeder.hpp"
 #include "model_fixtures.hpp"
+#include "train/pinned_feeder.hpp"
 
 using namespace emnist;
 using namespace emnist::cuda_test;

@@ -7,10 +7,10 @@
 
 #include "emnist/batches.hpp"
 #include "emnist/error.hpp"
-#include "emnist/pinned_feeder.hpp"
 #include "emnist/trainer.hpp"
 #include "host/train_fixtures.hpp"
 #include "support/support.hpp"
+#include "train/pinned_feeder.hpp"
 
 using namespace emnist;
 

@@ -3,10 +3,10 @@
 #include <set>
 
 #include "emnist/batches.hpp"
-#include "emnist/evaluate.hpp"
 #include "emnist/model.hpp"
 #include "emnist/step_runner.hpp"
 #include "host/train_fixtures.hpp"
+#include "train/evaluate.hpp"
 
 using namespace emnist;
 

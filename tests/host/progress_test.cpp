@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "emnist/progress.hpp"
+#include "train/progress.hpp"
 
 TEST_CASE("progress: the line has the documented shape", "[progress]") {
   CHECK(emnist::format_progress(3, 10, 400, 702, 0.41234, 1234.4, 42.2) ==

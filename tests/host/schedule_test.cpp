@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "emnist/schedule.hpp"
+#include "train/schedule.hpp"
 
 using emnist::LrSchedule;
 using emnist::TrainConfig;

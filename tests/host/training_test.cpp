@@ -2,10 +2,10 @@
 #include <cstring>
 
 #include "emnist/batches.hpp"
-#include "emnist/evaluate.hpp"
 #include "emnist/model.hpp"
 #include "emnist/step_runner.hpp"
 #include "host/train_fixtures.hpp"
+#include "train/evaluate.hpp"
 
 using namespace emnist;
 
