@@ -230,7 +230,7 @@ bin=$work/emnist-gpu/bin
 ours_path=$work/emnist-gpu/lib${machine:+:$machine}
 built_here=0
 ours() { LD_LIBRARY_PATH=$ours_path EMNIST_CLI=$bin/emnist EMNIST_PYTHON=/bin/false \
-  EMNIST_PLOT_SCRIPT=$root/tools/plot_run.py "$@"; }
+  EMNIST_PLOT_SCRIPT=$root/share/emnist/plot_run.py "$@"; }
 
 # Runs one command into a log with a time limit; 0 or its exit code (124: the limit).
 logged() {  # log name, limit, command...

@@ -116,18 +116,21 @@ std::filesystem::path find_plot_script() {
   if (const char* env = std::getenv("EMNIST_PLOT_SCRIPT"); env != nullptr && *env != '\0')
     candidates.emplace_back(env);
 #ifdef EMNIST_SOURCE_DIR
-  candidates.push_back(std::filesystem::path(EMNIST_SOURCE_DIR) / "tools" / "plot_run.py");
+  candidates.push_back(std::filesystem::path(EMNIST_SOURCE_DIR) / "share" / "emnist" /
+                       "plot_run.py");
 #endif
   std::error_code ec;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    candidates.push_back(exe.parent_path().parent_path() / "tools" / "plot_run.py");
-    candidates.push_back(exe.parent_path() / "tools" / "plot_run.py");
+    // An installed copy (prefix/bin/emnist, prefix/share/emnist) and a build folder in the
+    // source tree (build/emnist, share/emnist) look alike from the binary.
+    candidates.push_back(exe.parent_path().parent_path() / "share" / "emnist" / "plot_run.py");
   }
   for (const auto& path : candidates)
     if (std::filesystem::is_regular_file(path)) return path;
   throw UserError(fmt::format(
-      "the plotting script tools/plot_run.py was not found (looked in {}); set EMNIST_PLOT_SCRIPT "
+      "the plotting script share/emnist/plot_run.py was not found (looked in {}); set "
+      "EMNIST_PLOT_SCRIPT "
       "to its path",
       candidates.empty() ? std::string("no place") : candidates.front().parent_path().string()));
 }
