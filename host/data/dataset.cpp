@@ -67,9 +67,13 @@ void append(ImageSet& pool, ImageSet&& more) {
 
 }  // namespace
 
-Dataset load_dataset(const DataConfig& config) {
+Dataset load_dataset(const DataConfig& config, DataFiles which) {
   const auto start = std::chrono::steady_clock::now();
-  const DatasetFiles files = dataset_files(config);
+  DatasetFiles files = dataset_files(config);
+  if (which == DataFiles::train_only) {
+    files.test_images.clear();
+    files.test_labels.clear();
+  }
   if (!files.has_images()) fail_no_images(files);
   check_labels_present(files, true);
   check_labels_present(files, false);
@@ -119,11 +123,13 @@ Dataset load_dataset(const DataConfig& config) {
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("{}: {} train and {} test images of {}x{}, {} classes, {} form, loaded in {:.2f} s",
-               files.name, dataset.train.count, dataset.test.count,
-               dataset.has_train ? dataset.train.rows : dataset.test.rows,
-               dataset.has_train ? dataset.train.cols : dataset.test.cols, dataset.num_classes(),
-               files.format, seconds);
+  spdlog::info(
+      "{}: {} train and {} test images of {}x{}, {} classes, {} form, loaded in {:.2f} s{}",
+      files.name, dataset.train.count, dataset.test.count,
+      dataset.has_train ? dataset.train.rows : dataset.test.rows,
+      dataset.has_train ? dataset.train.cols : dataset.test.cols, dataset.num_classes(),
+      files.format, seconds,
+      which == DataFiles::train_only ? "; the test files were not opened" : "");
   return dataset;
 }
 

@@ -94,9 +94,13 @@ DatasetFiles locate_dataset(const std::string& name, const std::filesystem::path
                             const std::string& format);
 // locate_dataset in config.resolved_dir(), or for dataset "idx" the files config names.
 DatasetFiles dataset_files(const DataConfig& config);
-// Reads, validates and maps every file present. A dataset with no images at all is an error.
-// With config.split == "holdout" every set present is pooled into `train` (train images first).
-Dataset load_dataset(const DataConfig& config);
+// Which files load_dataset opens: every one present, or the train files alone (a sweep's
+// cross-validation under the official split must not even open the test files).
+enum class DataFiles { all, train_only };
+// Reads, validates and maps the files present (the classes from the labels read). A dataset with no
+// images at all is an error. With config.split == "holdout" every set read is pooled into `train`
+// (train images first).
+Dataset load_dataset(const DataConfig& config, DataFiles which = DataFiles::all);
 // Every dataset found in `dir`, for `emnist info`, label-only sets included. The MNIST file names
 // are reported as fashion-mnist when the folder's name says "fashion", else as mnist.
 std::vector<DatasetFiles> scan_data_dir(const std::filesystem::path& dir);
