@@ -85,8 +85,9 @@ for name in ("nvidia", "nvidia.cudnn", "nvidia.cublas", "nvidia.cu13"):
 EOF
   )
   for lib in libcublas.so.13 libcublasLt.so.13 libcudnn.so.9; do
-    for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda/lib \
-      $(find $wheel_dirs -maxdepth 3 -name "$lib" -printf '%h\n' 2>/dev/null | sort -u); do
+    local found=""
+    [ -n "$wheel_dirs" ] && found=$(find $wheel_dirs -maxdepth 3 -name "$lib" -printf '%h\n' 2>/dev/null | sort -u)
+    for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda/lib $found; do
       if [ -e "$d/$lib" ]; then
         [[ " ${dirs[*]} " == *" $d "* ]] || dirs+=("$d")
         break
