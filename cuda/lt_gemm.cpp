@@ -102,7 +102,6 @@ LtGemm::Plan LtGemm::make_plan(const Key& key, const float* bias) {
         "cuBLASLt has no TF32/BF16 algorithm for C[{}, {}] with k = {} at alignments {}/{}/{} "
         "bytes; that product runs in fp32",
         key[2], key[3], key[4], key[8], key[9], key[10]);
-    ++fp32_fallbacks_;
   }
   if (std::optional<Plan> plan = try_plan(key, bias, CUBLAS_COMPUTE_32F)) return std::move(*plan);
   throw std::runtime_error(fmt::format(

@@ -34,9 +34,6 @@ class LtGemm {
   void run(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
            const float* b, int64_t ldb, float* c, int64_t ldc, const float* bias);
 
-  // Products that had no algorithm in the TF32/BF16 compute type and were planned in fp32.
-  int64_t fp32_fallbacks() const { return fp32_fallbacks_; }
-
  private:
   struct Plan {
     MatmulDesc desc;
@@ -56,7 +53,6 @@ class LtGemm {
   CublasLtHandle handle_;
   void* workspace_ = nullptr;
   std::map<Key, Plan> plans_;
-  int64_t fp32_fallbacks_ = 0;
 };
 
 }  // namespace emnist::cuda

@@ -7,13 +7,6 @@
 namespace emnist {
 namespace {
 
-template <typename Real>
-std::string shortest(Real x) {
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
-  return std::string(buffer, result.ptr);
-}
-
 std::string as_float(std::string s) {
   // "inf" and "nan" contain an n; anything with a point or an exponent is a float already.
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
@@ -22,10 +15,13 @@ std::string as_float(std::string s) {
 
 }  // namespace
 
-std::string shortest_text(double x) { return shortest(x); }
-std::string shortest_text(float x) { return shortest(x); }
-std::string toml_float(double x) { return as_float(shortest(x)); }
-std::string toml_float(float x) { return as_float(shortest(x)); }
+std::string shortest_text(double x) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, x);
+  return std::string(buffer, result.ptr);
+}
+
+std::string toml_float(double x) { return as_float(shortest_text(x)); }
 
 std::string readable_toml_float(double x) { return as_float(fmt::format("{}", x)); }
 

@@ -15,16 +15,14 @@ namespace {
 constexpr const char* kFormat = "emnist-checkpoint-1";
 constexpr const char* kModelPrefix = "model.";
 
-// Doubles as the shortest text that reads back exactly.
-std::string exact(double v) { return shortest_text(v); }
-
 std::string encode_history(const std::vector<EpochRecord>& history) {
   std::string out;
   for (const EpochRecord& r : history) {
     if (!out.empty()) out += ';';
-    out += fmt::format("{},{},{},{},{},{},{},{}", r.epoch, exact(r.lr), exact(r.train_loss),
-                       exact(r.train_accuracy), exact(r.val_loss), exact(r.val_accuracy),
-                       exact(r.seconds), exact(r.samples_per_second));
+    out += fmt::format("{},{},{},{},{},{},{},{}", r.epoch, shortest_text(r.lr),
+                       shortest_text(r.train_loss), shortest_text(r.train_accuracy),
+                       shortest_text(r.val_loss), shortest_text(r.val_accuracy),
+                       shortest_text(r.seconds), shortest_text(r.samples_per_second));
   }
   return out;
 }
@@ -97,10 +95,10 @@ void write_checkpoint(const std::filesystem::path& run_dir, const Checkpoint& c,
   m["step"] = std::to_string(c.step);
   m["steps_per_epoch"] = std::to_string(c.steps_per_epoch);
   m["optimizer_steps"] = std::to_string(c.optimizer_steps);
-  m["train_seconds"] = exact(c.train_seconds);
+  m["train_seconds"] = shortest_text(c.train_seconds);
   m["classes"] = std::to_string(c.totals.classes);
   m["samples"] = std::to_string(c.totals.samples);
-  m["loss_sum"] = exact(c.totals.loss_sum);
+  m["loss_sum"] = shortest_text(c.totals.loss_sum);
   m["confusion"] = encode_counts(c.totals.confusion);
   m["history"] = encode_history(c.history);
   const std::filesystem::path file = checkpoint_file(run_dir);

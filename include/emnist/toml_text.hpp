@@ -8,10 +8,8 @@ namespace emnist {
 
 // The shortest text that reads back as the same value; may look like an integer ("1").
 std::string shortest_text(double x);
-std::string shortest_text(float x);
 // shortest_text, with ".0" added where TOML would otherwise read an integer.
 std::string toml_float(double x);
-std::string toml_float(float x);
 // As toml_float, but in fixed notation wherever Python's repr would be (0.0001 where
 // toml_float gives 1e-04): sweep axis values, whose text names the trials already stored.
 std::string readable_toml_float(double x);
