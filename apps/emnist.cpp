@@ -10,6 +10,7 @@
 #include <iostream>
 #include <optional>
 
+#include "choice_option.hpp"
 #include "emnist/bench.hpp"
 #include "emnist/config.hpp"
 #include "emnist/cuda_info.hpp"
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
           ->check(CLI::ExistingFile);
   train->add_option("--data", train_opts.data, "Data directory (sets data.dir)");
   train->add_option("--device", train_opts.device, "auto, cpu or cuda (sets train.device)")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+      ->check(one_of<emnist::DeviceChoice>());
   auto* train_out = train->add_option("-o,--out", train_opts.out,
                                       "Run directory (default: runs/<config>-<time>)");
   train->add_option("--set", train_opts.sets, "section.key=value, applied after the file in order");
@@ -132,7 +133,7 @@ int main(int argc, char** argv) {
   eval->add_option("--split", eval_split, "test, val or train")
       ->check(CLI::IsMember({"test", "val", "train"}));
   eval->add_option("--device", eval_device, "auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+      ->check(one_of<emnist::DeviceChoice>());
 
   std::string report_run_dir;
   auto* report =
@@ -145,8 +146,8 @@ int main(int argc, char** argv) {
   int bench_batch = 128, bench_steps = 50;
   auto* bench = app.add_subcommand("bench", "Training throughput of a reference model");
   bench->add_option("--device", bench_device, "auto, cpu or cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  bench->add_option("--model", bench_model, "mlp or cnn")->check(CLI::IsMember({"mlp", "cnn"}));
+      ->check(one_of<emnist::DeviceChoice>());
+  bench->add_option("--model", bench_model, "mlp or cnn")->check(one_of<emnist::ModelKind>());
   bench->add_option("--batch", bench_batch, "Batch size")->check(CLI::Range(1, 65536));
   bench->add_option("--steps", bench_steps, "Timed steps (after warm-up)")
       ->check(CLI::Range(1, 1000000));
@@ -154,12 +155,12 @@ int main(int argc, char** argv) {
                     "Time real EMNIST ByMerge images from this folder (default: random inputs)");
   std::string bench_precision = "fp32";
   bench->add_option("--precision", bench_precision, "fp32 (strict), tf32 or bf16 (CUDA)")
-      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
+      ->check(one_of<emnist::Precision>());
   std::string bench_feeder = "auto";
   bench
       ->add_option("--feeder", bench_feeder,
                    "auto (what training uses: resident on a GPU), resident, pinned")
-      ->check(CLI::IsMember({"auto", "resident", "pinned"}));
+      ->check(one_of<emnist::FeederChoice>());
   bool bench_profile = false;
   bench->add_flag(
       "--profile", bench_profile,
@@ -199,7 +200,8 @@ int main(int argc, char** argv) {
     if (*train) return run_train(train_opts, run_log);
     if (auto rc = run_experiment_command(experiments)) return *rc;
     if (*eval) {
-      auto backend = emnist::make_backend(eval_device);
+      auto backend =
+          emnist::make_backend(emnist::parse_choice<emnist::DeviceChoice>(eval_device, "--device"));
       emnist::eval_run(eval_run_dir, eval_split, *backend);
       return 0;
     }
@@ -209,18 +211,22 @@ int main(int argc, char** argv) {
     }
     if (*bench) {
       emnist::TrainConfig bench_config;
-      bench_config.precision = bench_precision;
-      auto backend = emnist::make_backend(bench_device, &bench_config);
+      bench_config.precision =
+          emnist::parse_choice<emnist::Precision>(bench_precision, "--precision");
+      auto backend = emnist::make_backend(
+          emnist::parse_choice<emnist::DeviceChoice>(bench_device, "--device"), &bench_config);
       std::unique_ptr<emnist::Dataset> data;
       if (!bench_data.empty()) {
         emnist::DataConfig dc;
         dc.dataset = "emnist-bymerge";
-        dc.split = "holdout";
+        dc.split = emnist::SplitKind::holdout;
         dc.dir = bench_data;
         data = std::make_unique<emnist::Dataset>(emnist::load_dataset(dc));
       }
-      const auto r = emnist::bench(*backend, bench_model, bench_batch, bench_steps, data.get(),
-                                   bench_profile, bench_feeder);
+      const auto r =
+          emnist::bench(*backend, emnist::parse_choice<emnist::ModelKind>(bench_model, "--model"),
+                        bench_batch, bench_steps, data.get(), bench_profile,
+                        emnist::parse_choice<emnist::FeederChoice>(bench_feeder, "--feeder"));
       std::cout << "bench: emnist " << EMNIST_VERSION << ", device " << r.device << " ("
                 << bench_precision << "), threads " << omp_get_max_threads() << ", feeder "
                 << r.feeder << ", model " << r.model_kind << " (" << r.parameters

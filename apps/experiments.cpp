@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "choice_option.hpp"
 #include "emnist/compare.hpp"
 #include "emnist/error.hpp"
 #include "emnist/log_file.hpp"
@@ -17,7 +18,7 @@ namespace {
 void add_common(CLI::App* cmd, ExperimentCommands& c) {
   cmd->add_option("--data", c.data, "Data directory (sets data.dir)");
   cmd->add_option("--device", c.device, "auto, cpu or cuda (sets train.device)")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+      ->check(one_of<emnist::DeviceChoice>());
   cmd->add_option("--set", c.sets,
                   "section.key=value, applied to the base configuration before the axes");
   cmd->add_option("--folds", c.folds, "Cross-validation folds (default: the sweep file's)")

@@ -50,11 +50,12 @@ CudaStatus query_cuda() {
   return status;
 }
 
-std::unique_ptr<Backend> make_cuda_backend(const std::string& device, const GpuDevice& gpu,
+std::unique_ptr<Backend> make_cuda_backend(DeviceChoice device, const GpuDevice& gpu,
                                            const TrainConfig* train) {
   const cuda::CudaOptions options = cuda::options_from(train);
-  spdlog::info("device {}: GPU {} {} (compute capability {}.{}), precision {}{}", device, gpu.index,
-               gpu.name, gpu.cc_major, gpu.cc_minor, cuda::precision_name(options.precision),
+  spdlog::info("device {}: GPU {} {} (compute capability {}.{}), precision {}{}",
+               choice_name(device), gpu.index, gpu.name, gpu.cc_major, gpu.cc_minor,
+               cuda::precision_name(options.precision),
                options.deterministic ? ", deterministic" : "");
   return std::make_unique<cuda::CudaBackend>(options);
 }

@@ -1,7 +1,7 @@
 #pragma once
 // How the CUDA backend computes: the precision of its matrix products and convolutions, and whether
 // it must give bit-identical results run after run.
-#include <string>
+#include "emnist/choices.hpp"
 
 namespace emnist {
 struct TrainConfig;
@@ -10,12 +10,10 @@ struct TrainConfig;
 namespace emnist::cuda {
 
 // Storage is always fp32 (and the master weights with it); precision only says what the tensor
-// cores may round the inputs of a product to.
-enum class Precision {
-  fp32,  // no rounding: FMA kernels only
-  tf32,  // inputs rounded to TF32 (10-bit mantissa), fp32 accumulation
-  bf16,  // GEMM inputs rounded to BF16 (7-bit mantissa), fp32 accumulation
-};
+// cores may round the inputs of a product to: fp32, no rounding (FMA kernels only); tf32, inputs
+// rounded to TF32 (10-bit mantissa), fp32 accumulation; bf16, GEMM inputs rounded to BF16 (7-bit
+// mantissa), fp32 accumulation.
+using Precision = emnist::Precision;
 
 struct CudaOptions {
   Precision precision = Precision::fp32;
@@ -25,9 +23,8 @@ struct CudaOptions {
   int device = 0;
 };
 
-// "fp32", "tf32" or "bf16"; anything else is a UserError naming train.precision.
-Precision parse_precision(const std::string& name);
-const char* precision_name(Precision p);
+// "fp32", "tf32" or "bf16" (the names are literals, so the pointer is a C string).
+inline const char* precision_name(Precision p) { return choice_name(p).data(); }
 
 // The options train.precision and train.deterministic ask for (defaults when train is null).
 CudaOptions options_from(const TrainConfig* train);

@@ -14,22 +14,22 @@ namespace emnist {
 std::unique_ptr<Backend> make_cpu_backend_for(const TrainConfig* train) {
   // tf32 and bf16 are tensor-core modes: the CPU computes in fp32 whatever the config says, and a
   // user comparing runs should know. Once per process: a sweep makes a backend per trial.
-  if (train != nullptr && train->precision != "fp32") {
+  if (train != nullptr && train->precision != Precision::fp32) {
     static std::once_flag said;
     std::call_once(said, [&] {
       spdlog::warn(
           "train.precision = \"{}\" applies on a GPU only; the CPU backend computes in fp32",
-          train->precision);
+          choice_name(train->precision));
     });
   }
   return make_cpu_backend();
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& device, const TrainConfig* train) {
-  if (device == "cpu") return make_cpu_backend_for(train);
+std::unique_ptr<Backend> make_backend(DeviceChoice device, const TrainConfig* train) {
+  if (device == DeviceChoice::cpu) return make_cpu_backend_for(train);
   const CudaStatus status = query_cuda();
   if (status.gpus.empty()) {
-    if (device == "cuda") {
+    if (device == DeviceChoice::cuda) {
       throw UserError("--device cuda: " + status.no_gpu_reason +
                       (status.compiled
                            ? "; use --device cpu, or --device auto to fall back to the CPU"

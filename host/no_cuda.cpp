@@ -12,8 +12,7 @@ CudaStatus query_cuda() {
   return status;
 }
 
-std::unique_ptr<Backend> make_cuda_backend(const std::string&, const GpuDevice&,
-                                           const TrainConfig*) {
+std::unique_ptr<Backend> make_cuda_backend(DeviceChoice, const GpuDevice&, const TrainConfig*) {
   // make_backend asks only when query_cuda lists a GPU, which this build never does.
   throw std::logic_error("make_cuda_backend called in a build without CUDA");
 }

@@ -70,7 +70,8 @@ void print_data_info(std::ostream& out, const std::filesystem::path& dir) {
   for (const auto& files : found) {
     std::vector<std::string> names;
     if (!files.mapping.empty()) names = class_names_from_mapping(read_mapping(files.mapping));
-    out << "  " << files.name << " (" << dataset_title(files.name) << ", " << files.format << ")\n";
+    out << "  " << files.name << " (" << dataset_title(files.name) << ", "
+        << choice_name(files.format) << ")\n";
     for (const auto& split : summarize_dataset(files)) {
       const auto [lo, hi] = std::minmax_element(split.per_class.begin(), split.per_class.end());
       const auto present = std::count_if(split.per_class.begin(), split.per_class.end(),

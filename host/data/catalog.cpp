@@ -50,24 +50,12 @@ std::string files_hint(const std::string& name) {
 
 namespace {
 
-const std::vector<std::string>& format_names() {
-  static const std::vector<std::string> names{"auto", "idx", "csv"};
-  return names;
-}
-
 void check_name(const std::string& name) {
   const auto& names = dataset_names();
   if (std::find(names.begin(), names.end(), name) != names.end()) return;
   std::string all;
   for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
   throw UserError("unknown dataset '" + name + "': choose one of " + all);
-}
-
-void check_format(const std::string& format) {
-  const auto& formats = format_names();
-  if (std::find(formats.begin(), formats.end(), format) == formats.end()) {
-    throw UserError("unknown data format '" + format + "': choose auto, idx or csv");
-  }
 }
 
 // The uncompressed file wins when both are there: it loads without inflating.
@@ -109,9 +97,8 @@ std::string dataset_title(const std::string& name) {
 }
 
 DatasetFiles locate_dataset(const std::string& name, const std::filesystem::path& dir,
-                            const std::string& format) {
+                            DataFormat format) {
   check_name(name);
-  check_format(format);
   if (name == "idx") {
     throw UserError(
         "dataset idx has no official file names: give its files with data.train_images, "
@@ -121,22 +108,22 @@ DatasetFiles locate_dataset(const std::string& name, const std::filesystem::path
   files.name = name;
   files.dir = dir;
   const auto train = data::official_names(name, true), test = data::official_names(name, false);
-  if (format == "csv" && train.csv.empty()) {
+  if (format == DataFormat::csv && train.csv.empty()) {
     throw UserError("dataset " + name + " has no CSV form: set data.format to idx or auto");
   }
   const auto train_idx = find_file(dir, train.images), test_idx = find_file(dir, test.images);
   const auto train_csv = train.csv.empty() ? std::filesystem::path{} : find_file(dir, train.csv);
   const auto test_csv = test.csv.empty() ? std::filesystem::path{} : find_file(dir, test.csv);
-  bool csv = format == "csv";
-  if (format == "auto") {
+  bool csv = format == DataFormat::csv;
+  if (format == DataFormat::automatic) {
     csv = train_idx.empty() && test_idx.empty() && (!train_csv.empty() || !test_csv.empty());
   }
   if (csv) {
-    files.format = "csv";
+    files.format = DataFormat::csv;
     files.train_images = train_csv;
     files.test_images = test_csv;
   } else {
-    files.format = "idx";
+    files.format = DataFormat::idx;
     files.train_images = train_idx;
     files.test_images = test_idx;
     files.train_labels = find_file(dir, train.labels);
@@ -150,16 +137,18 @@ DatasetFiles locate_dataset(const std::string& name, const std::filesystem::path
 DatasetFiles dataset_files(const DataConfig& config) {
   if (config.dataset != "idx")
     return locate_dataset(config.dataset, config.resolved_dir(), config.format);
-  check_format(config.format);
   DatasetFiles files;
   files.name = "idx";
   const bool csv_paths =
       ends_with(config.train_images, ".csv") || ends_with(config.train_images, ".csv.gz") ||
       ends_with(config.test_images, ".csv") || ends_with(config.test_images, ".csv.gz");
-  files.format = config.format == "csv" || (config.format == "auto" && csv_paths) ? "csv" : "idx";
+  files.format =
+      config.format == DataFormat::csv || (config.format == DataFormat::automatic && csv_paths)
+          ? DataFormat::csv
+          : DataFormat::idx;
   files.train_images = config.train_images;
   files.test_images = config.test_images;
-  if (files.format == "idx") {
+  if (files.format == DataFormat::idx) {
     files.train_labels = config.train_labels;
     files.test_labels = config.test_labels;
   }
@@ -173,7 +162,7 @@ std::vector<DatasetFiles> scan_data_dir(const std::filesystem::path& dir) {
   std::vector<DatasetFiles> found;
   for (const auto& name : dataset_names()) {
     if (name == "idx" || name == "fashion-mnist") continue;
-    DatasetFiles files = locate_dataset(name, dir, "auto");
+    DatasetFiles files = locate_dataset(name, dir, DataFormat::automatic);
     if (name == "mnist") {
       // Fashion-MNIST reuses MNIST's file names; only the folder can tell them apart.
       auto folder = std::filesystem::absolute(dir).lexically_normal();

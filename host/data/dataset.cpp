@@ -37,7 +37,7 @@ namespace {
 void check_labels_present(const DatasetFiles& files, bool train) {
   const auto& images = train ? files.train_images : files.test_images;
   const auto& labels = train ? files.train_labels : files.test_labels;
-  if (images.empty() || files.format == "csv" || !labels.empty()) return;
+  if (images.empty() || files.format == DataFormat::csv || !labels.empty()) return;
   const char* set = train ? "train" : "test";
   if (files.name == "idx") {
     data::fail(images, std::string("given as data.") + set + "_images but data." + set +
@@ -110,7 +110,7 @@ Dataset load_dataset(const DataConfig& config, DataFiles which) {
     dataset.test = to_image_set(std::move(*test), scheme, upright);
     dataset.has_test = true;
   }
-  if (config.split == "holdout" && dataset.has_test) {
+  if (config.split == SplitKind::holdout && dataset.has_test) {
     if (!dataset.has_train) {
       dataset.train = std::move(dataset.test);
     } else {
@@ -128,7 +128,7 @@ Dataset load_dataset(const DataConfig& config, DataFiles which) {
       files.name, dataset.train.count, dataset.test.count,
       dataset.has_train ? dataset.train.rows : dataset.test.rows,
       dataset.has_train ? dataset.train.cols : dataset.test.cols, dataset.num_classes(),
-      files.format, seconds,
+      choice_name(files.format), seconds,
       which == DataFiles::train_only ? "; the test files were not opened" : "");
   return dataset;
 }

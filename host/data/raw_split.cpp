@@ -9,7 +9,7 @@ RawSplit read_split(const DatasetFiles& files, bool train, bool with_images) {
   RawSplit split;
   split.images_path = train ? files.train_images : files.test_images;
   split.labels_path = train ? files.train_labels : files.test_labels;
-  if (files.format == "csv") {
+  if (files.format == DataFormat::csv) {
     CsvImages csv = read_kaggle_csv(split.images_path);
     split.labels = std::move(csv.labels);
     if (with_images) split.images = std::move(csv.images);

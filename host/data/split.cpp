@@ -67,11 +67,8 @@ void check_fraction(const char* key, double value) {
 }  // namespace
 
 Splits make_splits(const Dataset& dataset, const DataConfig& config) {
-  if (config.split != "official" && config.split != "holdout") {
-    throw UserError("data.split = '" + config.split + "': choose official or holdout");
-  }
   check_fraction("data.val_fraction", config.val_fraction);
-  const bool holdout = config.split == "holdout";
+  const bool holdout = config.split == SplitKind::holdout;
   if (holdout) {
     check_fraction("data.test_fraction", config.test_fraction);
     if (config.val_fraction + config.test_fraction >= 1.0) {

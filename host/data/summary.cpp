@@ -20,7 +20,7 @@ std::vector<SplitSummary> summarize_dataset(const DatasetFiles& files) {
     const auto& labels = train ? files.train_labels : files.test_labels;
     if (images.empty() && labels.empty()) continue;
     // Images without labels cannot be counted per class; load_dataset reports that case.
-    if (files.format != "csv" && labels.empty()) continue;
+    if (files.format != DataFormat::csv && labels.empty()) continue;
     const bool labels_only = images.empty();
     parts.push_back(
         {train ? "train" : "test", data::read_split(files, train, !labels_only), labels_only});

@@ -27,7 +27,7 @@ void require_train_files(const DataConfig& config) {
 
 CvPool load_cv_pool(const DataConfig& config) {
   CvPool pool;
-  const bool holdout = config.split == "holdout";
+  const bool holdout = config.split == SplitKind::holdout;
   if (!holdout) require_train_files(config);
   pool.dataset = load_dataset(config, holdout ? DataFiles::all : DataFiles::train_only);
   const Splits splits = make_splits(pool.dataset, config);

@@ -30,6 +30,7 @@
 #include "emnist/toml_text.hpp"
 #include "experiments/sweep_assign.hpp"
 #include "experiments/toml_values.hpp"
+#include "toml_read.hpp"
 
 namespace emnist {
 namespace {
@@ -46,12 +47,6 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
-}
-
 // toml++ tables iterate in key order; sweeps need the file's order (one_at_a_time visits axes in
 // it, and a grid's first axis varies slowest).
 std::vector<std::pair<std::string, const toml::node*>> in_file_order(const toml::table& table) {
@@ -65,40 +60,6 @@ std::vector<std::pair<std::string, const toml::node*>> in_file_order(const toml:
   return entries;
 }
 
-class Reader {
- public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
-  const std::string& source() const { return source_; }
-  std::string at(const std::string& where) const { return source_ + ": " + where; }
-  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
-    throw UserError(at(where) + ": " + what);
-  }
-
-  int64_t integer(const toml::node& n, const std::string& key, int64_t lo, int64_t hi) const {
-    const auto* v = n.as_integer();
-    if (v == nullptr || v->get() < lo || v->get() > hi)
-      fail(key, fmt::format("expected an integer from {} to {}, got {}", lo, hi, shown(n)));
-    return v->get();
-  }
-  double number(const toml::node& n, const std::string& key) const {
-    if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
-    if (const auto* f = n.as_floating_point()) return f->get();
-    fail(key, "expected a number, got " + shown(n));
-  }
-  std::string string(const toml::node& n, const std::string& key) const {
-    const auto* v = n.as_string();
-    if (v == nullptr) fail(key, "expected a string, got " + shown(n));
-    return v->get();
-  }
-  static std::string shown(const toml::node& n) {
-    if (n.is_table()) return "a table";
-    return sweep::toml_text(n);
-  }
-
- private:
-  std::string source_;
-};
-
 // {"model.dropout" = 0.0, train = {l1 = 0.0}} -> ("model.dropout", 0.0), ("train.l1", 0.0).
 void flatten(const toml::table& table, const std::string& prefix,
              std::vector<std::pair<std::string, const toml::node*>>& out) {
@@ -111,16 +72,7 @@ void flatten(const toml::table& table, const std::string& prefix,
   }
 }
 
-toml::table parse_text(const std::string& text, const std::string& source) {
-  try {
-    return toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    throw UserError(fmt::format("{}:{}:{}: not valid TOML: {}", source, e.source().begin.line,
-                                e.source().begin.column, e.description()));
-  }
-}
-
-std::map<std::string, Axis> read_bundles(const toml::table& root, const Reader& r,
+std::map<std::string, Axis> read_bundles(const toml::table& root, const TomlReader& r,
                                          const Config& base) {
   std::map<std::string, Axis> bundles;
   const toml::node* node = root.get("bundles");
@@ -159,7 +111,7 @@ std::map<std::string, Axis> read_bundles(const toml::table& root, const Reader& 
   return bundles;
 }
 
-Axis read_key_axis(const std::string& key, const toml::node& node, const Reader& r,
+Axis read_key_axis(const std::string& key, const toml::node& node, const TomlReader& r,
                    const Config& base) {
   const std::string where = "axes." + key;
   Axis axis;
@@ -205,7 +157,7 @@ Axis read_key_axis(const std::string& key, const toml::node& node, const Reader&
   return axis;
 }
 
-void read_axes(const toml::table& root, const Reader& r, SweepSpec& spec,
+void read_axes(const toml::table& root, const TomlReader& r, SweepSpec& spec,
                std::map<std::string, Axis>& bundles) {
   const toml::node* node = root.get("axes");
   if (node == nullptr || node->as_table() == nullptr || node->as_table()->empty())
@@ -260,21 +212,16 @@ void read_axes(const toml::table& root, const Reader& r, SweepSpec& spec,
   }
 }
 
-void read_settings(const toml::table& root, const Reader& r, SweepSpec& spec) {
+void read_settings(const toml::table& root, const TomlReader& r, SweepSpec& spec) {
   for (const auto& [k, v] : root)
     if (!contains(kTopKeys, std::string(k.str())))
       r.fail(std::string(k.str()), "unknown key (sweep keys: " + join(kTopKeys) + ")");
   const toml::node* random = root.get("random");
   if (const toml::node* mode = root.get("mode")) {
-    const std::string m = r.string(*mode, "mode");
-    if (m == "grid")
-      spec.mode = SweepMode::grid;
-    else if (m == "random")
-      spec.mode = SweepMode::random;
-    else if (m == "one_at_a_time")
-      spec.mode = SweepMode::one_at_a_time;
-    else
-      r.fail("mode", "\"" + m + "\" is not allowed: use grid, random or one_at_a_time");
+    const std::string m = r.choice(*mode, "mode", {"grid", "random", "one_at_a_time"});
+    spec.mode = m == "grid"     ? SweepMode::grid
+                : m == "random" ? SweepMode::random
+                                : SweepMode::one_at_a_time;
   } else if (random != nullptr) {
     spec.mode = SweepMode::random;
   }
@@ -301,7 +248,7 @@ void read_settings(const toml::table& root, const Reader& r, SweepSpec& spec) {
   if (const toml::node* n = root.get("description")) spec.description = r.string(*n, "description");
 }
 
-void read_base(const toml::table& root, const Reader& r, const std::filesystem::path& base_dir,
+void read_base(const toml::table& root, const TomlReader& r, const std::filesystem::path& base_dir,
                const SweepOverrides& overrides, Config& config) {
   if (const toml::node* n = root.get("base")) {
     std::filesystem::path path = r.string(*n, "base");
@@ -369,8 +316,8 @@ const char* mode_name(SweepMode mode) {
 
 SweepSpec parse_sweep(const std::string& text, const std::string& source,
                       const std::filesystem::path& base_dir, const SweepOverrides& overrides) {
-  const Reader r(source);
-  const toml::table root = parse_text(text, source);
+  const TomlReader r(source);
+  const toml::table root = parse_toml(text, source);
   SweepSpec spec;
   spec.source = source;
   read_settings(root, r, spec);
@@ -391,14 +338,9 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source,
 }
 
 SweepSpec load_sweep(const std::filesystem::path& path, const SweepOverrides& overrides) {
-  if (!std::filesystem::is_regular_file(path))
-    throw UserError("sweep " + path.string() +
-                    ": no such file (give a sweep TOML file, e.g. configs/sweep-smoke.toml)");
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (!in && !in.eof()) throw UserError("sweep " + path.string() + ": cannot be read");
-  SweepSpec spec = parse_sweep(ss.str(), "sweep " + path.string(), path.parent_path(), overrides);
+  SweepSpec spec = parse_sweep(
+      read_user_file(path, "sweep", "give a sweep TOML file, e.g. configs/sweep-smoke.toml"),
+      "sweep " + path.string(), path.parent_path(), overrides);
   spec.name = path.stem().string();
   return spec;
 }

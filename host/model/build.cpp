@@ -20,7 +20,7 @@ void add_dense_block(std::vector<std::unique_ptr<Layer>>& layers, SampleShape& s
 }  // namespace
 
 SampleShape model_input_shape(const ModelConfig& config, int rows, int cols) {
-  if (config.kind == "mlp") return SampleShape::features(int64_t{rows} * cols);
+  if (config.kind == ModelKind::mlp) return SampleShape::features(int64_t{rows} * cols);
   return SampleShape::image(1, rows, cols);
 }
 
@@ -32,9 +32,9 @@ std::vector<std::unique_ptr<Layer>> build_layers(const ModelConfig& config, Samp
   std::vector<std::unique_ptr<Layer>> layers;
   SampleShape shape = input;
   const float dropout = static_cast<float>(config.dropout_or_default());
-  if (config.kind == "mlp") {
+  if (config.kind == ModelKind::mlp) {
     if (shape.rank != 1) throw UserError("model.kind = \"mlp\" needs flat input");
-  } else if (config.kind == "cnn") {
+  } else {
     if (shape.rank != 3) throw UserError("model.kind = \"cnn\" needs image input");
     for (const ConvItem& item : config.conv) {
       if (item.pool) {
@@ -54,8 +54,6 @@ std::vector<std::unique_ptr<Layer>> build_layers(const ModelConfig& config, Samp
     }
     layers.push_back(make_flatten(shape));
     shape = layers.back()->output_shape();
-  } else {
-    throw UserError(fmt::format("model.kind = \"{}\": allowed are \"mlp\", \"cnn\"", config.kind));
   }
   for (const int width : config.hidden_or_default()) {
     add_dense_block(layers, shape, width, config, dropout, seed);

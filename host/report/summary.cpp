@@ -51,11 +51,11 @@ std::string summary_json(const TrainSummary& s, const Config& config) {
   nlohmann::json j;
   j["dataset"] = s.dataset;
   j["classes"] = s.classes;
-  j["model"] = config.model.kind;
+  j["model"] = choice_name(config.model.kind);
   j["parameters"] = s.parameters;
   j["epochs"] = s.epochs;
   j["batch_size"] = config.train.batch_size;
-  j["optimizer"] = config.train.optimizer;
+  j["optimizer"] = choice_name(config.train.optimizer);
   j["training_seconds"] = s.training_seconds;
   j["samples_per_second"] = s.samples_per_second;
   j["metrics"] = {

@@ -34,10 +34,8 @@ ImageSet random_images(int64_t count, int classes) {
 
 }  // namespace
 
-BenchResult bench(Backend& backend, const std::string& model_kind, int batch, int steps,
-                  const Dataset* data, bool profile, const std::string& feeder_choice) {
-  if (model_kind != "mlp" && model_kind != "cnn")
-    throw UserError(fmt::format("--model {}: allowed are mlp, cnn", model_kind));
+BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, const Dataset* data,
+                  bool profile, FeederChoice feeder_choice) {
   if (batch < 1 || steps < 1)
     throw UserError("bench needs a batch size and a step count of at least 1");
 
@@ -82,7 +80,7 @@ BenchResult bench(Backend& backend, const std::string& model_kind, int batch, in
   };
 
   BenchResult result;
-  result.model_kind = model_kind;
+  result.model_kind = choice_name(model_kind);
   result.device = backend.name();
   result.feeder = feeder_name(train_config, backend);
   result.batch = batch;
@@ -111,7 +109,7 @@ BenchResult bench(Backend& backend, const std::string& model_kind, int batch, in
   spdlog::info(
       "bench {} on {} ({} feeder): batch {}, {} steps (+{} warm-up): {:.0f} samples/s, {:.2f} "
       "ms/step",
-      model_kind, result.device, result.feeder, batch, steps, result.warmup_steps,
+      result.model_kind, result.device, result.feeder, batch, steps, result.warmup_steps,
       result.samples_per_second, result.ms_per_step);
   return result;
 }

@@ -6,8 +6,9 @@
 namespace emnist {
 
 std::string feeder_name(const TrainConfig& config, const Backend& backend) {
-  if (config.feeder == "pinned") return "pinned";
-  if (config.feeder == "resident" || backend.device() == Device::cuda) return "resident";
+  if (config.feeder == FeederChoice::pinned) return "pinned";
+  if (config.feeder == FeederChoice::resident || backend.device() == Device::cuda)
+    return "resident";
   return "host";
 }
 

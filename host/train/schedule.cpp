@@ -11,9 +11,6 @@ namespace emnist {
 LrSchedule::LrSchedule(const TrainConfig& config, int64_t steps_per_epoch)
     : config_(config), steps_per_epoch_(steps_per_epoch) {
   if (steps_per_epoch < 1) throw std::invalid_argument("schedule: steps_per_epoch must be >= 1");
-  if (config.schedule != "constant" && config.schedule != "step" && config.schedule != "cosine")
-    throw UserError("train.schedule = \"" + config.schedule +
-                    "\": allowed are \"constant\", \"step\", \"cosine\"");
 }
 
 double LrSchedule::lr(int epoch, int64_t step) const {
@@ -25,11 +22,11 @@ double LrSchedule::lr(int epoch, int64_t step) const {
 
   const int e = epoch - config_.warmup_epochs;
   const int total = config_.epochs - config_.warmup_epochs;
-  if (config_.schedule == "step") {
+  if (config_.schedule == ScheduleKind::step) {
     const int step_size = config_.step_size > 0 ? config_.step_size : 1;
     return base * std::pow(config_.gamma, e / step_size);
   }
-  if (config_.schedule == "cosine" && total > 0) {
+  if (config_.schedule == ScheduleKind::cosine && total > 0) {
     return config_.min_lr +
            (base - config_.min_lr) * (1.0 + std::cos(std::numbers::pi * e / total)) / 2.0;
   }

@@ -310,8 +310,8 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
   summary.parameters = model->parameter_count();
   summary.epochs = tc.epochs;
   spdlog::info("{} model, {} parameters, on {}; {} classes; train {}, val {}, test {} samples",
-               config.model.kind, model->parameter_count(), backend.name(), data.num_classes(),
-               train.size(), splits.val.size(), splits.test.size());
+               choice_name(config.model.kind), model->parameter_count(), backend.name(),
+               data.num_classes(), train.size(), splits.val.size(), splits.test.size());
   spdlog::debug("model:\n{}", model->describe());
 
   const auto run_start = Clock::now();

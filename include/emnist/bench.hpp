@@ -32,7 +32,7 @@ constexpr int64_t kBalancedTrainSamples = 112800;
 // 28x28 and 47 classes (as EMNIST Balanced). With `profile`, the timed steps run between
 // Backend::profiler_start and profiler_stop, so a profiler that waits for that window sees only
 // the steady state. feeder: train.feeder's values (auto: the one training would use).
-BenchResult bench(Backend& backend, const std::string& model_kind, int batch, int steps,
-                  const Dataset* data, bool profile = false, const std::string& feeder = "auto");
+BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, const Dataset* data,
+                  bool profile = false, FeederChoice feeder = FeederChoice::automatic);
 
 }  // namespace emnist

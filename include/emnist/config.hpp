@@ -8,14 +8,15 @@
 #include <vector>
 
 #include "emnist/backend.hpp"
+#include "emnist/choices.hpp"
 
 namespace emnist {
 
 struct DataConfig {
-  std::string dataset = "emnist-balanced";
-  std::string dir;                 // empty: the dataset's default directory
-  std::string format = "auto";     // auto, idx, csv
-  std::string split = "official";  // official, holdout
+  std::string dataset = "emnist-balanced";  // a name of the data catalog (host/data/catalog.cpp)
+  std::string dir;                          // empty: the dataset's default directory
+  DataFormat format = DataFormat::automatic;
+  SplitKind split = SplitKind::official;
   double val_fraction = 0.1;
   double test_fraction = 0.2;  // holdout only
   int64_t limit = 0;
@@ -33,8 +34,8 @@ struct ConvItem {
 };
 
 struct ModelConfig {
-  std::string kind = "cnn";  // mlp, cnn
-  std::vector<int> hidden;   // empty: the kind's default ([512, 256, 128] / [256])
+  ModelKind kind = ModelKind::cnn;
+  std::vector<int> hidden;  // empty: the kind's default ([512, 256, 128] / [256])
   std::vector<ConvItem> conv{{false, 32}, {false, 32}, {true, 0},
                              {false, 64}, {false, 64}, {true, 0}};
   int kernel = 3;
@@ -49,7 +50,7 @@ struct ModelConfig {
 struct TrainConfig {
   int epochs = 10;
   int batch_size = 128;
-  std::string optimizer = "adam";  // sgd, adam, adamw, rmsprop
+  OptimizerKind optimizer = OptimizerKind::adam;
   double lr = 1e-3;
   double momentum = 0.9;  // sgd and rmsprop (0 turns momentum off)
   bool nesterov = false;
@@ -58,17 +59,17 @@ struct TrainConfig {
   double alpha = 0.99;  // rmsprop
   double weight_decay = 0;
   double l1 = 0;
-  std::string schedule = "cosine";  // constant, step, cosine
-  int step_size = 3;                // epochs, step schedule
-  double gamma = 0.1;               // step schedule
-  double min_lr = 0;                // cosine
+  ScheduleKind schedule = ScheduleKind::cosine;
+  int step_size = 3;   // epochs, step schedule
+  double gamma = 0.1;  // step schedule
+  double min_lr = 0;   // cosine
   int warmup_epochs = 0;
   uint64_t seed = 1;
-  std::string device = "auto";     // auto, cpu, cuda
-  std::string precision = "fp32";  // fp32, tf32, bf16
+  DeviceChoice device = DeviceChoice::automatic;
+  Precision precision = Precision::fp32;
   bool deterministic = false;
   bool cuda_graph = true;
-  std::string feeder = "auto";  // auto, resident, pinned
+  FeederChoice feeder = FeederChoice::automatic;
   int log_every = 50;
 
   OptimizerParams optimizer_params() const;
@@ -87,6 +88,12 @@ Config parse_config(const std::string& toml_text, const std::string& source_name
 void apply_override(Config& config, const std::string& assignment);
 // Every key, resolved, as TOML that parse_config reads back to the same Config.
 std::string to_toml(const Config& config);
+// One key as the table in host/config.cpp declares it: "section.key", what it accepts, its default
+// as config.toml writes it, and a line of help. The README's key table is checked against these.
+struct ConfigKey {
+  std::string key, allowed, default_text, help;
+};
+std::vector<ConfigKey> config_keys();
 // Cross-key checks (e.g. a CNN needs at least two convolutions, MLP three hidden layers).
 void validate(const Config& config);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "emnist/backend.hpp"
+#include "emnist/choices.hpp"
 
 namespace emnist {
 
@@ -33,13 +34,12 @@ struct CudaStatus {
 // on `gpu` (one query_cuda listed), computing as train.precision and train.deterministic say
 // (fp32 and non-deterministic when train is null); `device` as asked, for the log line.
 CudaStatus query_cuda();
-std::unique_ptr<Backend> make_cuda_backend(const std::string& device, const GpuDevice& gpu,
+std::unique_ptr<Backend> make_cuda_backend(DeviceChoice device, const GpuDevice& gpu,
                                            const TrainConfig* train);
 
 // The one device policy (host/backend_choice.cpp): "auto" is CUDA when compiled and a GPU is
 // visible, else the CPU (and says so); "cuda" without one is a UserError naming the reason.
-std::unique_ptr<Backend> make_backend(const std::string& device,
-                                      const TrainConfig* train = nullptr);
+std::unique_ptr<Backend> make_backend(DeviceChoice device, const TrainConfig* train = nullptr);
 // The CPU backend; says once per process that a train.precision other than fp32 does not apply.
 std::unique_ptr<Backend> make_cpu_backend_for(const TrainConfig* train);
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "emnist/choices.hpp"
+
 namespace emnist {
 
 // Images as uint8 [count, rows, cols], upright; labels as class indices 0..classes-1.
@@ -66,8 +68,8 @@ struct DatasetFiles {
   std::filesystem::path dir;  // the folder searched (empty for dataset "idx")
   // Empty if absent. In the CSV form a split is one file: *_images names it, *_labels stay empty.
   std::filesystem::path train_images, train_labels, test_images, test_labels;
-  std::filesystem::path mapping;  // empty if none (mnist, fashion-mnist)
-  std::string format;             // "idx" or "csv"
+  std::filesystem::path mapping;        // empty if none (mnist, fashion-mnist)
+  DataFormat format = DataFormat::idx;  // idx or csv, never automatic
 
   bool has_images() const { return !train_images.empty() || !test_images.empty(); }
   // Label files with no images beside them (the shared folder's Balanced labels): `emnist info`
@@ -88,10 +90,10 @@ struct Dataset {
 struct DataConfig;  // config.hpp
 
 // Finds the official files of `name` in `dir` (IDX .gz or raw, or Kaggle CSV by the official
-// names). format: "auto" (IDX when IDX images are there, else CSV when CSV files are, else IDX),
-// "idx", "csv". Files that are absent stay empty; only an unknown name or format throws.
+// names). format automatic: IDX when IDX images are there, else CSV when CSV files are, else IDX.
+// Files that are absent stay empty; only an unknown name throws.
 DatasetFiles locate_dataset(const std::string& name, const std::filesystem::path& dir,
-                            const std::string& format);
+                            DataFormat format);
 // locate_dataset in config.resolved_dir(), or for dataset "idx" the files config names.
 DatasetFiles dataset_files(const DataConfig& config);
 // Which files load_dataset opens: every one present, or the train files alone (a sweep's

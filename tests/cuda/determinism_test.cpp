@@ -129,7 +129,7 @@ TEST_CASE("cuda deterministic: batch norm, linear and the loss repeat bit for bi
 TEST_CASE("cuda deterministic: two identical training runs give the same losses and weights",
           "[cuda][determinism]") {
   TrainConfig tc;
-  tc.optimizer = "adam";
+  tc.optimizer = OptimizerKind::adam;
   tc.lr = 1e-3;
   tc.seed = 23;
   tc.deterministic = true;

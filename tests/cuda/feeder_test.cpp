@@ -15,8 +15,8 @@ using namespace emnist::cuda_test;
 
 TEST_CASE("cuda resident and pinned feeders: the CPU feeder's batches, bit for bit",
           "[cuda][feeder]") {
-  for (const char* kind : {"resident", "pinned"}) {
-    CAPTURE(kind);
+  for (const FeederChoice kind : {FeederChoice::resident, FeederChoice::pinned}) {
+    CAPTURE(choice_name(kind).data());
     const ImageSet images = synthetic_images(500, 16, 81, false);  // noise: every pixel value
     Subset subset;
     subset.source = &images;

@@ -8,7 +8,7 @@ namespace emnist::cuda_test {
 
 ModelConfig reference_mlp() {
   ModelConfig c;
-  c.kind = "mlp";
+  c.kind = ModelKind::mlp;
   c.hidden = {512, 256, 128};
   c.batch_norm = true;
   c.dropout = 0.2;
@@ -17,7 +17,7 @@ ModelConfig reference_mlp() {
 
 ModelConfig small_cnn() {
   ModelConfig c;
-  c.kind = "cnn";
+  c.kind = ModelKind::cnn;
   c.conv = {{false, 8}, {false, 8}, {true, 0}, {false, 16}, {true, 0}};
   c.hidden = {32};
   c.kernel = 3;

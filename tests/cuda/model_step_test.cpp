@@ -27,7 +27,7 @@ namespace {
 
 TrainConfig sgd_config() {
   TrainConfig tc;
-  tc.optimizer = "sgd";
+  tc.optimizer = OptimizerKind::sgd;
   tc.momentum = 0.9;
   tc.lr = 0.05;
   tc.weight_decay = 5e-4;

@@ -18,7 +18,8 @@ TEST_CASE("cuda progress read-back: the requested step's loss, delivered without
   TrainConfig tc;
   tc.seed = 5;
   tc.deterministic = true;
-  tc.optimizer = "sgd";  // linear in the gradient: rounding differences stay rounding-sized
+  tc.optimizer =
+      OptimizerKind::sgd;  // linear in the gradient: rounding differences stay rounding-sized
   tc.momentum = 0.9;
   const auto x = uniform(static_cast<size_t>(batch * 784), 0, 1, 3);
   const auto y = labels(static_cast<size_t>(batch), classes, 4);

@@ -38,7 +38,7 @@ TEST_CASE("cuda resume: a deterministic GPU run stopped mid-epoch resumes to the
   c.train.batch_size = 32;  // 576 training images: 18 steps an epoch
   c.train.lr = 3e-3;
   c.train.log_every = 5;
-  c.train.device = "cuda";
+  c.train.device = DeviceChoice::cuda;
   c.train.deterministic = true;
   const auto config = dir / "run.toml";
   test::write_file(config, to_toml(c));

@@ -82,7 +82,7 @@ void check_run(const ModelConfig& model) {
 
 TEST_CASE("cuda train_run: two epochs of an MLP match the CPU's run", "[cuda][train]") {
   ModelConfig m;
-  m.kind = "mlp";
+  m.kind = ModelKind::mlp;
   m.hidden = {64, 32, 16};
   m.dropout = 0.1;
   check_run(m);
@@ -90,7 +90,7 @@ TEST_CASE("cuda train_run: two epochs of an MLP match the CPU's run", "[cuda][tr
 
 TEST_CASE("cuda train_run: two epochs of a CNN match the CPU's run", "[cuda][train]") {
   ModelConfig m;
-  m.kind = "cnn";
+  m.kind = ModelKind::cnn;
   m.conv = {{false, 8}, {true, 0}, {false, 16}, {true, 0}};
   m.hidden = {32};
   m.dropout = 0.1;

@@ -18,9 +18,9 @@ TEST_CASE("locate_dataset finds the official IDX names, raw before gzip", "[data
   write_file(dir / "emnist-digits-test-images-idx3-ubyte.gz", "x");
   write_file(dir / "emnist-digits-mapping.txt", "0 48\n");
 
-  const auto files = locate_dataset("emnist-digits", dir.path(), "auto");
+  const auto files = locate_dataset("emnist-digits", dir.path(), emnist::DataFormat::automatic);
   CHECK(files.name == "emnist-digits");
-  CHECK(files.format == "idx");
+  CHECK(files.format == emnist::DataFormat::idx);
   CHECK(files.dir == dir.path());
   CHECK(files.train_images == dir / "emnist-digits-train-images-idx3-ubyte.gz");
   CHECK(files.train_labels == dir / "emnist-digits-train-labels-idx1-ubyte.gz");
@@ -30,7 +30,7 @@ TEST_CASE("locate_dataset finds the official IDX names, raw before gzip", "[data
   CHECK(files.has_images());
   CHECK_FALSE(files.labels_only());
 
-  const auto mnist = locate_dataset("mnist", dir.path(), "auto");
+  const auto mnist = locate_dataset("mnist", dir.path(), emnist::DataFormat::automatic);
   CHECK_FALSE(mnist.has_images());
   CHECK(mnist.mapping.empty());
 }
@@ -41,22 +41,24 @@ TEST_CASE("locate_dataset picks IDX when its images are there, else CSV", "[data
   write_file(dir / "emnist-letters-test.csv.gz", "x");
   write_file(dir / "emnist-letters-test-labels-idx1-ubyte.gz", "x");
 
-  auto files = locate_dataset("emnist-letters", dir.path(), "auto");
-  CHECK(files.format == "csv");
+  auto files = locate_dataset("emnist-letters", dir.path(), emnist::DataFormat::automatic);
+  CHECK(files.format == emnist::DataFormat::csv);
   CHECK(files.train_images == dir / "emnist-letters-train.csv");
   CHECK(files.test_images == dir / "emnist-letters-test.csv.gz");
   CHECK(files.train_labels.empty());
   CHECK(files.test_labels.empty());
 
-  files = locate_dataset("emnist-letters", dir.path(), "idx");
-  CHECK(files.format == "idx");
+  files = locate_dataset("emnist-letters", dir.path(), emnist::DataFormat::idx);
+  CHECK(files.format == emnist::DataFormat::idx);
   CHECK_FALSE(files.has_images());
   CHECK(files.labels_only());
   CHECK(files.test_labels == dir / "emnist-letters-test-labels-idx1-ubyte.gz");
 
   write_file(dir / "emnist-letters-test-images-idx3-ubyte.gz", "x");
-  CHECK(locate_dataset("emnist-letters", dir.path(), "auto").format == "idx");
-  CHECK(locate_dataset("emnist-letters", dir.path(), "csv").format == "csv");
+  CHECK(locate_dataset("emnist-letters", dir.path(), emnist::DataFormat::automatic).format ==
+        emnist::DataFormat::idx);
+  CHECK(locate_dataset("emnist-letters", dir.path(), emnist::DataFormat::csv).format ==
+        emnist::DataFormat::csv);
 }
 
 TEST_CASE("locate_dataset knows MNIST's names", "[data][locate]") {
@@ -66,24 +68,23 @@ TEST_CASE("locate_dataset knows MNIST's names", "[data][locate]") {
     write_file(dir / name, "x");
   }
   for (const char* name : {"mnist", "fashion-mnist"}) {
-    const auto files = locate_dataset(name, dir.path(), "auto");
-    CHECK(files.format == "idx");
+    const auto files = locate_dataset(name, dir.path(), emnist::DataFormat::automatic);
+    CHECK(files.format == emnist::DataFormat::idx);
     CHECK(files.train_images == dir / "train-images-idx3-ubyte.gz");
     CHECK(files.test_labels == dir / "t10k-labels-idx1-ubyte");
     CHECK(files.mapping.empty());
   }
 }
 
-TEST_CASE("locate_dataset rejects unknown names and formats", "[data][locate]") {
+TEST_CASE("locate_dataset rejects unknown names and forms a dataset lacks", "[data][locate]") {
   REQUIRE_THROWS_WITH(
-      locate_dataset("emnist-cursive", "data", "auto"),
+      locate_dataset("emnist-cursive", "data", emnist::DataFormat::automatic),
       Contains("unknown dataset 'emnist-cursive': choose one of emnist-balanced,") &&
           Contains("fashion-mnist, idx"));
-  REQUIRE_THROWS_WITH(locate_dataset("mnist", "data", "parquet"),
-                      Contains("unknown data format 'parquet': choose auto, idx or csv"));
-  REQUIRE_THROWS_WITH(locate_dataset("mnist", "data", "csv"),
+  REQUIRE_THROWS_WITH(locate_dataset("mnist", "data", emnist::DataFormat::csv),
                       Contains("dataset mnist has no CSV form"));
-  REQUIRE_THROWS_WITH(locate_dataset("idx", "data", "auto"), Contains("data.train_images"));
+  REQUIRE_THROWS_WITH(locate_dataset("idx", "data", emnist::DataFormat::automatic),
+                      Contains("data.train_images"));
 }
 
 TEST_CASE("dataset_files takes dataset idx's files from the config", "[data][locate]") {
@@ -95,7 +96,7 @@ TEST_CASE("dataset_files takes dataset idx's files from the config", "[data][loc
   config.mapping = "a/map.txt";
   auto files = emnist::dataset_files(config);
   CHECK(files.name == "idx");
-  CHECK(files.format == "idx");
+  CHECK(files.format == emnist::DataFormat::idx);
   CHECK(files.train_images == "a/train-images");
   CHECK(files.train_labels == "a/train-labels");
   CHECK(files.test_images == "a/test-images");
@@ -104,7 +105,7 @@ TEST_CASE("dataset_files takes dataset idx's files from the config", "[data][loc
 
   config.train_images = "a/train.csv";
   files = emnist::dataset_files(config);
-  CHECK(files.format == "csv");
+  CHECK(files.format == emnist::DataFormat::csv);
   CHECK(files.train_labels.empty());
 }
 
@@ -123,7 +124,7 @@ TEST_CASE("scan_data_dir lists every dataset present, label-only ones too", "[da
   CHECK(found[1].name == "emnist-bymerge");
   CHECK(found[1].has_images());
   CHECK(found[2].name == "emnist-mnist");
-  CHECK(found[2].format == "csv");
+  CHECK(found[2].format == emnist::DataFormat::csv);
   CHECK(found[3].name == "mnist");
 
   emnist::test::TempDir parent;

@@ -124,7 +124,7 @@ TEST_CASE("load_dataset with holdout pools train then test", "[data][load]") {
   emnist::test::write_emnist_idx(dir.path(), "emnist-digits", "train", 2, 2, {1, 2, 3});
   emnist::test::write_emnist_idx(dir.path(), "emnist-digits", "test", 2, 2, {8, 9});
   auto config = config_for("emnist-digits", dir.path());
-  config.split = "holdout";
+  config.split = emnist::SplitKind::holdout;
   const auto dataset = emnist::load_dataset(config);
   CHECK(dataset.has_train);
   CHECK_FALSE(dataset.has_test);
@@ -221,8 +221,8 @@ TEST_CASE("summarize_dataset counts images per class, label-only sets too", "[da
   emnist::test::write_emnist_idx(dir.path(), "emnist-letters", "test", 2, 2, {1, 3, 3});
   write_file(dir / "emnist-letters-train-labels-idx1-ubyte",
              emnist::test::idx_labels({2, 2, 1, 2}));
-  const auto summary =
-      emnist::summarize_dataset(emnist::locate_dataset("emnist-letters", dir.path(), "auto"));
+  const auto summary = emnist::summarize_dataset(
+      emnist::locate_dataset("emnist-letters", dir.path(), emnist::DataFormat::automatic));
   REQUIRE(summary.size() == 2);
   CHECK(summary[0].split == "train");
   CHECK(summary[0].labels_only);

@@ -80,7 +80,8 @@ TEST_CASE("real Letters test split: 800 of A..R, 400 of S, none of T..Z", "[data
 }
 
 TEST_CASE("real Balanced labels: counted, but no images to load", "[data][real]") {
-  const auto files = emnist::locate_dataset("emnist-balanced", emnist_dir(), "auto");
+  const auto files =
+      emnist::locate_dataset("emnist-balanced", emnist_dir(), emnist::DataFormat::automatic);
   CHECK(files.labels_only());
   const auto summary = emnist::summarize_dataset(files);
   REQUIRE(summary.size() == 2);
@@ -106,7 +107,7 @@ TEST_CASE("scanning the real folder finds its four datasets", "[data][real]") {
   CHECK(names == std::vector<std::string>{"emnist-balanced", "emnist-bymerge", "emnist-letters",
                                           "emnist-mnist"});
   for (const auto& files : found) {
-    CHECK(files.format == "idx");
+    CHECK(files.format == emnist::DataFormat::idx);
     CHECK_FALSE(files.mapping.empty());
     CHECK(files.train_images.empty());
     CHECK(files.labels_only() == (files.name == "emnist-balanced"));

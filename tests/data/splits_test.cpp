@@ -99,7 +99,7 @@ TEST_CASE("holdout split: test, validation and train are disjoint and stratified
           "[data][split]") {
   const auto d = dataset(9, false);
   emnist::DataConfig config;
-  config.split = "holdout";
+  config.split = emnist::SplitKind::holdout;
   config.val_fraction = 0.1;
   config.test_fraction = 0.25;
   const auto s = emnist::make_splits(d, config);
@@ -140,7 +140,7 @@ TEST_CASE("limit takes a stratified subset, and scales the official test set", "
 TEST_CASE("splits depend on the seed, and only on it", "[data][split]") {
   const auto d = dataset(5, false);
   emnist::DataConfig config;
-  config.split = "holdout";
+  config.split = emnist::SplitKind::holdout;
   const auto a = emnist::make_splits(d, config), b = emnist::make_splits(d, config);
   CHECK(a.train.indices == b.train.indices);
   CHECK(a.val.indices == b.val.indices);

@@ -25,7 +25,7 @@ constexpr int kStepsPerEpoch = 18;
 std::filesystem::path write_setup(const test::TempDir& dir) {
   Config c = train_test::synthetic_idx_run(dir.path(), 640, 160, 31);
   c.model.dropout = 0.2;
-  c.train.device = "cpu";
+  c.train.device = emnist::DeviceChoice::cpu;
   const auto path = dir / "run.toml";
   test::write_file(path, to_toml(c));
   return path;

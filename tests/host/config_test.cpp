@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <sstream>
+
 #include "emnist/config.hpp"
 #include "emnist/error.hpp"
 #include "support/support.hpp"
@@ -11,18 +14,18 @@ TEST_CASE("an empty config gives DESIGN.md's defaults", "[config][smoke]") {
   const auto c = emnist::parse_config("", "empty");
   CHECK(c.data.dataset == "emnist-balanced");
   CHECK(c.data.resolved_dir() == "data/emnist");
-  CHECK(c.data.split == "official");
+  CHECK(choice_name(c.data.split) == "official");
   CHECK(c.data.val_fraction == 0.1);
   CHECK(c.data.test_fraction == 0.2);
-  CHECK(c.model.kind == "cnn");
+  CHECK(choice_name(c.model.kind) == "cnn");
   CHECK(c.model.hidden_or_default() == std::vector<int>{256});
   CHECK(c.model.dropout_or_default() == 0.3);
   CHECK(c.model.conv.size() == 6);
   CHECK(c.train.epochs == 10);
   CHECK(c.train.batch_size == 128);
-  CHECK(c.train.optimizer == "adam");
+  CHECK(choice_name(c.train.optimizer) == "adam");
   CHECK(c.train.lr == 1e-3);
-  CHECK(c.train.schedule == "cosine");
+  CHECK(choice_name(c.train.schedule) == "cosine");
   CHECK(c.train.cuda_graph);
   CHECK_FALSE(c.train.deterministic);
   CHECK(c.train.log_every == 50);
@@ -47,7 +50,7 @@ TEST_CASE("a file may give any subset; overrides apply in order, the last one wi
   emnist::apply_override(c, "data.dir=some/where");
   emnist::apply_override(c, "model.batch_norm=false");
   CHECK(c.train.lr == 0.25);
-  CHECK(c.train.schedule == "step");
+  CHECK(choice_name(c.train.schedule) == "step");
   CHECK(c.model.hidden == std::vector<int>{64, 32, 16});
   REQUIRE(c.model.conv.size() == 3);
   CHECK(c.model.conv[1].pool);
@@ -161,8 +164,78 @@ TEST_CASE("the shipped configs load and validate", "[config][smoke]") {
     REQUIRE_NOTHROW(emnist::validate(c));
   }
   const auto cnn = emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/cnn.toml");
-  CHECK(cnn.model.kind == "cnn");
+  CHECK(choice_name(cnn.model.kind) == "cnn");
   CHECK(cnn.model.hidden_or_default() == std::vector<int>{256});
   const auto mlp = emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/mlp.toml");
   CHECK(mlp.model.hidden_or_default() == std::vector<int>{512, 256, 128});
+}
+
+// The README's key table is the user's reference: every key of the table in host/config.cpp has a
+// row there, every key a row names exists, and a key that names choices lists each of them.
+TEST_CASE("config: the README's key table lists every key and every choice", "[config]") {
+  const std::string readme =
+      emnist::test::read_text(std::filesystem::path(EMNIST_SOURCE_DIR) / "README.md");
+  // Rows of the key table: "| `section.key`, `other` | values | default |".
+  std::vector<std::pair<std::vector<std::string>, std::string>> rows;  // keys, the whole row
+  const size_t table = readme.find("| key | values | default |");
+  REQUIRE(table != std::string::npos);
+  std::istringstream lines(readme.substr(table, readme.find("\n\n", table) - table));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    const std::string first = line.substr(2, line.find(" |", 2) - 2);
+    std::vector<std::string> keys;
+    std::string section;
+    for (size_t at = first.find('`'); at != std::string::npos; at = first.find('`', at)) {
+      const size_t end = first.find('`', at + 1);
+      std::string key = first.substr(at + 1, end - at - 1);
+      at = end + 1;
+      const size_t dot = key.find('.');
+      if (dot != std::string::npos)
+        section = key.substr(0, dot);
+      else
+        key = section + "." + key;  // "`data.train_images`, `train_labels`": same section
+      keys.push_back(key);
+    }
+    if (!section.empty()) rows.emplace_back(keys, line);
+  }
+  const auto keys = emnist::config_keys();
+  REQUIRE(keys.size() > 40);
+  for (const auto& key : keys) {
+    CAPTURE(key.key);
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const auto& r) {
+      return std::find(r.first.begin(), r.first.end(), key.key) != r.first.end();
+    });
+    REQUIRE(row != rows.end());
+    // A choice key's allowed text is its names, comma-separated: each must be in the row.
+    if (key.allowed.find(", ") != std::string::npos && key.allowed.find('[') == std::string::npos &&
+        key.allowed.find('(') == std::string::npos && key.allowed != "true, false") {
+      std::istringstream names(key.allowed);
+      for (std::string name; std::getline(names, name, ',');) {
+        name.erase(0, name.find_first_not_of(' '));
+        CAPTURE(name);
+        CHECK(row->second.find(name) != std::string::npos);
+      }
+    }
+  }
+  for (const auto& [row_keys, line] : rows)
+    for (const auto& k : row_keys) {
+      CAPTURE(k);
+      CHECK(std::any_of(keys.begin(), keys.end(), [&](const auto& key) { return key.key == k; }));
+    }
+}
+
+TEST_CASE("config: every key's table entry writes its default back to the same config",
+          "[config]") {
+  const emnist::Config defaults;
+  std::string toml = "";
+  std::string section;
+  for (const auto& key : emnist::config_keys()) {
+    CAPTURE(key.key, key.default_text);
+    CHECK_FALSE(key.help.empty());
+    CHECK_FALSE(key.allowed.empty());
+    const std::string s = key.key.substr(0, key.key.find('.'));
+    if (s != section) toml += "[" + (section = s) + "]\n";
+    toml += key.key.substr(key.key.find('.') + 1) + " = " + key.default_text + "\n";
+  }
+  CHECK(emnist::to_toml(emnist::parse_config(toml, "defaults")) == emnist::to_toml(defaults));
 }

@@ -85,13 +85,13 @@ TEST_CASE("feeders: train.feeder chooses the feeder", "[feeder]") {
   TrainConfig tc;
   CHECK(dynamic_cast<BatchFeeder*>(make_feeder(tc, *cpu, 8, 784).get()) !=
         nullptr);  // auto on the CPU
-  tc.feeder = "resident";
+  tc.feeder = FeederChoice::resident;
   CHECK(dynamic_cast<ResidentFeeder*>(make_feeder(tc, *cpu, 8, 784).get()) != nullptr);
   CHECK(feeder_name(tc, *cpu) == "resident");
-  tc.feeder = "pinned";
+  tc.feeder = FeederChoice::pinned;
   CHECK(dynamic_cast<PinnedFeeder*>(make_feeder(tc, *cpu, 8, 784).get()) != nullptr);
   CHECK(feeder_name(tc, *cpu) == "pinned");
-  tc.feeder = "auto";
+  tc.feeder = FeederChoice::automatic;
   CHECK(feeder_name(tc, *cpu) == "host");
 }
 
@@ -177,7 +177,7 @@ TEST_CASE("feeders: a training run with the pinned feeder gives the host feeder'
   Config config = train_test::synthetic_idx_run(dir.path(), 320, 64, 8);
   config.train.epochs = 2;
   auto model_bytes = [&](const std::string& feeder) {
-    config.train.feeder = feeder;
+    config.train.feeder = parse_choice<FeederChoice>(feeder, "train.feeder");
     const auto run_dir = dir / feeder;
     std::filesystem::create_directories(run_dir);
     auto backend = make_cpu_backend();

@@ -69,7 +69,7 @@ TEST_CASE("profiling: a training step is one range with a range per layer and di
 TEST_CASE("profiling: bench --profile opens the profiler's window around the timed steps only",
           "[profiling][bench]") {
   train_test::CountingBackend backend;
-  const BenchResult r = bench(backend, "mlp", 16, 3, nullptr, true);
+  const BenchResult r = bench(backend, ModelKind::mlp, 16, 3, nullptr, true);
   const auto& t = backend.ranges;
   const auto start = std::find(t.begin(), t.end(), "profiler start");
   const auto stop = std::find(t.begin(), t.end(), "profiler stop");
@@ -82,7 +82,7 @@ TEST_CASE("profiling: bench --profile opens the profiler's window around the tim
   CHECK(*std::next(start) == "+timed steps");
 
   train_test::CountingBackend quiet;
-  bench(quiet, "mlp", 16, 2, nullptr, false);
+  bench(quiet, ModelKind::mlp, 16, 2, nullptr, false);
   CHECK(std::count(quiet.ranges.begin(), quiet.ranges.end(), "profiler start") == 0);
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("profiling: the CPU backend counts its own memory, and bench reports t
   backend->release(b);
   CHECK(backend->memory_stats().in_use == 0);
 
-  const BenchResult r = bench(*backend, "mlp", 32, 2, nullptr);
+  const BenchResult r = bench(*backend, ModelKind::mlp, 32, 2, nullptr);
   // At least the parameters, their gradients and Adam's two state buffers.
   CHECK(r.peak_memory_bytes >= static_cast<size_t>(r.parameters) * 4 * sizeof(float));
   CHECK(r.epoch_seconds == Approx(static_cast<double>(kBalancedTrainSamples / 32) * r.seconds / 2));

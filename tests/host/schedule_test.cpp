@@ -10,7 +10,7 @@ namespace {
 
 TrainConfig schedule_config(const std::string& kind, int epochs, double lr) {
   TrainConfig t;
-  t.schedule = kind;
+  t.schedule = emnist::parse_choice<emnist::ScheduleKind>(kind, "train.schedule");
   t.epochs = epochs;
   t.lr = lr;
   return t;
@@ -80,7 +80,10 @@ TEST_CASE("schedule: linear warm-up per step, then the schedule over the remaini
   CHECK(w.lr(3, 0) == Approx(0.1));
 }
 
-TEST_CASE("schedule: an unknown kind is a user error naming the key", "[schedule]") {
-  const TrainConfig t = schedule_config("linear", 3, 0.1);
-  REQUIRE_THROWS_WITH(LrSchedule(t, 4), Catch::Contains("train.schedule"));
+// train.schedule is an enum: an unknown name stops where it is read, before any schedule exists.
+TEST_CASE("schedule: an unknown kind is a user error naming the key and the kinds", "[schedule]") {
+  emnist::Config config;
+  REQUIRE_THROWS_WITH(emnist::apply_override(config, "train.schedule=linear"),
+                      Catch::Contains("train.schedule: \"linear\" is not allowed: use one of "
+                                      "constant, step, cosine"));
 }

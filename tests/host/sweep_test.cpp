@@ -64,7 +64,7 @@ lr = [1e-3, 1e-2]
   CHECK(labels(trials[2]) == std::vector<std::string>{"adam", "l2", "0.001"});
   CHECK(labels(trials[11]) == std::vector<std::string>{"sgd", "l2+dropout", "0.01"});
   // The values reach the configuration; the bundle sets all its keys.
-  CHECK(trials[11].config.train.optimizer == "sgd");
+  CHECK(choice_name(trials[11].config.train.optimizer) == "sgd");
   CHECK(trials[11].config.train.lr == 1e-2);
   CHECK(trials[11].config.model.dropout == 0.2);
   CHECK(trials[11].config.train.weight_decay == 1e-4);
@@ -149,7 +149,7 @@ dropout = {"model.dropout" = 0.2}
   incumbent[0] = stage0[2].choice[0];
   const auto stage1 = expand_axis(spec, incumbent, 1);
   REQUIRE(stage1.size() == 4);
-  for (const auto& t : stage1) CHECK(t.config.train.optimizer == "sgd");
+  for (const auto& t : stage1) CHECK(choice_name(t.config.train.optimizer) == "sgd");
   CHECK(stage1[1].config.train.l1 == 1e-5);
   CHECK(stage1[3].key == stage0[2].key);  // sgd + the base's regularisation, met again
 }
@@ -158,7 +158,7 @@ TEST_CASE("sweep: the trial key names what a trial computes", "[sweep]") {
   Config a;
   Config b = a;
   b.data.dir = "/elsewhere";
-  b.train.device = "cpu";
+  b.train.device = DeviceChoice::cpu;
   b.train.log_every = 7;
   CHECK(trial_key(a, 5) == trial_key(b, 5));
   CHECK(trial_key(a, 5).size() == 16);
@@ -195,10 +195,10 @@ lr = 2e-3
   CHECK(spec.folds == 3);
   CHECK(spec.budget_minutes == 30);
   CHECK(spec.prune_margin == 0.05);
-  CHECK(spec.base.model.kind == "mlp");
+  CHECK(choice_name(spec.base.model.kind) == "mlp");
   CHECK(spec.base.train.lr == 2e-3);
   CHECK(spec.base.train.epochs == 2);
-  CHECK(spec.base.train.device == "cpu");
+  CHECK(spec.base.train.device == DeviceChoice::cpu);
   CHECK(spec.base.data.dir == "/data");
   ov.folds = 4;
   CHECK(load_sweep(dir / "s.toml", ov).folds == 4);
@@ -229,7 +229,7 @@ TEST_CASE("sweep: mistakes are one line naming the file and the key", "[sweep]")
       {"mode = \"spiral\"\n[axes]\n\"train.lr\" = [1e-3]\n",
        "sweep s.toml: mode: \"spiral\" is not allowed"},
       {"folds = 1\n[axes]\n\"train.lr\" = [1e-3]\n",
-       "sweep s.toml: folds: expected an integer from 2 to 100"},
+       "sweep s.toml: folds: 1 is out of range: allowed 2 to 100"},
       {"[train]\nepochs = 0\n[axes]\n\"train.lr\" = [1e-3]\n",
        "sweep s.toml: [train] epochs: 0 is out of range"},
       {"", "sweep s.toml: axes: missing"},

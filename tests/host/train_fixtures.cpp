@@ -21,7 +21,7 @@ Subset whole(const ImageSet& set) {
 
 ModelConfig small_mlp() {
   ModelConfig c;
-  c.kind = "mlp";
+  c.kind = ModelKind::mlp;
   c.hidden = {64, 32, 16};
   c.dropout = 0.0;
   return c;
@@ -29,7 +29,7 @@ ModelConfig small_mlp() {
 
 ModelConfig small_cnn() {
   ModelConfig c;
-  c.kind = "cnn";
+  c.kind = ModelKind::cnn;
   c.conv = {{false, 8}, {true, 0}, {false, 16}, {true, 0}};
   c.hidden = {32};
   c.dropout = 0.0;

@@ -19,7 +19,7 @@ struct Run {
 
 // Trains on one fixed batch of every sample in `images` (so the whole set is the batch).
 Run fit_one_batch(const ModelConfig& config, const ImageSet& images, int classes, int steps,
-                  double lr, uint64_t seed, const std::string& optimizer = "adam") {
+                  double lr, uint64_t seed, OptimizerKind optimizer = OptimizerKind::adam) {
   auto backend = make_cpu_backend();
   TrainConfig train;
   train.batch_size = static_cast<int>(images.count);
@@ -71,9 +71,10 @@ TEST_CASE("training: the loss falls over the first steps, with every optimizer",
   for (const std::string optimizer : {"sgd", "adam", "adamw", "rmsprop"}) {
     const double lr = optimizer == "sgd" ? 0.05 : 1e-3;
     for (const ModelConfig& config : {train_test::small_mlp(), train_test::small_cnn()}) {
-      const Run run = fit_one_batch(config, images, 4, 8, lr, 3, optimizer);
-      INFO(optimizer << " " << config.kind << ": first " << run.losses.front() << ", last "
-                     << run.losses.back());
+      const Run run = fit_one_batch(config, images, 4, 8, lr, 3,
+                                    parse_choice<OptimizerKind>(optimizer, "train.optimizer"));
+      INFO(optimizer << " " << choice_name(config.kind) << ": first " << run.losses.front()
+                     << ", last " << run.losses.back());
       // ln 4 = 1.386 for a uniform guess over 4 classes: the first loss is near it.
       CHECK(run.losses.front() > 1.0f);
       CHECK(run.losses.front() < 2.5f);
