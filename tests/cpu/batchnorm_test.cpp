@@ -22,7 +22,7 @@ TEST_CASE("cpu batchnorm 1d on four values by hand", "[cpu][batchnorm]") {
   auto be = make_cpu_backend();
   std::vector<float> x = {1, 2, 3, 4};  // [4, 1]
   std::vector<float> gamma = {2}, beta = {0.5f}, rm = {0}, rv = {1};
-  std::vector<float> y = poisoned(4), save_mean = poisoned(1), save_invstd = poisoned(1);
+  std::vector<float> y = nan_vector(4), save_mean = nan_vector(1), save_invstd = nan_vector(1);
   const BatchNormParams p{0.1f, 1e-5f};
   be->batchnorm_forward_train(view(x, {4, 1}), view(gamma, {1}), view(beta, {1}), view(rm, {1}),
                               view(rv, {1}), view(y, {4, 1}), view(save_mean, {1}),
@@ -38,7 +38,7 @@ TEST_CASE("cpu batchnorm 1d on four values by hand", "[cpu][batchnorm]") {
   CHECK(rv[0] == Approx(0.9 * 1 + 0.1 * (5.0 / 3.0)).margin(kFloatTol));
 
   // Inference normalises with the running statistics instead.
-  std::vector<float> yi = poisoned(4);
+  std::vector<float> yi = nan_vector(4);
   be->batchnorm_forward_infer(view(x, {4, 1}), view(gamma, {1}), view(beta, {1}), view(rm, {1}),
                               view(rv, {1}), view(yi, {4, 1}), p);
   const double run_invstd = 1.0 / std::sqrt(0.9 + 0.1 * 5.0 / 3.0 + 1e-5);
@@ -54,7 +54,7 @@ TEST_CASE("cpu batchnorm 2d statistics per channel by hand", "[cpu][batchnorm]")
   // channel 1 holds 10, 20, 30, 40: mean 25, variance 125.
   std::vector<float> x = {1, 3, 10, 20, 5, 7, 30, 40};
   std::vector<float> gamma = {1, 0.5f}, beta = {0, -1}, rm = {1, 2}, rv = {3, 4};
-  std::vector<float> y = poisoned(8), save_mean = poisoned(2), save_invstd = poisoned(2);
+  std::vector<float> y = nan_vector(8), save_mean = nan_vector(2), save_invstd = nan_vector(2);
   const BatchNormParams p{0.25f, 1e-3f};
   be->batchnorm_forward_train(view(x, {2, 2, 1, 2}), view(gamma, {2}), view(beta, {2}),
                               view(rm, {2}), view(rv, {2}), view(y, {2, 2, 1, 2}),
@@ -82,8 +82,7 @@ TEST_CASE("cpu batchnorm running averages over several steps drive inference", "
   std::vector<double> rm_expected = {0, 0, 0}, rv_expected = {1, 1, 1};
   const BatchNormParams p{0.1f, 1e-5f};
   for (uint32_t step = 0; step < 3; ++step) {
-    auto x = random_uniform(static_cast<size_t>(n * c * h * w), -1.0f + step, 2.0f + 2 * step,
-                            40 + step);
+    auto x = uniform(static_cast<size_t>(n * c * h * w), -1.0f + step, 2.0f + 2 * step, 40 + step);
     std::vector<float> y(x.size()), sm(3), si(3);
     be->batchnorm_forward_train(view(x, {n, c, h, w}), view(gamma, {c}), view(beta, {c}),
                                 view(rm, {c}), view(rv, {c}), view(y, {n, c, h, w}), view(sm, {c}),
@@ -111,8 +110,8 @@ TEST_CASE("cpu batchnorm running averages over several steps drive inference", "
     CHECK(rm[k] == Approx(rm_expected[k]).margin(1e-6));
     CHECK(rv[k] == Approx(rv_expected[k]).margin(1e-6));
   }
-  auto x = random_uniform(static_cast<size_t>(n * c * h * w), -1, 1, 50);
-  auto y = poisoned(x.size());
+  auto x = uniform(static_cast<size_t>(n * c * h * w), -1, 1, 50);
+  auto y = nan_vector(x.size());
   be->batchnorm_forward_infer(view(x, {n, c, h, w}), view(gamma, {c}), view(beta, {c}),
                               view(rm, {c}), view(rv, {c}), view(y, {n, c, h, w}), p);
   for (size_t i = 0; i < x.size(); ++i) {
@@ -135,10 +134,10 @@ TEST_CASE("cpu batchnorm gradients match finite differences", "[cpu][batchnorm][
       return s.rank == 2 ? view(v, {s.n, s.c}) : view(v, {s.n, s.c, s.h, s.w});
     };
     const size_t size = static_cast<size_t>(s.n * s.c * s.h * s.w);
-    auto x = random_uniform(size, -2, 3, 61);
-    auto gamma = random_uniform(static_cast<size_t>(s.c), 0.5f, 1.5f, 62);
-    auto beta = random_uniform(static_cast<size_t>(s.c), -1, 1, 63);
-    auto r = random_uniform(size, -1, 1, 64);
+    auto x = uniform(size, -2, 3, 61);
+    auto gamma = uniform(static_cast<size_t>(s.c), 0.5f, 1.5f, 62);
+    auto beta = uniform(static_cast<size_t>(s.c), -1, 1, 63);
+    auto r = uniform(size, -1, 1, 64);
     std::vector<float> rm(static_cast<size_t>(s.c), 0.0f), rv(static_cast<size_t>(s.c), 1.0f);
     std::vector<float> y(size), sm(static_cast<size_t>(s.c)), si(static_cast<size_t>(s.c));
     const BatchNormParams p{0.1f, 1e-5f};
@@ -151,21 +150,16 @@ TEST_CASE("cpu batchnorm gradients match finite differences", "[cpu][batchnorm][
       return dot(y, r);
     };
     forward();
-    auto dx = poisoned(size), dgamma = poisoned(gamma.size()), dbeta = poisoned(beta.size());
+    auto dx = nan_vector(size), dgamma = nan_vector(gamma.size()), dbeta = nan_vector(beta.size());
     be->batchnorm_backward(dims(x), dims(r), view(gamma, {s.c}), view(sm, {s.c}), view(si, {s.c}),
                            dims(dx), view(dgamma, {s.c}), view(dbeta, {s.c}));
-    REQUIRE(count_non_finite(dx) + count_non_finite(dgamma) + count_non_finite(dbeta) == 0);
 
-    auto dx_only = poisoned(size);
+    auto dx_only = nan_vector(size);
     be->batchnorm_backward(dims(x), dims(r), view(gamma, {s.c}), view(sm, {s.c}), view(si, {s.c}),
                            dims(dx_only), Tensor(), Tensor());
     CHECK(bit_identical(dx_only, dx));
 
-    std::vector<GradTarget> targets = {
-        {"x", &x, dx}, {"gamma", &gamma, dgamma}, {"beta", &beta, dbeta}};
-    const GradCheckResult result = check_gradients(objective, targets);
-    INFO(result.report);
-    CHECK(result.failures == 0);
+    expect_gradients(objective, {{"x", &x, dx}, {"gamma", &gamma, dgamma}, {"beta", &beta, dbeta}});
   }
 }
 

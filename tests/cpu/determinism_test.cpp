@@ -18,10 +18,10 @@ struct ConvGrads {
 
 ConvGrads conv_backward_once(Backend& be) {
   const int64_t n = 20, c = 3, h = 12, w = 11, o = 8, k = 3;
-  auto x = random_uniform(static_cast<size_t>(n * c * h * w), -1, 1, 151);
-  auto wt = random_uniform(static_cast<size_t>(o * c * k * k), -1, 1, 152);
-  auto dy = random_uniform(static_cast<size_t>(n * o * h * w), -1, 1, 153);
-  ConvGrads g{poisoned(x.size()), poisoned(wt.size()), poisoned(static_cast<size_t>(o))};
+  auto x = uniform(static_cast<size_t>(n * c * h * w), -1, 1, 151);
+  auto wt = uniform(static_cast<size_t>(o * c * k * k), -1, 1, 152);
+  auto dy = uniform(static_cast<size_t>(n * o * h * w), -1, 1, 153);
+  ConvGrads g{nan_vector(x.size()), nan_vector(wt.size()), nan_vector(static_cast<size_t>(o))};
   be.conv2d_backward(view(x, {n, c, h, w}), view(wt, {o, c, k, k}), view(dy, {n, o, h, w}),
                      view(g.dx, {n, c, h, w}), view(g.dw, {o, c, k, k}), view(g.db, {o}),
                      Conv2dParams{1, 1});
@@ -35,18 +35,18 @@ struct BnResults {
 BnResults batchnorm_once(Backend& be, bool spatial) {
   const int64_t n = 64, c = spatial ? 8 : 300, hw = spatial ? 36 : 1;
   const size_t size = static_cast<size_t>(n * c * hw), cs = static_cast<size_t>(c);
-  auto x = random_uniform(size, -3, 5, 161);
-  auto dy = random_uniform(size, -1, 1, 162);
-  auto gamma = random_uniform(cs, 0.5f, 1.5f, 163);
-  auto beta = random_uniform(cs, -1, 1, 164);
-  BnResults r{poisoned(size),
-              poisoned(cs),
-              poisoned(cs),
+  auto x = uniform(size, -3, 5, 161);
+  auto dy = uniform(size, -1, 1, 162);
+  auto gamma = uniform(cs, 0.5f, 1.5f, 163);
+  auto beta = uniform(cs, -1, 1, 164);
+  BnResults r{nan_vector(size),
+              nan_vector(cs),
+              nan_vector(cs),
               std::vector<float>(cs, 0.0f),
               std::vector<float>(cs, 1.0f),
-              poisoned(size),
-              poisoned(cs),
-              poisoned(cs)};
+              nan_vector(size),
+              nan_vector(cs),
+              nan_vector(cs)};
   const auto t = [&](std::vector<float>& v) {
     return spatial ? view(v, {n, c, 6, 6}) : view(v, {n, c});
   };
@@ -86,11 +86,12 @@ struct LinearResults {
 
 LinearResults linear_once(Backend& be) {
   const int64_t batch = 128, in = 784, out = 200;
-  auto x = random_uniform(static_cast<size_t>(batch * in), -1, 1, 171);
-  auto w = random_uniform(static_cast<size_t>(out * in), -1, 1, 172);
-  auto b = random_uniform(static_cast<size_t>(out), -1, 1, 173);
-  auto dy = random_uniform(static_cast<size_t>(batch * out), -1, 1, 174);
-  LinearResults r{poisoned(dy.size()), poisoned(x.size()), poisoned(w.size()), poisoned(b.size())};
+  auto x = uniform(static_cast<size_t>(batch * in), -1, 1, 171);
+  auto w = uniform(static_cast<size_t>(out * in), -1, 1, 172);
+  auto b = uniform(static_cast<size_t>(out), -1, 1, 173);
+  auto dy = uniform(static_cast<size_t>(batch * out), -1, 1, 174);
+  LinearResults r{nan_vector(dy.size()), nan_vector(x.size()), nan_vector(w.size()),
+                  nan_vector(b.size())};
   be.linear_forward(view(x, {batch, in}), view(w, {out, in}), view(b, {out}),
                     view(r.y, {batch, out}));
   be.linear_backward(view(x, {batch, in}), view(w, {out, in}), view(dy, {batch, out}),

@@ -1,9 +1,13 @@
 #include "cpu/gradient_check.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
+
+#include "cpu/op_fixtures.hpp"
 
 namespace emnist::test {
 
@@ -56,6 +60,17 @@ GradCheckResult check_gradients(const std::function<double()>& objective,
          << "worst: " << worst << failures.str();
   result.report = report.str();
   return result;
+}
+
+void expect_gradients(const std::function<double()>& objective, std::vector<GradTarget> targets,
+                      const GradCheckOptions& options) {
+  for (const GradTarget& t : targets) {
+    INFO(t.name << ": analytic gradient elements not finite");
+    REQUIRE(count_non_finite(t.analytic) == 0);
+  }
+  const GradCheckResult result = check_gradients(objective, targets, options);
+  INFO(result.report);
+  CHECK(result.failures == 0);
 }
 
 }  // namespace emnist::test

@@ -45,4 +45,10 @@ GradCheckResult check_gradients(const std::function<double()>& objective,
                                 std::vector<GradTarget>& targets,
                                 const GradCheckOptions& options = {});
 
+// The test of an op's backward: REQUIREs every analytic gradient finite (poisoned outputs show an
+// element the backward left out), then CHECKs that check_gradients finds no failure, with its
+// report as the message.
+void expect_gradients(const std::function<double()>& objective, std::vector<GradTarget> targets,
+                      const GradCheckOptions& options = {});
+
 }  // namespace emnist::test

@@ -12,8 +12,8 @@
 namespace emnist::test {
 
 TEST_CASE("cpu gradient checker accepts right and rejects wrong gradients", "[cpu][gradcheck]") {
-  auto x = random_uniform(20, -1, 1, 181);
-  auto r = random_uniform(20, -1, 1, 182);
+  auto x = uniform(20, -1, 1, 181);
+  auto r = uniform(20, -1, 1, 182);
   // L = sum r x^3, dL/dx = 3 r x^2.
   const auto objective = [&] {
     double sum = 0.0;

@@ -15,7 +15,7 @@ namespace emnist::test {
 TEST_CASE("cpu backend learns a tiny batch", "[cpu][learn]") {
   auto be = make_cpu_backend();
   const int64_t n = 16, ch = 4, hw = 6, classes = 4, feat = ch * 3 * 3;
-  auto x = random_uniform(static_cast<size_t>(n * hw * hw), -1, 1, 171);
+  auto x = uniform(static_cast<size_t>(n * hw * hw), -1, 1, 171);
   std::vector<int32_t> labels(static_cast<size_t>(n));
   for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int32_t>(i % classes);
 

@@ -21,7 +21,7 @@ TEST_CASE("cpu memory allocate copy fill zero", "[cpu][memory]") {
   REQUIRE(b != nullptr);
   CHECK(reinterpret_cast<uintptr_t>(a) % 64 == 0);
 
-  auto source = random_uniform(static_cast<size_t>(n), -1, 1, 141);
+  auto source = uniform(static_cast<size_t>(n), -1, 1, 141);
   be->copy_from_host(a, source.data(), sizeof(float) * n);
   be->copy(b, a, sizeof(float) * n);
   std::vector<float> back(static_cast<size_t>(n));

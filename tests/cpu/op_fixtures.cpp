@@ -3,23 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <numeric>
 #include <random>
 #include <stdexcept>
 
 namespace emnist::test {
 
-std::vector<float> random_uniform(size_t n, float lo, float hi, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(gen);
-  return v;
-}
-
 std::vector<float> random_away_from_zero(size_t n, float margin, float hi, uint32_t seed) {
-  std::vector<float> v = random_uniform(n, -(hi - margin), hi - margin, seed);
+  std::vector<float> v = uniform(n, -(hi - margin), hi - margin, seed);
   for (float& x : v) x += x < 0.0f ? -margin : margin;
   return v;
 }
@@ -33,10 +24,6 @@ std::vector<float> random_distinct(size_t n, float gap, uint32_t seed) {
   for (size_t i = 0; i < n; ++i)
     v[i] = static_cast<float>((static_cast<double>(order[i]) - half) * gap);
   return v;
-}
-
-std::vector<float> poisoned(size_t n) {
-  return std::vector<float>(n, std::numeric_limits<float>::quiet_NaN());
 }
 
 int64_t count_non_finite(const std::vector<float>& v) {

@@ -1,27 +1,24 @@
 #pragma once
-// Shared helpers of the CPU op tests: deterministic random data, NaN poisoning of outputs (an
-// element an op forgets to write stays NaN and fails the finiteness check), and tensor views over
-// vectors.
+// Shared helpers of the CPU op tests against mathematics: random data with a shape a check needs
+// (ops/random_inputs.hpp has the plain kinds, and nan_vector for poisoning outputs), and tensor
+// views over vectors.
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "emnist/tensor.hpp"
+#include "ops/random_inputs.hpp"
 
 namespace emnist::test {
 
-// n values uniform in [lo, hi), reproducible from seed.
-std::vector<float> random_uniform(size_t n, float lo, float hi, uint32_t seed);
-// The same, with every |value| at least margin (moved away from 0 keeping its sign): for inputs
-// that must stay clear of a kink at 0.
+// n values uniform in (-hi, hi), every |value| at least margin (moved away from 0 keeping its
+// sign): for inputs that must stay clear of a kink at 0.
 std::vector<float> random_away_from_zero(size_t n, float margin, float hi, uint32_t seed);
 // n distinct values spaced by at least `gap`, in a random order: max-pool windows then have a
 // unique maximum by more than any finite-difference step.
 std::vector<float> random_distinct(size_t n, float gap, uint32_t seed);
 
-// A vector of n quiet NaNs.
-std::vector<float> poisoned(size_t n);
 // Number of non-finite elements.
 int64_t count_non_finite(const std::vector<float>& v);
 
