@@ -57,8 +57,8 @@ class CpuTarget final : public OpTarget {
 }  // namespace
 
 OpTarget& op_target(Rounding rounding, bool deterministic) {
-  INFO("the CPU backend has no " << rounding_name(rounding)
-                                 << (deterministic ? " deterministic" : "") << " mode");
+  INFO("the CPU backend has no " << choice_name(rounding) << (deterministic ? " deterministic" : "")
+                                 << " mode");
   REQUIRE(rounding == Rounding::fp32);
   REQUIRE_FALSE(deterministic);
   static CpuTarget target;

@@ -10,28 +10,16 @@
 namespace emnist::test {
 namespace {
 
-cuda::Precision precision_of(Rounding rounding) {
-  switch (rounding) {
-    case Rounding::tf32:
-      return cuda::Precision::tf32;
-    case Rounding::bf16:
-      return cuda::Precision::bf16;
-    case Rounding::fp32:
-      break;
-  }
-  return cuda::Precision::fp32;
-}
-
 class CudaTarget final : public OpTarget {
  public:
   CudaTarget(Rounding rounding, bool deterministic)
       : rounding_(rounding), deterministic_(deterministic) {}
 
   std::string name() const override {
-    return std::string("cuda ") + rounding_name(rounding_) +
+    return std::string("cuda ") + std::string(choice_name(rounding_)) +
            (deterministic_ ? " deterministic" : "");
   }
-  Backend& backend() override { return cuda_test::gpu(precision_of(rounding_), deterministic_); }
+  Backend& backend() override { return cuda_test::gpu(rounding_, deterministic_); }
   void run(const std::function<void(Backend&)>& ops) override { ops(backend()); }
 
   // Other code (cuBLASLt, cuDNN, the kernels): each case states its tolerance.

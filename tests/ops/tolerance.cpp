@@ -9,11 +9,6 @@
 
 namespace emnist::test {
 
-const char* rounding_name(Rounding rounding) {
-  constexpr const char* kNames[] = {"fp32", "tf32", "bf16"};  // in the order of the enum
-  return kNames[static_cast<int>(rounding)];
-}
-
 Tolerance gemm_tolerance(Rounding rounding, int64_t k, double bound) {
   const double kd = static_cast<double>(k);
   switch (rounding) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "emnist/choices.hpp"
+
 namespace emnist::test {
 
 // |got - ref| <= atol + rtol * |ref| for every element, and every element of got finite.
@@ -17,10 +19,9 @@ constexpr Tolerance kExact{0.0, 0.0};
 // shared but whose compiled code may round one operation differently.
 constexpr Tolerance kOneUlp{1e-37, 1.2e-7};
 
-// How a backend rounds the inputs of its matrix products and convolutions (the CUDA backend's
-// precision modes; the CPU backend is always fp32).
-enum class Rounding { fp32, tf32, bf16 };
-const char* rounding_name(Rounding rounding);
+// How a backend rounds the inputs of its matrix products and convolutions: train.precision's
+// modes (the CPU backend is always fp32).
+using Rounding = Precision;
 
 // fp32 products of k terms each at most `bound` in magnitude, summed in a different order than
 // OpenBLAS does: the rounding error is at most about k * 2^-24 * bound, and in practice far less.
