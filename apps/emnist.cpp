@@ -60,7 +60,7 @@ int resume_train(const TrainOptions& o, std::optional<emnist::ScopedLogFile>& ru
   sets.insert(sets.end(), o.sets.begin(), o.sets.end());
   const emnist::Resume resume = emnist::prepare_resume(run_dir, sets);
   auto backend = emnist::make_backend(resume.config.train.device, &resume.config.train);
-  run_log.emplace(run_dir / "train.log");
+  run_log.emplace(emnist::RunFiles(run_dir).log());
   spdlog::info("run directory {} (resumed)", run_dir.string());
   emnist::resume_run(resume, *backend, run_dir);
   write_report(run_dir);
@@ -78,8 +78,9 @@ int run_train(const TrainOptions& o, std::optional<emnist::ScopedLogFile>& run_l
   const std::string stem =
       o.config.empty() ? "run" : std::filesystem::path(o.config).stem().string();
   const auto run_dir = emnist::create_run_dir(o.out, "runs", stem);
-  run_log.emplace(run_dir / "train.log");
-  emnist::write_file_atomic(run_dir / "config.toml", emnist::to_toml(config));
+  const emnist::RunFiles run_files(run_dir);
+  run_log.emplace(run_files.log());
+  emnist::write_file_atomic(run_files.config(), emnist::to_toml(config));
   spdlog::info("run directory {}", run_dir.string());
   emnist::train_run(config, *backend, run_dir);
   write_report(run_dir);

@@ -53,7 +53,7 @@ int run_sweep_command(const ExperimentCommands& c) {
   std::filesystem::create_directories(dir, ec);
   if (ec)
     throw emnist::UserError(dir.string() + ": cannot create the sweep directory: " + ec.message());
-  emnist::ScopedLogFile log(dir / "sweep.log");
+  emnist::ScopedLogFile log(emnist::SweepFiles(dir).log());
   emnist::run_sweep(spec, options);
   return 0;
 }

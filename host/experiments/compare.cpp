@@ -196,12 +196,13 @@ std::string compare_runs(const std::vector<std::filesystem::path>& dirs,
   std::filesystem::create_directories(out, ec);
   if (ec) throw UserError(out.string() + ": cannot create the directory: " + ec.message());
   const std::string md = markdown(runs);
-  write_file_atomic(out / "comparison.csv", comparison_csv(runs));
-  write_file_atomic(out / "per_class_f1.csv", per_class_csv(runs));
-  write_file_atomic(out / "comparison.md", md);
+  const ComparisonFiles files(out);
+  write_file_atomic(files.table_csv(), comparison_csv(runs));
+  write_file_atomic(files.per_class_f1(), per_class_csv(runs));
+  write_file_atomic(files.table_md(), md);
   try {
     run_plot_tool("plot_compare.py", {out.string()});
-    spdlog::info("plot {}", (out / "comparison.png").string());
+    spdlog::info("plot {}", files.plot().string());
   } catch (const PlotDependencyMissing& e) {
     spdlog::info("plots skipped: {}", e.what());
   } catch (const std::exception& e) {

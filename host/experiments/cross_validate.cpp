@@ -8,6 +8,7 @@
 
 #include "emnist/cuda_info.hpp"
 #include "emnist/error.hpp"
+#include "emnist/run_dir.hpp"
 #include "emnist/trainer.hpp"
 
 namespace emnist::sweep {
@@ -21,9 +22,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 // make a run directory big, and a sweep picks configurations, not models.
 void drop_heavy_files(const std::filesystem::path& dir) {
   std::error_code ec;
-  for (const char* name :
-       {"model.safetensors", "samples_train.idx", "samples_train.csv", "predictions_val.idx"})
-    std::filesystem::remove(dir / name, ec);
+  const RunFiles files(dir);
+  for (const auto& path : {files.model(), files.sample_images(), files.sample_labels(),
+                           files.prediction_images("val")})
+    std::filesystem::remove(path, ec);
 }
 
 bool diverged(const UserError& e) {

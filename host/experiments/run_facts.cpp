@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emnist/error.hpp"
+#include "emnist/run_dir.hpp"
 #include "experiments/csv_read.hpp"
 
 namespace emnist::sweep {
@@ -36,7 +37,7 @@ ClassScores scores(const std::vector<std::string>& row, const std::filesystem::p
 }
 
 void read_summary(RunFacts& f) {
-  const auto path = f.dir / "summary.json";
+  const auto path = RunFiles(f.dir).summary();
   std::ifstream in(path);
   if (!in)
     throw UserError(path.string() + ": not found; is " + f.dir.string() +
@@ -56,7 +57,7 @@ void read_summary(RunFacts& f) {
 }
 
 void read_report(RunFacts& f) {
-  const auto path = f.dir / "report_test.csv";
+  const auto path = RunFiles(f.dir).report("test");
   if (!std::filesystem::exists(path))
     throw UserError(path.string() + ": not found; compare needs runs evaluated on a test split");
   const auto rows = read_csv_file(path);
@@ -88,7 +89,7 @@ void read_report(RunFacts& f) {
 }
 
 void read_confusion(RunFacts& f, int pairs) {
-  const auto path = f.dir / "confusion_test.csv";
+  const auto path = RunFiles(f.dir).confusion("test");
   const auto rows = read_csv_file(path);
   const size_t c = f.classes.size();
   if (rows.size() < c + 1 || rows[0].size() != c + 1)

@@ -48,7 +48,7 @@ struct ModelPart {
 // The best configuration on the whole training split, evaluated on the test split; a finished run
 // of the same configuration is kept.
 void train_final(const std::filesystem::path& sweep_dir, const std::filesystem::path& dir) {
-  const auto best = sweep_dir / "best.toml";
+  const auto best = SweepFiles(sweep_dir).best();
   if (!std::filesystem::is_regular_file(best))
     throw UserError(best.string() +
                     ": no trial of the sweep finished, so there is nothing to "
@@ -56,15 +56,15 @@ void train_final(const std::filesystem::path& sweep_dir, const std::filesystem::
   const Config config = load_config(best);
   validate(config);
   const std::string resolved = to_toml(config);
-  if (std::filesystem::is_regular_file(dir / "summary.json") &&
-      read_text(dir / "config.toml") == resolved) {
+  const RunFiles files(dir);
+  if (std::filesystem::is_regular_file(files.summary()) && read_text(files.config()) == resolved) {
     spdlog::info("final run {} already trained with this configuration: kept", dir.string());
     return;
   }
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  ScopedLogFile log(dir / "train.log");
-  write_file_atomic(dir / "config.toml", resolved);
+  ScopedLogFile log(files.log());
+  write_file_atomic(files.config(), resolved);
   spdlog::info("final run {}: the best configuration of {} on the whole training split",
                dir.string(), sweep_dir.string());
   auto backend = make_backend(config.train.device, &config.train);
@@ -105,7 +105,7 @@ std::string run_study(const StudyOptions& o) {
     SweepRunOptions so;
     so.out = out / ("sweep-" + part.model);
     std::filesystem::create_directories(so.out);
-    ScopedLogFile sweep_log(so.out / "sweep.log");
+    ScopedLogFile sweep_log(SweepFiles(so.out).log());
     spdlog::info("study: the {} sweep", part.model);
     part.sweep = run_sweep(part.spec, so);
   }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "emnist/report_page.hpp"
+#include "emnist/run_dir.hpp"
 #include "experiments/sweep_table.hpp"
 
 namespace emnist::sweep {
@@ -22,17 +23,17 @@ void finish_sweep(const std::filesystem::path& dir, const SweepRecord& record, S
   if (!plots) return;
   try {
     run_plot_tool("plot_sweep.py", {dir.string()});
-    spdlog::info("plots {}", (dir / "plots" / "axes.png").string());
+    spdlog::info("plots {}", SweepFiles(dir).axes_plot().string());
   } catch (const PlotDependencyMissing& e) {
     spdlog::info("plots skipped: {}", e.what());
   } catch (const std::exception& e) {
     spdlog::warn("plots skipped: {}", e.what());
   }
-  spdlog::info("table {} ({} of {} trials have results)", (dir / "trials.md").string(), rows.size(),
-               record.trials.size());
+  spdlog::info("table {} ({} of {} trials have results)", SweepFiles(dir).table_md().string(),
+               rows.size(), record.trials.size());
   if (report.best_key)
     spdlog::info("best trial {}: mean validation accuracy {:.4f}; its configuration: {}",
-                 *report.best_key, report.best_accuracy, (dir / "best.toml").string());
+                 *report.best_key, report.best_accuracy, SweepFiles(dir).best().string());
   else
     spdlog::warn("no trial has finished yet: no best.toml");
 }

@@ -36,7 +36,7 @@ SweepReport merge_sweeps(const std::vector<std::filesystem::path>& dirs,
 
   const std::filesystem::path target = out.empty() ? dirs.front() : out;
   std::error_code ec;
-  std::filesystem::create_directories(target / "trials", ec);
+  std::filesystem::create_directories(SweepFiles(target).trials(), ec);
   if (ec) throw UserError(target.string() + ": cannot create the directory: " + ec.message());
   const auto same = [&](const std::filesystem::path& d) {
     return std::filesystem::equivalent(d, target, ec);
@@ -45,24 +45,26 @@ SweepReport merge_sweeps(const std::vector<std::filesystem::path>& dirs,
   for (const auto& d : dirs) {
     if (same(d)) continue;
     for (const auto& key : keys_of(first)) {
-      const auto from = sweep::trial_dir(d, key);
-      const auto to = sweep::trial_dir(target, key);
-      if (!std::filesystem::exists(from / "result.json") ||
-          std::filesystem::exists(to / "result.json"))
+      const auto from = SweepFiles(d).trial(key);
+      const auto to = SweepFiles(target).trial(key);
+      if (!std::filesystem::exists(SweepFiles(d).trial_result(key)) ||
+          std::filesystem::exists(SweepFiles(target).trial_result(key)))
         continue;
       // result.json last: a merge interrupted half-way leaves no trial looking finished.
       std::filesystem::remove_all(to);
       std::filesystem::create_directories(to);
       for (const auto& entry : std::filesystem::directory_iterator(from))
-        if (entry.path().filename() != "result.json")
+        if (entry.path().filename() != SweepFiles::kResultName)
           std::filesystem::copy(entry.path(), to / entry.path().filename(),
                                 std::filesystem::copy_options::recursive);
-      std::filesystem::copy_file(from / "result.json", to / "result.json");
+      std::filesystem::copy_file(SweepFiles(d).trial_result(key),
+                                 SweepFiles(target).trial_result(key));
       ++copied;
     }
-    if (!same(d) && !std::filesystem::exists(target / "sweep.toml") &&
-        std::filesystem::exists(d / "sweep.toml"))
-      std::filesystem::copy_file(d / "sweep.toml", target / "sweep.toml");
+    const SweepFiles shard(d), merged(target);
+    if (!same(d) && !std::filesystem::exists(merged.spec()) &&
+        std::filesystem::exists(shard.spec()))
+      std::filesystem::copy_file(shard.spec(), merged.spec());
   }
 
   sweep::SweepRecord merged = first;
@@ -79,7 +81,7 @@ SweepReport merge_sweeps(const std::vector<std::filesystem::path>& dirs,
   report.dir = target;
   report.planned = static_cast<int>(merged.trials.size());
   for (const auto& t : merged.trials)
-    if (std::filesystem::exists(sweep::trial_dir(target, t.key) / "result.json")) ++report.skipped;
+    if (std::filesystem::exists(SweepFiles(target).trial_result(t.key))) ++report.skipped;
   spdlog::info("merge: {} trial results copied into {}; {} of {} planned trials have results",
                copied, target.string(), report.skipped, report.planned);
   if (report.skipped < report.planned)

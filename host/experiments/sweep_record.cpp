@@ -23,11 +23,11 @@ void write_record(const std::filesystem::path& dir, const SweepRecord& r) {
     j["trials"].push_back({{"index", t.index}, {"key", t.key}, {"values", t.labels}});
   j["shard"] = r.shard;
   j["notes"] = r.notes;
-  write_file_atomic(dir / "sweep.json", j.dump(2) + "\n");
+  write_file_atomic(SweepFiles(dir).plan(), j.dump(2) + "\n");
 }
 
 SweepRecord read_record(const std::filesystem::path& dir) {
-  const auto path = dir / "sweep.json";
+  const auto path = SweepFiles(dir).plan();
   std::ifstream in(path);
   if (!in)
     throw UserError(path.string() + ": not found; is " + dir.string() +

@@ -103,9 +103,10 @@ class SweepRunner {
       return std::nullopt;
     }
     const sweep::CvPool& data = pool(trial.config);
-    const auto tdir = sweep::trial_dir(dir_, trial.key);
+    const SweepFiles files(dir_);
+    const auto tdir = files.trial(trial.key);
     std::filesystem::create_directories(tdir);
-    write_file_atomic(tdir / "config.toml", to_toml(trial.config));
+    write_file_atomic(files.trial_config(trial.key), to_toml(trial.config));
     spdlog::info("trial {} ({}): {}", index, trial.key, describe(spec_, trial.choice));
     const double prune_below = spec_.prune_margin >= 0 && std::isfinite(best_mean_)
                                    ? best_mean_ - spec_.prune_margin
@@ -134,7 +135,7 @@ class SweepRunner {
   void finish() {
     if (report_.skipped > 0)
       spdlog::info("resumed: skipped {} finished trial{} (results in {})", report_.skipped,
-                   report_.skipped == 1 ? "" : "s", (dir_ / "trials").string());
+                   report_.skipped == 1 ? "" : "s", SweepFiles(dir_).trials().string());
     // Counts of this invocation go to the log only: a resumed sweep that has nothing left to do
     // must leave trials.md as it was.
     spdlog::info("this run: {} trials ran, {} skipped (finished earlier), {} pruned, {} failed",
@@ -253,7 +254,7 @@ SweepReport run_sweep(const SweepSpec& spec, const SweepRunOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw UserError(dir.string() + ": cannot create the sweep directory: " + ec.message());
-  write_file_atomic(dir / "sweep.toml", spec.text);
+  write_file_atomic(SweepFiles(dir).spec(), spec.text);
 
   SweepRunner runner(spec, dir);
   if (options.shard_count > 1)

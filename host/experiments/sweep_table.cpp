@@ -143,22 +143,23 @@ void write_tables(const std::filesystem::path& dir, const SweepRecord& record,
     for (size_t i = 0; i < c.size(); ++i) csv += (i ? "," : "") + csv_field(c[i]);
     csv += "\n";
   }
-  write_file_atomic(dir / "trials.csv", csv);
-  write_file_atomic(dir / "trials.md", markdown(record, rows));
+  const SweepFiles files(dir);
+  write_file_atomic(files.table_csv(), csv);
+  write_file_atomic(files.table_md(), markdown(record, rows));
 
   const auto best = std::find_if(rows.begin(), rows.end(),
                                  [](const TableRow& r) { return r.result.status == "done"; });
   if (best == rows.end()) {
     std::error_code ec;
-    std::filesystem::remove(dir / "best.toml", ec);
+    std::filesystem::remove(files.best(), ec);
     return;
   }
-  const std::string config = read_text(trial_dir(dir, best->plan.key) / "config.toml");
+  const std::string config = read_text(files.trial_config(best->plan.key));
   std::string values;
   for (size_t a = 0; a < record.axes.size(); ++a)
     values += fmt::format("\n#   {} = {}", record.axes[a], best->plan.labels.at(a));
   write_file_atomic(
-      dir / "best.toml",
+      files.best(),
       fmt::format("# The best trial of sweep {} (trial {}, key {}): mean validation accuracy "
                   "{:.4f} +- {:.4f} over {} folds, with{}\n# Train it on the whole training "
                   "split: emnist train --config best.toml\n{}",

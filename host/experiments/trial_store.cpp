@@ -42,13 +42,9 @@ double TrialResult::std_loss() const { return std_of(folds, &FoldResult::val_los
 
 namespace sweep {
 
-std::filesystem::path trial_dir(const std::filesystem::path& sweep_dir, const std::string& key) {
-  return sweep_dir / "trials" / key;
-}
-
 std::optional<TrialResult> read_result(const std::filesystem::path& sweep_dir,
                                        const std::string& key) {
-  const auto path = trial_dir(sweep_dir, key) / "result.json";
+  const auto path = SweepFiles(sweep_dir).trial_result(key);
   std::ifstream in(path);
   if (!in) return std::nullopt;
   try {
@@ -101,7 +97,7 @@ void write_result(const std::filesystem::path& sweep_dir, const TrialResult& r,
                           {"train_accuracy", number_or_null(f.train_accuracy)},
                           {"train_loss", number_or_null(f.train_loss)},
                           {"seconds", f.seconds}});
-  write_file_atomic(trial_dir(sweep_dir, r.key) / "result.json", j.dump(2) + "\n");
+  write_file_atomic(SweepFiles(sweep_dir).trial_result(r.key), j.dump(2) + "\n");
 }
 
 }  // namespace sweep

@@ -11,8 +11,6 @@
 
 namespace emnist::sweep {
 
-std::filesystem::path trial_dir(const std::filesystem::path& sweep_dir, const std::string& key);
-
 // The stored result, or nothing when the trial has not finished (or its file is unreadable, in
 // which case it runs again).
 std::optional<TrialResult> read_result(const std::filesystem::path& sweep_dir,

@@ -1,4 +1,5 @@
 #include "emnist/report_page.hpp"
+#include "emnist/run_dir.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -136,9 +137,10 @@ std::filesystem::path find_plot_script() {
 }
 
 void make_report(const std::filesystem::path& run_dir) {
-  if (!std::filesystem::is_regular_file(run_dir / "config.toml"))
-    throw UserError(fmt::format("{}: not found; is {} a run directory?",
-                                (run_dir / "config.toml").string(), run_dir.string()));
+  const RunFiles files(run_dir);
+  if (!std::filesystem::is_regular_file(files.config()))
+    throw UserError(fmt::format("{}: not found; is {} a run directory?", files.config().string(),
+                                run_dir.string()));
   const std::string python = find_plot_python();
   const std::filesystem::path script = find_plot_script();
   spdlog::debug("report: {} {} {}", python, script.string(), run_dir.string());
@@ -147,7 +149,7 @@ void make_report(const std::filesystem::path& run_dir) {
     std::istringstream in(r.output);
     for (std::string line; std::getline(in, line);)
       if (!line.empty()) spdlog::debug("plot_run.py: {}", line);
-    spdlog::info("report {}", (run_dir / "report.html").string());
+    spdlog::info("report {}", files.page().string());
     return;
   }
   // The script's own exit code 2 means the run directory's files are wrong: one line, the user's.

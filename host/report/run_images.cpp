@@ -41,7 +41,7 @@ std::string idx3_bytes(const ImageSet& set, const std::vector<int64_t>& indices)
 void write_prediction_images(const std::filesystem::path& run_dir, const std::string& split,
                              const Subset& subset) {
   if (subset.size() == 0 || subset.source == nullptr) return;
-  write_file_atomic(run_dir / ("predictions_" + split + ".idx"),
+  write_file_atomic(RunFiles(run_dir).prediction_images(split),
                     idx3_bytes(*subset.source, first_of(subset, kPredictionImages)));
 }
 
@@ -60,8 +60,8 @@ void write_run_images(const std::filesystem::path& run_dir, const Splits& splits
     labels += fmt::format("{},{}\n", i, csv_field(class_names[static_cast<size_t>(c)]));
   }
   // Images first: a reader that finds the labels finds their images.
-  write_file_atomic(run_dir / "samples_train.idx", idx3_bytes(*train.source, picked));
-  write_file_atomic(run_dir / "samples_train.csv", labels);
+  write_file_atomic(RunFiles(run_dir).sample_images(), idx3_bytes(*train.source, picked));
+  write_file_atomic(RunFiles(run_dir).sample_labels(), labels);
 }
 
 }  // namespace emnist

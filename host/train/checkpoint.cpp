@@ -79,7 +79,7 @@ class MetadataReader {
 }  // namespace
 
 std::filesystem::path checkpoint_file(const std::filesystem::path& run_dir) {
-  return run_dir / "checkpoint" / "state.safetensors";
+  return RunFiles(run_dir).checkpoint();
 }
 
 void write_checkpoint(const std::filesystem::path& run_dir, const Checkpoint& c,

@@ -3,6 +3,7 @@
 
 #include "emnist/batches.hpp"
 #include "emnist/error.hpp"
+#include "emnist/run_dir.hpp"
 #include "emnist/run_images.hpp"
 #include "emnist/safetensors.hpp"
 #include "emnist/trainer.hpp"
@@ -15,12 +16,12 @@ EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& sp
                      Backend& backend) {
   if (split != "train" && split != "val" && split != "test")
     throw UserError(fmt::format("split \"{}\": allowed are train, val, test", split));
-  const std::filesystem::path config_path = run_dir / "config.toml";
+  const std::filesystem::path config_path = RunFiles(run_dir).config();
   if (!std::filesystem::exists(config_path))
     throw UserError(fmt::format("{}: not found; is {} a run directory?", config_path.string(),
                                 run_dir.string()));
   const Config config = load_config(config_path);
-  const std::filesystem::path model_path = run_dir / "model.safetensors";
+  const std::filesystem::path model_path = RunFiles(run_dir).model();
   // Read the weights before the (slower) data, so a bad file fails fast.
   const TensorMap weights = read_safetensors(model_path);
 

@@ -44,7 +44,7 @@ std::string first_difference(const std::string& a, const std::string& b) {
 
 Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<std::string>& sets) {
   Checkpoint checkpoint = read_checkpoint(run_dir);
-  const std::filesystem::path config_path = run_dir / "config.toml";
+  const std::filesystem::path config_path = RunFiles(run_dir).config();
   if (!std::filesystem::exists(config_path))
     throw UserError(
         fmt::format("{}: not found; a run directory keeps the configuration it ran "

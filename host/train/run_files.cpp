@@ -20,11 +20,10 @@ ClassificationReport write_split_files(const std::filesystem::path& run_dir,
                                        const std::vector<std::string>& class_names) {
   const Totals& t = result.totals;
   ClassificationReport report = classification_report(t.confusion, t.classes);
-  write_file_atomic(run_dir / ("confusion_" + split + ".csv"),
-                    confusion_csv(t.confusion, class_names));
-  write_file_atomic(run_dir / ("report_" + split + ".csv"), report_csv(report, class_names));
-  write_file_atomic(run_dir / ("predictions_" + split + ".csv"),
-                    predictions_csv(result.predictions, class_names));
+  const RunFiles files(run_dir);
+  write_file_atomic(files.confusion(split), confusion_csv(t.confusion, class_names));
+  write_file_atomic(files.report(split), report_csv(report, class_names));
+  write_file_atomic(files.predictions(split), predictions_csv(result.predictions, class_names));
   return report;
 }
 

@@ -146,7 +146,7 @@ class TrainingLoop {
           static_cast<double>((steps_per_epoch_ - first_step) * tc_.batch_size) / train_seconds;
       history_.push_back(record);
       last_train_totals_ = totals;
-      write_file_atomic(run_dir_ / "metrics.csv", metrics_csv(history_));
+      write_file_atomic(RunFiles(run_dir_).metrics(), metrics_csv(history_));
       if (checkpoints_) save(epoch + 1, 0, totals);
 
       progress_.clear();
@@ -285,8 +285,8 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
         fmt::format("train.batch_size = {} is larger than the training split ({} "
                     "samples); lower train.batch_size or raise data.limit",
                     tc.batch_size, train.size()));
-  if (!std::filesystem::exists(run_dir / "config.toml"))
-    write_file_atomic(run_dir / "config.toml", to_toml(config));
+  const RunFiles files(run_dir);
+  if (!std::filesystem::exists(files.config())) write_file_atomic(files.config(), to_toml(config));
   // Fails now, not after the first epoch, when checkpoints cannot be written.
   if (checkpoints)
     create_writable_dir(checkpoint_file(run_dir).parent_path(), "the checkpoint folder",
@@ -325,7 +325,7 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
     summary.train = split_metrics(t, classification_report(t.confusion, t.classes));
   }
 
-  write_safetensors(run_dir / "model.safetensors", model->state_dict());
+  write_safetensors(files.model(), model->state_dict());
   if (splits.val.size() > 0) {
     const ClassificationReport report = write_split_files(run_dir, "val", val, data.class_names);
     summary.val = split_metrics(val.totals, report);
@@ -340,7 +340,7 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
     log_samples(test, data);
   }
   write_run_images(run_dir, splits, data.class_names);
-  write_file_atomic(run_dir / "summary.json", summary_json(summary, config));
+  write_file_atomic(files.summary(), summary_json(summary, config));
   spdlog::info("trained in {:.1f} s ({:.0f} samples/s); results in {}", summary.training_seconds,
                summary.samples_per_second, run_dir.string());
   return summary;
@@ -370,7 +370,8 @@ TrainSummary resume_run(const Resume& resume, Backend& backend,
   const Config& config = resume.config;
   // A kill during a checkpoint write leaves its temporary file behind.
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(run_dir / "checkpoint", ec))
+  for (const auto& entry :
+       std::filesystem::directory_iterator(RunFiles(run_dir).checkpoint_dir(), ec))
     if (entry.path().filename().string().find(".tmp-") != std::string::npos)
       std::filesystem::remove(entry.path(), ec);
   const Dataset data = load_dataset(config.data);

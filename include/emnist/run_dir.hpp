@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace emnist {
 
@@ -19,6 +20,84 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
 // before its work rather than after. UserError "<dir>: cannot create <what>: <why> (<advice>)".
 void create_writable_dir(const std::filesystem::path& dir, const std::string& what,
                          const std::string& advice);
+
+// The files of a run directory, named here and nowhere else in C++ (the README's "Run directory";
+// share/emnist's plotting scripts read the same names).
+class RunFiles {
+ public:
+  explicit RunFiles(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  const std::filesystem::path& dir() const { return dir_; }
+
+  std::filesystem::path config() const { return dir_ / "config.toml"; }
+  std::filesystem::path log() const { return dir_ / "train.log"; }
+  std::filesystem::path metrics() const { return dir_ / "metrics.csv"; }
+  std::filesystem::path summary() const { return dir_ / "summary.json"; }
+  std::filesystem::path model() const { return dir_ / "model.safetensors"; }
+  std::filesystem::path checkpoint_dir() const { return dir_ / "checkpoint"; }
+  std::filesystem::path checkpoint() const { return checkpoint_dir() / "state.safetensors"; }
+  // split: train, val or test.
+  std::filesystem::path confusion(const std::string& split) const {
+    return dir_ / ("confusion_" + split + ".csv");
+  }
+  std::filesystem::path report(const std::string& split) const {
+    return dir_ / ("report_" + split + ".csv");
+  }
+  std::filesystem::path predictions(const std::string& split) const {
+    return dir_ / ("predictions_" + split + ".csv");
+  }
+  std::filesystem::path prediction_images(const std::string& split) const {
+    return dir_ / ("predictions_" + split + ".idx");
+  }
+  std::filesystem::path sample_images() const { return dir_ / "samples_train.idx"; }
+  std::filesystem::path sample_labels() const { return dir_ / "samples_train.csv"; }
+  std::filesystem::path page() const { return dir_ / "report.html"; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// The files of a sweep directory; each trial's folder holds its config.toml, result.json and one
+// run directory per fold (without weights).
+class SweepFiles {
+ public:
+  explicit SweepFiles(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  const std::filesystem::path& dir() const { return dir_; }
+
+  std::filesystem::path spec() const { return dir_ / "sweep.toml"; }  // the sweep file as given
+  std::filesystem::path plan() const { return dir_ / "sweep.json"; }
+  std::filesystem::path log() const { return dir_ / "sweep.log"; }
+  std::filesystem::path table_csv() const { return dir_ / "trials.csv"; }
+  std::filesystem::path table_md() const { return dir_ / "trials.md"; }
+  std::filesystem::path best() const { return dir_ / "best.toml"; }
+  std::filesystem::path axes_plot() const { return dir_ / "plots" / "axes.png"; }
+  std::filesystem::path trials() const { return dir_ / "trials"; }
+  std::filesystem::path trial(const std::string& key) const { return trials() / key; }
+  std::filesystem::path trial_config(const std::string& key) const {
+    return trial(key) / "config.toml";
+  }
+  std::filesystem::path trial_result(const std::string& key) const {
+    return trial(key) / kResultName;
+  }
+  static constexpr const char* kResultName = "result.json";
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// The files of a comparison's directory (`emnist compare --out`).
+class ComparisonFiles {
+ public:
+  explicit ComparisonFiles(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  const std::filesystem::path& dir() const { return dir_; }
+
+  std::filesystem::path table_md() const { return dir_ / "comparison.md"; }
+  std::filesystem::path table_csv() const { return dir_ / "comparison.csv"; }
+  std::filesystem::path per_class_f1() const { return dir_ / "per_class_f1.csv"; }
+  std::filesystem::path plot() const { return dir_ / "comparison.png"; }
+
+ private:
+  std::filesystem::path dir_;
+};
 
 // runs/<config stem>-<YYYYmmdd-HHMMSS>[-N] under `runs_root`, or exactly `out` when given. Creates
 // it (and checks it is writable) before any work starts.
