@@ -21,12 +21,21 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
 void create_writable_dir(const std::filesystem::path& dir, const std::string& what,
                          const std::string& advice);
 
+// A directory the engine writes, and the names of its files (below, one class per kind).
+class DirectoryFiles {
+ public:
+  explicit DirectoryFiles(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  const std::filesystem::path& dir() const { return dir_; }
+
+ protected:
+  std::filesystem::path dir_;
+};
+
 // The files of a run directory, named here and nowhere else in C++ (the README's "Run directory";
 // share/emnist's plotting scripts read the same names).
-class RunFiles {
+class RunFiles : public DirectoryFiles {
  public:
-  explicit RunFiles(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  const std::filesystem::path& dir() const { return dir_; }
+  using DirectoryFiles::DirectoryFiles;
 
   std::filesystem::path config() const { return dir_ / "config.toml"; }
   std::filesystem::path log() const { return dir_ / "train.log"; }
@@ -51,17 +60,13 @@ class RunFiles {
   std::filesystem::path sample_images() const { return dir_ / "samples_train.idx"; }
   std::filesystem::path sample_labels() const { return dir_ / "samples_train.csv"; }
   std::filesystem::path page() const { return dir_ / "report.html"; }
-
- private:
-  std::filesystem::path dir_;
 };
 
 // The files of a sweep directory; each trial's folder holds its config.toml, result.json and one
 // run directory per fold (without weights).
-class SweepFiles {
+class SweepFiles : public DirectoryFiles {
  public:
-  explicit SweepFiles(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  const std::filesystem::path& dir() const { return dir_; }
+  using DirectoryFiles::DirectoryFiles;
 
   std::filesystem::path spec() const { return dir_ / "sweep.toml"; }  // the sweep file as given
   std::filesystem::path plan() const { return dir_ / "sweep.json"; }
@@ -79,24 +84,17 @@ class SweepFiles {
     return trial(key) / kResultName;
   }
   static constexpr const char* kResultName = "result.json";
-
- private:
-  std::filesystem::path dir_;
 };
 
 // The files of a comparison's directory (`emnist compare --out`).
-class ComparisonFiles {
+class ComparisonFiles : public DirectoryFiles {
  public:
-  explicit ComparisonFiles(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  const std::filesystem::path& dir() const { return dir_; }
+  using DirectoryFiles::DirectoryFiles;
 
   std::filesystem::path table_md() const { return dir_ / "comparison.md"; }
   std::filesystem::path table_csv() const { return dir_ / "comparison.csv"; }
   std::filesystem::path per_class_f1() const { return dir_ / "per_class_f1.csv"; }
   std::filesystem::path plot() const { return dir_ / "comparison.png"; }
-
- private:
-  std::filesystem::path dir_;
 };
 
 // runs/<config stem>-<YYYYmmdd-HHMMSS>[-N] under `runs_root`, or exactly `out` when given. Creates
