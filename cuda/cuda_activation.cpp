@@ -20,20 +20,22 @@ void CudaBackend::activation_backward(Activation a, Tensor y, Tensor dy, Tensor 
   kernels::activation_backward(a, y.data, dy.data, dx.data, y.numel(), stream_.get());
 }
 
+// Forward and backward are the same mask applied to different tensors (element_math.hpp).
+void CudaBackend::dropout(const char* op, Tensor in, Tensor out, float p, uint64_t seed,
+                          uint32_t layer, const StepScalars* scalars) {
+  const OpRange range{op};
+  checks::dropout(Device::cuda, op, in, out, p, scalars);
+  kernels::dropout(in.data, out.data, in.numel(), p, seed, layer, scalars, stream_.get());
+}
+
 void CudaBackend::dropout_forward(Tensor x, Tensor y, float p, uint64_t seed, uint32_t layer,
                                   const StepScalars* scalars) {
-  const char* op = "dropout_forward";
-  const OpRange range{op};
-  checks::dropout(Device::cuda, op, x, y, p, scalars);
-  kernels::dropout(x.data, y.data, x.numel(), p, seed, layer, scalars, stream_.get());
+  dropout("dropout_forward", x, y, p, seed, layer, scalars);
 }
 
 void CudaBackend::dropout_backward(Tensor dy, Tensor dx, float p, uint64_t seed, uint32_t layer,
                                    const StepScalars* scalars) {
-  const char* op = "dropout_backward";
-  const OpRange range{op};
-  checks::dropout(Device::cuda, op, dy, dx, p, scalars);
-  kernels::dropout(dy.data, dx.data, dy.numel(), p, seed, layer, scalars, stream_.get());
+  dropout("dropout_backward", dy, dx, p, seed, layer, scalars);
 }
 
 }  // namespace emnist::cuda

@@ -123,6 +123,8 @@ class CudaBackend final : public Backend {
     return q == Queue::copy ? copy_stream_.get() : stream_.get();
   }
   void bind_calling_thread() const;  // makes train.device the calling thread's device
+  void dropout(const char* op, Tensor in, Tensor out, float p, uint64_t seed, uint32_t layer,
+               const StepScalars* scalars);
   std::unique_ptr<LtGemm> gemm_;
   std::unique_ptr<CudnnConv> conv_;
   std::vector<GraphExec> graphs_;

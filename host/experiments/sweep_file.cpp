@@ -218,10 +218,7 @@ void read_settings(const toml::table& root, const TomlReader& r, SweepSpec& spec
       r.fail(std::string(k.str()), "unknown key (sweep keys: " + join(kTopKeys) + ")");
   const toml::node* random = root.get("random");
   if (const toml::node* mode = root.get("mode")) {
-    const std::string m = r.choice(*mode, "mode", {"grid", "random", "one_at_a_time"});
-    spec.mode = m == "grid"     ? SweepMode::grid
-                : m == "random" ? SweepMode::random
-                                : SweepMode::one_at_a_time;
+    spec.mode = parse_choice<SweepMode>(r.string(*mode, "mode"), r.at("mode"));
   } else if (random != nullptr) {
     spec.mode = SweepMode::random;
   }
@@ -301,18 +298,6 @@ void validate_trials(const SweepSpec& spec) {
 }
 
 }  // namespace
-
-const char* mode_name(SweepMode mode) {
-  switch (mode) {
-    case SweepMode::grid:
-      return "grid";
-    case SweepMode::random:
-      return "random";
-    case SweepMode::one_at_a_time:
-      return "one_at_a_time";
-  }
-  return "grid";
-}
 
 SweepSpec parse_sweep(const std::string& text, const std::string& source,
                       const std::filesystem::path& base_dir, const SweepOverrides& overrides) {

@@ -1,3 +1,4 @@
+#include "emnist/choices.hpp"
 #include "emnist/layers.hpp"
 
 namespace emnist {
@@ -6,17 +7,7 @@ namespace {
 class ActivationLayer final : public Layer {
  public:
   ActivationLayer(SampleShape input, Activation activation) : Layer(input), a_(activation) {}
-  std::string kind() const override {
-    switch (a_.kind) {
-      case ActivationKind::relu:
-        return "relu";
-      case ActivationKind::leaky_relu:
-        return "leaky_relu";
-      case ActivationKind::elu:
-        return "elu";
-    }
-    return "activation";
-  }
+  std::string kind() const override { return std::string(choice_name(a_.kind)); }
   SampleShape output_shape() const override { return input_shape(); }
   // The derivative is a function of the output (element_math.hpp), so the input is not needed.
   bool in_place() const override { return true; }

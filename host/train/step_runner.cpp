@@ -120,14 +120,21 @@ void StepRunner::train_batch(int64_t n, float lr) {
   samples_ += n;
 }
 
-void StepRunner::issue_train(int64_t n) {
+// Forward, loss and the device-side totals: what a training and an evaluation step share. Training
+// asks for the loss gradient and watches for the first non-finite loss.
+void StepRunner::issue_forward_and_loss(int64_t n, const StepContext& ctx, bool train) {
   Backend& b = model_.backend();
-  const StepContext ctx{Mode::train, scalars_};
   model_.forward(n, ctx);
   const Tensor logits = model_.logits(n);
-  b.softmax_cross_entropy(logits, model_.labels(), model_.dlogits(n), loss_);
-  b.loss_accumulate(loss_, loss_sum_, n, scalars_, first_nonfinite_);
+  b.softmax_cross_entropy(logits, model_.labels(), train ? model_.dlogits(n) : Tensor{}, loss_);
+  b.loss_accumulate(loss_, loss_sum_, n, train ? scalars_ : nullptr,
+                    train ? first_nonfinite_ : nullptr);
   b.confusion_accumulate(logits, model_.labels(), confusion_);
+}
+
+void StepRunner::issue_train(int64_t n) {
+  const StepContext ctx{Mode::train, scalars_};
+  issue_forward_and_loss(n, ctx, true);
   model_.backward(n, ctx);
   optimizer_.step(model_.params(), model_.grads(), scalars_);
 }
@@ -139,13 +146,7 @@ void StepRunner::eval_batch(int64_t n) {
 }
 
 void StepRunner::issue_eval(int64_t n) {
-  Backend& b = model_.backend();
-  const StepContext ctx{Mode::infer, scalars_};
-  model_.forward(n, ctx);
-  const Tensor logits = model_.logits(n);
-  b.softmax_cross_entropy(logits, model_.labels(), Tensor{}, loss_);
-  b.loss_accumulate(loss_, loss_sum_, n, nullptr, nullptr);
-  b.confusion_accumulate(logits, model_.labels(), confusion_);
+  issue_forward_and_loss(n, StepContext{Mode::infer, scalars_}, false);
 }
 
 void StepRunner::read_outputs(int64_t n, float* logits, float* probs) {

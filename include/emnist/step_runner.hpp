@@ -84,6 +84,7 @@ class StepRunner {
   void upload_scalars(float lr);
   void issue_train(int64_t n);
   void issue_eval(int64_t n);
+  void issue_forward_and_loss(int64_t n, const StepContext& ctx, bool train);
   template <typename Issue>
   void run_step(bool train, int64_t n, Issue issue);
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "emnist/choices.hpp"
 #include "emnist/config.hpp"
 
 namespace emnist {
@@ -33,7 +34,12 @@ struct Axis {
 };
 
 enum class SweepMode { grid, random, one_at_a_time };
-const char* mode_name(SweepMode mode);
+inline constexpr ChoiceName<SweepMode> kSweepModes[] = {
+    {SweepMode::grid, "grid"},
+    {SweepMode::random, "random"},
+    {SweepMode::one_at_a_time, "one_at_a_time"}};
+constexpr const auto& choices_of(SweepMode) { return kSweepModes; }
+inline const char* mode_name(SweepMode mode) { return choice_name(mode).data(); }
 
 struct SweepSpec {
   std::string source;  // "sweep configs/sweep-mlp.toml", the prefix of every message

@@ -16,29 +16,27 @@ TEST_CASE("cpu activations forward and backward by hand", "[cpu][activation]") {
   std::vector<float> x = {-2, -0.5f, 0, 0.5f, 3};
   std::vector<float> dy = {1, 2, 3, 4, 5};
 
-  Activation relu{ActivationKind::relu, 0.01f, 1.0f};
-  std::vector<float> y = nan_vector(5), dx = nan_vector(5);
-  be->activation_forward(relu, view(x, {5}), view(y, {5}));
+  std::vector<float> y, dx;
+  // Forward into a poisoned y, then backward from that y into a poisoned dx.
+  const auto run = [&](const Activation& a) {
+    y = nan_vector(5);
+    dx = nan_vector(5);
+    be->activation_forward(a, view(x, {5}), view(y, {5}));
+    be->activation_backward(a, view(y, {5}), view(dy, {5}), view(dx, {5}));
+  };
+
+  run(Activation{ActivationKind::relu, 0.01f, 1.0f});
   CHECK(y == std::vector<float>{0, 0, 0, 0.5f, 3});
-  be->activation_backward(relu, view(y, {5}), view(dy, {5}), view(dx, {5}));
   CHECK(dx == std::vector<float>{0, 0, 0, 4, 5});
 
-  Activation leaky{ActivationKind::leaky_relu, 0.1f, 1.0f};
-  y = nan_vector(5);
-  dx = nan_vector(5);
-  be->activation_forward(leaky, view(x, {5}), view(y, {5}));
+  run(Activation{ActivationKind::leaky_relu, 0.1f, 1.0f});
   CHECK(y == std::vector<float>{-0.2f, -0.05f, 0, 0.5f, 3});
-  be->activation_backward(leaky, view(y, {5}), view(dy, {5}), view(dx, {5}));
   CHECK(dx == std::vector<float>{0.1f, 0.2f, 0.3f, 4, 5});
 
-  Activation elu{ActivationKind::elu, 0.01f, 1.5f};
-  y = nan_vector(5);
-  dx = nan_vector(5);
-  be->activation_forward(elu, view(x, {5}), view(y, {5}));
+  run(Activation{ActivationKind::elu, 0.01f, 1.5f});
   const std::vector<double> expected = {1.5 * (std::exp(-2.0) - 1), 1.5 * (std::exp(-0.5) - 1), 0,
                                         0.5, 3};
   for (size_t i = 0; i < 5; ++i) CHECK(y[i] == Approx(expected[i]).margin(1e-6));
-  be->activation_backward(elu, view(y, {5}), view(dy, {5}), view(dx, {5}));
   // d/dx = 1.5 e^x below 0 (and at 0, where y = 0 is not > 0).
   const std::vector<double> grad = {1 * 1.5 * std::exp(-2.0), 2 * 1.5 * std::exp(-0.5), 3 * 1.5, 4,
                                     5};

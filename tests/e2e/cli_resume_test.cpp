@@ -77,6 +77,17 @@ struct Reference {
   }
 };
 
+// `emnist train --resume run` finishes, says `says`, and ends with the uninterrupted run's model.
+void resume_to_reference(const Reference& ref, const std::filesystem::path& run,
+                         const std::string& says) {
+  const auto resumed = resume(run);
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Contains(says));
+  CHECK(test::read_text(run / "model.safetensors") ==
+        test::read_text(ref.run / "model.safetensors"));
+}
+
 // Interrupted once by `fault`, then resumed: the same model bytes and metrics as the reference.
 void check_interrupt_and_resume(const Reference& ref, const std::string& fault, int exit_code,
                                 const std::string& stopped_at) {
@@ -91,12 +102,7 @@ void check_interrupt_and_resume(const Reference& ref, const std::string& fault, 
   CHECK_FALSE(std::filesystem::exists(run / "model.safetensors"));
   CHECK_FALSE(std::filesystem::exists(run / "summary.json"));
 
-  const auto resumed = resume(run);
-  INFO(resumed.output);
-  REQUIRE(resumed.exit_code == 0);
-  CHECK_THAT(resumed.output, Contains("resuming from"));
-  CHECK(test::read_text(run / "model.safetensors") ==
-        test::read_text(ref.run / "model.safetensors"));
+  resume_to_reference(ref, run, "resuming from");
   CHECK(metrics_without_times(run) == metrics_without_times(ref.run));
   CHECK(test::read_text(run / "predictions_test.csv") ==
         test::read_text(ref.run / "predictions_test.csv"));
@@ -134,12 +140,7 @@ TEST_CASE(
   CHECK(c.step == 0);
   CHECK(c.history.size() == 1);
 
-  const auto resumed = resume(run);
-  INFO(resumed.output);
-  REQUIRE(resumed.exit_code == 0);
-  CHECK_THAT(resumed.output, Contains("resuming from the end of epoch 1"));
-  CHECK(test::read_text(run / "model.safetensors") ==
-        test::read_text(ref.run / "model.safetensors"));
+  resume_to_reference(ref, run, "resuming from the end of epoch 1");
   // The half-written temporary file is gone.
   for (const auto& entry : std::filesystem::directory_iterator(run / "checkpoint"))
     CHECK(entry.path().filename() == "state.safetensors");

@@ -11,6 +11,8 @@
 #include <string>
 #include <system_error>
 
+#include "emnist/error.hpp"
+
 namespace emnist_fuzz {
 
 // The files made, removed when the process exits normally (libFuzzer's -max_total_time and -runs
@@ -32,6 +34,16 @@ inline std::filesystem::path input_file(const char* target, const char* suffix =
               (std::string("emnist_") + target + "_" + std::to_string(::getpid()) + suffix);
   files.paths.insert(path);
   return path;
+}
+
+// Runs `read` on an input: a UserError is the expected answer to bad input, anything else escapes
+// and crashes the target.
+template <typename Read>
+void expect_no_crash(Read&& read) {
+  try {
+    read();
+  } catch (const emnist::UserError&) {
+  }
 }
 
 inline void write_input(const std::filesystem::path& path, const uint8_t* data, size_t size) {
