@@ -1,4 +1,4 @@
-#include "emnist/batches.hpp"
+#include "train/batches.hpp"
 
 #include <algorithm>
 #include <array>

@@ -7,11 +7,11 @@
 #include <chrono>
 #include <numeric>
 
-#include "emnist/batches.hpp"
 #include "emnist/config.hpp"
 #include "emnist/element_math.hpp"
 #include "emnist/error.hpp"
-#include "emnist/step_runner.hpp"
+#include "train/batches.hpp"
+#include "train/step_runner.hpp"
 
 namespace emnist {
 namespace {

@@ -3,7 +3,7 @@
 #include "emnist/checkpoint.hpp"
 #include "emnist/error.hpp"
 #include "emnist/model.hpp"
-#include "emnist/optimizer.hpp"
+#include "train/optimizer.hpp"
 
 namespace emnist {
 

@@ -1,12 +1,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "emnist/batches.hpp"
 #include "emnist/error.hpp"
 #include "emnist/run_dir.hpp"
 #include "emnist/run_images.hpp"
 #include "emnist/safetensors.hpp"
 #include "emnist/trainer.hpp"
+#include "train/batches.hpp"
 #include "train/evaluate.hpp"
 #include "train/run_files.hpp"
 

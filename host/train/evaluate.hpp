@@ -4,9 +4,9 @@
 // saved model see identical batches and give identical numbers.
 #include <vector>
 
-#include "emnist/batches.hpp"
 #include "emnist/metrics.hpp"
-#include "emnist/step_runner.hpp"
+#include "train/batches.hpp"
+#include "train/step_runner.hpp"
 
 namespace emnist {
 

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <cstdlib>
+#include <limits>
 #include <string>
 
 #include "emnist/error.hpp"
+#include "emnist/model.hpp"
 
 namespace emnist {
 namespace {
@@ -46,6 +49,24 @@ const FaultPlan& fault_plan() {
     return text == nullptr || *text == '\0' ? FaultPlan{} : parse(text);
   }();
   return plan;
+}
+
+void inject_after_step(int64_t steps, Model& model) {
+  const FaultPlan& fault = fault_plan();
+  if (steps != fault.at) return;
+  if (fault.kind == FaultPlan::Kind::sigint) std::raise(SIGINT);
+  if (fault.kind == FaultPlan::Kind::sigterm) std::raise(SIGTERM);
+  if (fault.kind == FaultPlan::Kind::nan)
+    model.backend().fill(model.params(), std::numeric_limits<float>::quiet_NaN());
+}
+
+std::function<void()> checkpoint_write_fault() {
+  static int64_t writes = 0;  // checkpoint writes of this process
+  const FaultPlan& fault = fault_plan();
+  const bool kill_here = fault.kind == FaultPlan::Kind::sigkill && ++writes == fault.at;
+  return [kill_here] {
+    if (kill_here) std::raise(SIGKILL);
+  };
 }
 
 }  // namespace emnist

@@ -7,8 +7,11 @@
 //   nan@step=N                     sets every parameter to NaN once step N has finished (one is
 //                                  not enough: ReLU maps NaN to 0)
 #include <cstdint>
+#include <functional>
 
 namespace emnist {
+
+class Model;
 
 struct FaultPlan {
   enum class Kind { none, sigint, sigterm, sigkill, nan };
@@ -18,5 +21,11 @@ struct FaultPlan {
 
 // EMNIST_FAULT, parsed once. A malformed value is a UserError naming the variable.
 const FaultPlan& fault_plan();
+
+// The training loop's two hooks, which do nothing unless EMNIST_FAULT names a fault there: after
+// optimizer step `steps` of this process (a signal, or NaN parameters), and for the next
+// checkpoint write (the `midway` callback of write_file_atomic: SIGKILL in the K-th write).
+void inject_after_step(int64_t steps, Model& model);
+std::function<void()> checkpoint_write_fault();
 
 }  // namespace emnist

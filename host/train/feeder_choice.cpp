@@ -1,6 +1,6 @@
 // train.feeder's choice among the feeders, in one place: the resident feeder on a GPU unless the
 // config asks otherwise, the host feeder on the CPU.
-#include "emnist/batches.hpp"
+#include "train/batches.hpp"
 #include "train/pinned_feeder.hpp"
 
 namespace emnist {

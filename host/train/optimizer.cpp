@@ -1,4 +1,4 @@
-#include "emnist/optimizer.hpp"
+#include "train/optimizer.hpp"
 
 #include <stdexcept>
 

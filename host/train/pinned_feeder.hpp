@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "emnist/arena.hpp"
-#include "emnist/batches.hpp"
-#include "emnist/overlap.hpp"
+#include "train/batches.hpp"
+#include "train/overlap.hpp"
 
 namespace emnist {
 

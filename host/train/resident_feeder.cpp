@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "emnist/batches.hpp"
 #include "emnist/error.hpp"
+#include "train/batches.hpp"
 
 namespace emnist {
 

@@ -1,4 +1,4 @@
-#include "emnist/step_runner.hpp"
+#include "train/step_runner.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <optional>
 
-#include "emnist/batches.hpp"
 #include "emnist/checkpoint.hpp"
 #include "emnist/error.hpp"
 #include "emnist/interrupt.hpp"
@@ -16,9 +15,11 @@
 #include "emnist/run_images.hpp"
 #include "emnist/summary.hpp"
 #include "emnist/trainer.hpp"
+#include "train/batches.hpp"
 #include "train/evaluate.hpp"
 #include "train/fault_injection.hpp"
 #include "train/progress.hpp"
+#include "train/run_checkpoints.hpp"
 #include "train/run_files.hpp"
 #include "train/schedule.hpp"
 
@@ -42,36 +43,22 @@ void log_samples(const EvalResult& test, const Dataset& data) {
   }
 }
 
-const char* signal_name(int signal) { return signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
-
-// `epoch` epochs and `step` steps of the next one done.
-std::string position_text(int epoch, int64_t step, int64_t steps_per_epoch) {
-  return step == 0 ? fmt::format("the end of epoch {}", epoch)
-                   : fmt::format("step {} of {} in epoch {}", step, steps_per_epoch, epoch + 1);
-}
-
-bool all_finite(const std::vector<float>& values) {
-  for (float v : values)
-    if (!std::isfinite(v)) return false;
-  return true;
-}
-
-// The training loop of one run, with its checkpoints (when the run directory can be resumed from)
-// and the test faults of EMNIST_FAULT.
+// The training loop of one run: epochs of steps, progress, validation and metrics.csv; its
+// checkpoints (RunCheckpoints) and the test faults of EMNIST_FAULT (fault_injection.hpp) stand
+// apart.
 class TrainingLoop {
  public:
   TrainingLoop(const Config& config, const Splits& splits, Model& model, StepRunner& runner,
                Feeder& feeder, const std::filesystem::path& run_dir, bool checkpoints)
-      : config_(config),
-        tc_(config.train),
+      : tc_(config.train),
         splits_(splits),
         model_(model),
         runner_(runner),
         feeder_(feeder),
         run_dir_(run_dir),
-        checkpoints_(checkpoints),
         steps_per_epoch_(splits.train.size() / tc_.batch_size),
-        schedule_(tc_, steps_per_epoch_) {}
+        schedule_(tc_, steps_per_epoch_),
+        checkpoints_(config, run_dir, checkpoints, steps_per_epoch_) {}
 
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
 
@@ -88,15 +75,16 @@ class TrainingLoop {
     history_ = c.history;
     train_seconds_ = c.train_seconds;
     if (c.step == 0 && c.epoch > 0) last_train_totals_ = c.totals;
-    last_good_ = position_text(c.epoch, c.step, steps_per_epoch_);
-    spdlog::info("resuming from {} ({} of {} epochs done)", *last_good_, c.epoch, tc_.epochs);
+    checkpoints_.resumed_at(c.epoch, c.step);
+    spdlog::info("resuming from {} ({} of {} epochs done)", *checkpoints_.last_good(), c.epoch,
+                 tc_.epochs);
   }
 
   // Runs the remaining epochs. Returns the last validation pass (with predictions) when there is a
   // validation split.
   EvalResult run() {
     std::optional<InterruptGuard> guard;
-    if (checkpoints_) guard.emplace();
+    if (checkpoints_.enabled()) guard.emplace();
     EvalResult val;
     const int log_every = std::max(1, tc_.log_every);
     const Subset& train = splits_.train;
@@ -110,7 +98,7 @@ class TrainingLoop {
         lr = schedule_.lr(epoch, step);
         feeder_.load_step(model_, step, tc_.batch_size);
         runner_.train_batch(tc_.batch_size, static_cast<float>(lr));
-        inject_after_step();
+        inject_after_step(runner_.steps(), model_);
         const bool last = step + 1 == steps_per_epoch_;
         if ((step + 1) % log_every == 0 && !last) runner_.request_progress();
         if (const auto sample = runner_.poll_progress())
@@ -121,7 +109,7 @@ class TrainingLoop {
           check_diverged();
           train_seconds_ += seconds_since(epoch_start);
           save(epoch, step + 1, runner_.read_totals());
-          stop(epoch, step + 1);
+          checkpoints_.interrupted(epoch, step + 1);
         }
       }
       const Totals totals = runner_.read_totals();  // reads back, so the device has finished
@@ -147,7 +135,7 @@ class TrainingLoop {
       history_.push_back(record);
       last_train_totals_ = totals;
       write_file_atomic(RunFiles(run_dir_).metrics(), metrics_csv(history_));
-      if (checkpoints_) save(epoch + 1, 0, totals);
+      if (checkpoints_.enabled()) save(epoch + 1, 0, totals);
 
       progress_.clear();
       const std::string val_text =
@@ -158,7 +146,7 @@ class TrainingLoop {
           "epoch {}/{}  lr {:.3g}  train loss {:.4f} acc {:.4f}{}  {:.1f} s  {:.0f} samples/s",
           epoch + 1, tc_.epochs, lr, record.train_loss, record.train_accuracy, val_text,
           record.seconds, record.samples_per_second);
-      if (InterruptGuard::pending() != 0) stop(epoch + 1, 0);
+      if (InterruptGuard::pending() != 0) checkpoints_.interrupted(epoch + 1, 0);
     }
     // Resumed after the last epoch: the validation pass is recomputed (the same numbers).
     if (splits_.val.size() > 0 && val.totals.samples == 0)
@@ -171,16 +159,6 @@ class TrainingLoop {
   const std::optional<Totals>& last_train_totals() const { return last_train_totals_; }
 
  private:
-  void inject_after_step() {
-    const FaultPlan& fault = fault_plan();
-    if (runner_.steps() != fault.at) return;
-    if (fault.kind == FaultPlan::Kind::sigint) std::raise(SIGINT);
-    if (fault.kind == FaultPlan::Kind::sigterm) std::raise(SIGTERM);
-    if (fault.kind == FaultPlan::Kind::nan) {
-      model_.backend().fill(model_.params(), std::numeric_limits<float>::quiet_NaN());
-    }
-  }
-
   // A progress read-back arrives some steps after it was requested: the line reports the step it
   // was taken at, and the rate up to that step.
   void show_progress(const ProgressSample& sample, int epoch, int64_t first_step,
@@ -201,77 +179,39 @@ class TrainingLoop {
 
   void report_diverged(int64_t bad) {
     if (bad < 0) return;
-    diverged(fmt::format("the loss became NaN or infinite at {}",
-                         position_text(static_cast<int>(bad / steps_per_epoch_),
-                                       bad % steps_per_epoch_ + 1, steps_per_epoch_)));
-  }
-
-  // Stops the run; the last checkpoint written is the one to go back to.
-  [[noreturn]] void diverged(const std::string& what) {
     progress_.clear();
-    if (!checkpoints_ || !last_good_)
-      throw UserError(
-          fmt::format("training diverged: {}; lower train.lr (now {}) or turn on model.batch_norm",
-                      what, tc_.lr));
-    throw UserError(fmt::format(
-        "training diverged: {}; the last good checkpoint is {} ({}): continue from it with a "
-        "lower rate, e.g. emnist train --resume {} --set train.lr={}",
-        what, checkpoint_file(run_dir_).string(), *last_good_, run_dir_.string(), tc_.lr / 2));
+    checkpoints_.diverged(fmt::format("the loss became NaN or infinite at {}",
+                                      position_text(static_cast<int>(bad / steps_per_epoch_),
+                                                    bad % steps_per_epoch_ + 1, steps_per_epoch_)));
   }
 
   void save(int epoch, int64_t step, const Totals& totals) {
     Checkpoint c;
-    c.config = to_toml(config_);
     c.epoch = epoch;
     c.step = step;
-    c.steps_per_epoch = steps_per_epoch_;
     c.optimizer_steps = runner_.steps();
     c.train_seconds = train_seconds_;
     c.totals = totals;
     c.history = history_;
-    capture_state(c, model_, runner_.optimizer());
-    // A finite loss does not prove finite weights (an overflowing update can come last).
-    for (const auto& [name, t] : c.model)
-      if (!all_finite(t.values))
-        diverged(fmt::format("'{}' holds NaN or infinite values at {}", name,
-                             position_text(epoch, step, steps_per_epoch_)));
-    const FaultPlan& fault = fault_plan();
-    const bool kill_here =
-        fault.kind == FaultPlan::Kind::sigkill && ++checkpoint_writes_ == fault.at;
-    write_checkpoint(run_dir_, c, [kill_here] {
-      if (kill_here) std::raise(SIGKILL);
-    });
-    last_good_ = position_text(epoch, step, steps_per_epoch_);
-    spdlog::debug("checkpoint written ({})", *last_good_);
+    progress_.clear();  // a divergence found in the weights ends the run with a message
+    checkpoints_.save(std::move(c), model_, runner_.optimizer());
   }
 
-  [[noreturn]] void stop(int epoch, int64_t step) {
-    const int signal = InterruptGuard::pending();
-    throw Interrupted(signal,
-                      fmt::format("interrupted by {} at {}; checkpoint {} written; "
-                                  "continue with: emnist train --resume {}",
-                                  signal_name(signal), position_text(epoch, step, steps_per_epoch_),
-                                  checkpoint_file(run_dir_).string(), run_dir_.string()));
-  }
-
-  const Config& config_;
   const TrainConfig& tc_;
   const Splits& splits_;
   Model& model_;
   StepRunner& runner_;
   Feeder& feeder_;
   std::filesystem::path run_dir_;
-  bool checkpoints_;
   int64_t steps_per_epoch_;
   LrSchedule schedule_;
+  RunCheckpoints checkpoints_;
   ProgressLine progress_;
   int start_epoch_ = 0;
   int64_t start_step_ = 0;
   std::vector<EpochRecord> history_;
   double train_seconds_ = 0;
   std::optional<Totals> last_train_totals_;
-  std::optional<std::string> last_good_;
-  int64_t checkpoint_writes_ = 0;
 };
 
 TrainSummary run_training(const Config& config, const Dataset& data, const Splits& splits,

@@ -5,8 +5,9 @@
 #include <string>
 
 #include "emnist/backend.hpp"
+#include "emnist/choices.hpp"
 #include "emnist/data.hpp"
-#include "emnist/step_runner.hpp"
+#include "emnist/metrics.hpp"
 
 namespace emnist {
 

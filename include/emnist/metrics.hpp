@@ -4,6 +4,7 @@
 // labels = every class and zero_division = 0 (so a class never seen and never predicted scores 0
 // and still counts in the macro average), plus the records the run directory keeps.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -63,6 +64,14 @@ struct EpochRecord {
   double val_loss = 0, val_accuracy = 0;
   double seconds = 0;             // training and validation
   double samples_per_second = 0;  // training samples over training time
+};
+
+// What the step runner did with train.cuda_graph on: graphs captured, steps replayed from one, and
+// captures that failed (those steps stay eager). A backend without graphs counts nothing.
+struct GraphCounts {
+  int64_t captures = 0;
+  int64_t replays = 0;
+  int64_t failed_captures = 0;
 };
 
 }  // namespace emnist

@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "compare.hpp"
-#include "emnist/batches.hpp"
 #include "model_fixtures.hpp"
+#include "train/batches.hpp"
 #include "train/pinned_feeder.hpp"
 
 using namespace emnist;

@@ -8,8 +8,8 @@
 #include "emnist/config.hpp"
 #include "emnist/data.hpp"
 #include "emnist/model.hpp"
-#include "emnist/step_runner.hpp"
 #include "support/synthetic_data.hpp"
+#include "train/step_runner.hpp"
 
 namespace emnist::cuda_test {
 

@@ -5,11 +5,11 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
-#include "emnist/batches.hpp"
 #include "emnist/error.hpp"
 #include "emnist/trainer.hpp"
 #include "host/train_fixtures.hpp"
 #include "support/support.hpp"
+#include "train/batches.hpp"
 #include "train/pinned_feeder.hpp"
 
 using namespace emnist;

@@ -2,11 +2,11 @@
 #include <cmath>
 #include <set>
 
-#include "emnist/batches.hpp"
 #include "emnist/model.hpp"
-#include "emnist/step_runner.hpp"
 #include "host/train_fixtures.hpp"
+#include "train/batches.hpp"
 #include "train/evaluate.hpp"
+#include "train/step_runner.hpp"
 
 using namespace emnist;
 

@@ -6,8 +6,8 @@
 
 #include "emnist/bench.hpp"
 #include "emnist/model.hpp"
-#include "emnist/step_runner.hpp"
 #include "host/train_fixtures.hpp"
+#include "train/step_runner.hpp"
 
 using namespace emnist;
 

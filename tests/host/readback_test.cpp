@@ -4,11 +4,11 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
-#include "emnist/batches.hpp"
-#include "emnist/step_runner.hpp"
 #include "emnist/trainer.hpp"
 #include "host/train_fixtures.hpp"
 #include "support/support.hpp"
+#include "train/batches.hpp"
+#include "train/step_runner.hpp"
 
 using namespace emnist;
 

@@ -21,8 +21,8 @@
 #include "emnist/config.hpp"
 #include "emnist/metrics.hpp"
 #include "emnist/model.hpp"
-#include "emnist/optimizer.hpp"
-#include "emnist/overlap.hpp"
+#include "train/optimizer.hpp"
+#include "train/overlap.hpp"
 
 namespace emnist {
 
@@ -31,14 +31,6 @@ struct ProgressSample {
   int64_t step = 0;              // optimizer steps taken (steps() when it was requested)
   float loss = 0.0f;             // that step's batch loss
   int64_t first_nonfinite = -1;  // as read_first_nonfinite()
-};
-
-// What run_step did with train.cuda_graph on: graphs captured, steps replayed from one, and
-// captures that failed (those steps stay eager). A backend without graphs counts nothing.
-struct GraphCounts {
-  int64_t captures = 0;
-  int64_t replays = 0;
-  int64_t failed_captures = 0;
 };
 
 class StepRunner {

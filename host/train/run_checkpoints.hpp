@@ -1,0 +1,48 @@
+#pragma once
+// A run's checkpoint policy: the checkpoint each epoch and at an interruption (when the run can be
+// resumed from; a sweep's folds cannot), the last good position, and how a run that stops early
+// says so: a divergence or an interruption, each naming the checkpoint to continue from.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "emnist/checkpoint.hpp"
+#include "emnist/config.hpp"
+#include "emnist/model.hpp"
+#include "train/optimizer.hpp"
+
+namespace emnist {
+
+// `epoch` epochs and `step` steps of the next one done: "the end of epoch 2", "step 7 of 18 in
+// epoch 3".
+std::string position_text(int epoch, int64_t step, int64_t steps_per_epoch);
+
+class RunCheckpoints {
+ public:
+  RunCheckpoints(const Config& config, std::filesystem::path run_dir, bool enabled,
+                 int64_t steps_per_epoch);
+
+  bool enabled() const { return enabled_; }
+  // Where a resumed run starts: its checkpoint is the last good one.
+  void resumed_at(int epoch, int64_t step);
+  const std::optional<std::string>& last_good() const { return last_good_; }
+
+  // Writes `c` (position, totals and history filled in) with the model's and the optimizer's
+  // state, after checking the weights are finite (a finite loss does not prove finite weights).
+  void save(Checkpoint c, const Model& model, const Optimizer& optimizer);
+
+  // UserError: training diverged (`what`), with the checkpoint to continue from at a lower rate.
+  [[noreturn]] void diverged(const std::string& what) const;
+  // Interrupted by the pending signal at (epoch, step), the checkpoint just written named.
+  [[noreturn]] void interrupted(int epoch, int64_t step) const;
+
+ private:
+  const Config& config_;
+  std::filesystem::path run_dir_;
+  bool enabled_;
+  int64_t steps_per_epoch_;
+  std::optional<std::string> last_good_;
+};
+
+}  // namespace emnist
