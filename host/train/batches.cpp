@@ -22,17 +22,20 @@ const std::array<float, 256>& pixel_table() {
 
 }  // namespace
 
-BatchFeeder::BatchFeeder(int64_t max_batch, int64_t image_size)
-    : max_batch_(max_batch),
+BatchFeeder::BatchFeeder(Backend& backend, int64_t max_batch, int64_t image_size)
+    : backend_(backend),
+      max_batch_(max_batch),
       image_size_(image_size),
       pixels_(static_cast<size_t>(max_batch * image_size)),
       labels_(static_cast<size_t>(max_batch)) {}
 
 template <typename PositionAt>
-void BatchFeeder::gather(Model& model, const Subset& subset, int64_t n, PositionAt position_at) {
-  if (n < 1 || n > max_batch_) throw std::invalid_argument("feeder: batch size out of range");
+void BatchFeeder::gather(const BatchView& batch, const Subset& subset, int64_t n,
+                         PositionAt position_at) {
+  if (n < 1 || n > max_batch_ || n > batch.max_batch())
+    throw std::invalid_argument("feeder: batch size out of range");
   const ImageSet& source = *subset.source;
-  if (source.image_size() != image_size_ || model.input_shape().numel() != image_size_)
+  if (source.image_size() != image_size_ || batch.sample_size() != image_size_)
     throw std::invalid_argument("feeder: image size does not match the model input");
   const auto& table = pixel_table();
   labels_.resize(static_cast<size_t>(n));
@@ -43,10 +46,9 @@ void BatchFeeder::gather(Model& model, const Subset& subset, int64_t n, Position
     for (int64_t p = 0; p < image_size_; ++p) dst[p] = table[src[p]];
     labels_[static_cast<size_t>(b)] = source.labels[static_cast<size_t>(index)];
   }
-  Backend& backend = model.backend();
-  backend.copy_from_host(model.input(n).data, pixels_.data(),
-                         sizeof(float) * static_cast<size_t>(n * image_size_));
-  backend.copy_from_host(model.labels(), labels_.data(), sizeof(int32_t) * static_cast<size_t>(n));
+  backend_.copy_from_host(batch.input(n).data, pixels_.data(),
+                          sizeof(float) * static_cast<size_t>(n * image_size_));
+  backend_.copy_from_host(batch.labels, labels_.data(), sizeof(int32_t) * static_cast<size_t>(n));
 }
 
 void BatchFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
@@ -54,19 +56,21 @@ void BatchFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
   epoch_order_ = epoch_order(seed, epoch, subset.size());
 }
 
-void BatchFeeder::load_step(Model& model, int64_t step, int64_t n) {
+void BatchFeeder::load_step(const BatchView& batch, int64_t step, int64_t n) {
   if (epoch_subset_ == nullptr) throw std::logic_error("feeder: load_step before begin_epoch");
   if (step < 0 || (step + 1) * n > static_cast<int64_t>(epoch_order_.size()))
     throw std::invalid_argument("feeder: step beyond the epoch's order");
-  load(model, *epoch_subset_, epoch_order_.data() + step * n, n);
+  load(batch, *epoch_subset_, epoch_order_.data() + step * n, n);
 }
 
-void BatchFeeder::load(Model& model, const Subset& subset, const int64_t* positions, int64_t n) {
-  gather(model, subset, n, [positions](int64_t b) { return positions[b]; });
+void BatchFeeder::load(const BatchView& batch, const Subset& subset, const int64_t* positions,
+                       int64_t n) {
+  gather(batch, subset, n, [positions](int64_t b) { return positions[b]; });
 }
 
-void BatchFeeder::load_range(Model& model, const Subset& subset, int64_t first, int64_t n) {
-  gather(model, subset, n, [first](int64_t b) { return first + b; });
+void BatchFeeder::load_range(const BatchView& batch, const Subset& subset, int64_t first,
+                             int64_t n) {
+  gather(batch, subset, n, [first](int64_t b) { return first + b; });
 }
 
 }  // namespace emnist

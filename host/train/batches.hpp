@@ -31,30 +31,33 @@ class Feeder {
   // epoch_order(seed, epoch, subset.size()) gives.
   virtual void begin_epoch(const Subset& subset, uint64_t seed, int epoch) = 0;
   // Training batch `step` of the epoch: positions order[step * n, step * n + n).
-  virtual void load_step(Model& model, int64_t step, int64_t n) = 0;
+  virtual void load_step(const BatchView& batch, int64_t step, int64_t n) = 0;
   // The samples at subset positions first..first+n-1, in order (evaluation).
-  virtual void load_range(Model& model, const Subset& subset, int64_t first, int64_t n) = 0;
+  virtual void load_range(const BatchView& batch, const Subset& subset, int64_t first,
+                          int64_t n) = 0;
   // The labels of the last load_range batch, on the host.
   virtual const std::vector<int32_t>& labels() const = 0;
 };
 
 class BatchFeeder final : public Feeder {
  public:
-  // Staging for up to max_batch images of image_size pixels, allocated once.
-  BatchFeeder(int64_t max_batch, int64_t image_size);
+  // Staging for up to max_batch images of image_size pixels, allocated once; batches are copied
+  // into `backend`'s memory.
+  BatchFeeder(Backend& backend, int64_t max_batch, int64_t image_size);
 
   void begin_epoch(const Subset& subset, uint64_t seed, int epoch) override;
-  void load_step(Model& model, int64_t step, int64_t n) override;
-  void load_range(Model& model, const Subset& subset, int64_t first, int64_t n) override;
+  void load_step(const BatchView& batch, int64_t step, int64_t n) override;
+  void load_range(const BatchView& batch, const Subset& subset, int64_t first, int64_t n) override;
   const std::vector<int32_t>& labels() const override { return labels_; }
 
   // The samples at subset positions `positions[0..n)`.
-  void load(Model& model, const Subset& subset, const int64_t* positions, int64_t n);
+  void load(const BatchView& batch, const Subset& subset, const int64_t* positions, int64_t n);
 
  private:
   template <typename PositionAt>
-  void gather(Model& model, const Subset& subset, int64_t n, PositionAt position_at);
+  void gather(const BatchView& batch, const Subset& subset, int64_t n, PositionAt position_at);
 
+  Backend& backend_;
   int64_t max_batch_, image_size_;
   std::vector<float> pixels_;
   std::vector<int32_t> labels_;
@@ -69,9 +72,9 @@ class ResidentFeeder final : public Feeder {
   // The first epoch uploads the subset's image set and indices; every epoch computes its rows on
   // the backend.
   void begin_epoch(const Subset& subset, uint64_t seed, int epoch) override;
-  void load_step(Model& model, int64_t step, int64_t n) override;
+  void load_step(const BatchView& batch, int64_t step, int64_t n) override;
   // The first call for a subset uploads its image set (if new) and its rows.
-  void load_range(Model& model, const Subset& subset, int64_t first, int64_t n) override;
+  void load_range(const BatchView& batch, const Subset& subset, int64_t first, int64_t n) override;
   const std::vector<int32_t>& labels() const override { return labels_; }
 
  private:
@@ -87,7 +90,7 @@ class ResidentFeeder final : public Feeder {
   const ImagesOnDevice& images_of(const ImageSet& set);
   const RowsOnDevice& indices_of(const Subset& subset);  // the subset's rows in subset order
   void upload_rows(RowsOnDevice& dst, const Subset& subset, const std::vector<int64_t>& rows);
-  void gather(Model& model, const RowsOnDevice& rows, int64_t first, int64_t n);
+  void gather(const BatchView& batch, const RowsOnDevice& rows, int64_t first, int64_t n);
 
   Backend& backend_;
   int64_t image_size_;

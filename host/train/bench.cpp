@@ -74,7 +74,7 @@ BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, 
   feeder->begin_epoch(subset, train_config.seed, 0);
   int64_t next = 0;
   auto step = [&] {
-    feeder->load_step(*model, next, batch);
+    feeder->load_step(model->batch(), next, batch);
     next = (next + 1) % batches;
     runner.train_batch(batch, static_cast<float>(train_config.lr));
   };

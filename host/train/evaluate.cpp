@@ -19,7 +19,7 @@ EvalResult evaluate(StepRunner& runner, Feeder& feeder, const Subset& subset,
   runner.reset_totals();
   for (int64_t first = 0; first < subset.size(); first += batch) {
     const int64_t n = std::min(batch, subset.size() - first);
-    feeder.load_range(model, subset, first, n);
+    feeder.load_range(model.batch(), subset, first, n);
     runner.eval_batch(n);
     if (!with_predictions) continue;
     runner.read_outputs(n, logits.data(), probs.data());

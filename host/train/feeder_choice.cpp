@@ -17,7 +17,7 @@ std::unique_ptr<Feeder> make_feeder(const TrainConfig& config, Backend& backend,
   const std::string name = feeder_name(config, backend);
   if (name == "pinned") return std::make_unique<PinnedFeeder>(backend, max_batch, image_size);
   if (name == "resident") return std::make_unique<ResidentFeeder>(backend, image_size);
-  return std::make_unique<BatchFeeder>(max_batch, image_size);
+  return std::make_unique<BatchFeeder>(backend, max_batch, image_size);
 }
 
 }  // namespace emnist

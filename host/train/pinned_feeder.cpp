@@ -133,7 +133,7 @@ void PinnedFeeder::start(const Job& job, int64_t first) {
   changed_.notify_all();
 }
 
-void PinnedFeeder::consume(Model& model, int64_t k, int64_t n, bool keep_labels) {
+void PinnedFeeder::consume(const BatchView& batch, int64_t k, int64_t n, bool keep_labels) {
   Slot& slot = slots_[static_cast<size_t>(k % slot_count_)];
   {
     std::unique_lock lock(mutex_);
@@ -157,7 +157,7 @@ void PinnedFeeder::consume(Model& model, int64_t k, int64_t n, bool keep_labels)
   backend_.copy_from_host_async(device_labels, host_labels, label_bytes, Queue::copy);
   slot.copied.record(Queue::copy);
   slot.copied.make_wait(Queue::compute);
-  backend_.gather_batch(device_pixels, device_labels, n, iota_, model.input(n), model.labels());
+  backend_.gather_batch(device_pixels, device_labels, n, iota_, batch.input(n), batch.labels);
   slot.gathered.record(Queue::compute);
   if (keep_labels) labels_.assign(host_labels, host_labels + n);
   {
@@ -168,10 +168,10 @@ void PinnedFeeder::consume(Model& model, int64_t k, int64_t n, bool keep_labels)
   ++next_;
 }
 
-void PinnedFeeder::check_input(const Model& model, const Subset& subset, int64_t n) const {
-  if (n < 1 || n > max_batch_ || n > model.max_batch())
+void PinnedFeeder::check_input(const BatchView& batch, const Subset& subset, int64_t n) const {
+  if (n < 1 || n > max_batch_ || n > batch.max_batch())
     throw std::invalid_argument("feeder: batch size out of range");
-  if (subset.source->image_size() != image_size_ || model.input_shape().numel() != image_size_)
+  if (subset.source->image_size() != image_size_ || batch.sample_size() != image_size_)
     throw std::invalid_argument("feeder: image size does not match the model input");
 }
 
@@ -192,9 +192,9 @@ void PinnedFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
   if (batch > 0) start(Job{&subset, &epoch_order_, 0, batch, subset.size() / batch}, 0);
 }
 
-void PinnedFeeder::load_step(Model& model, int64_t step, int64_t n) {
+void PinnedFeeder::load_step(const BatchView& batch, int64_t step, int64_t n) {
   if (epoch_subset_ == nullptr) throw std::logic_error("feeder: load_step before begin_epoch");
-  check_input(model, *epoch_subset_, n);
+  check_input(batch, *epoch_subset_, n);
   const int64_t steps = epoch_subset_->size() / n;
   if (step < 0 || step >= steps)
     throw std::invalid_argument("feeder: step beyond the epoch's order");
@@ -202,11 +202,12 @@ void PinnedFeeder::load_step(Model& model, int64_t step, int64_t n) {
     start(Job{epoch_subset_, &epoch_order_, 0, n, steps}, step);
     training_job_ = true;
   }
-  consume(model, step, n, false);
+  consume(batch, step, n, false);
 }
 
-void PinnedFeeder::load_range(Model& model, const Subset& subset, int64_t first, int64_t n) {
-  check_input(model, subset, n);
+void PinnedFeeder::load_range(const BatchView& batch, const Subset& subset, int64_t first,
+                              int64_t n) {
+  check_input(batch, subset, n);
   if (first < 0 || first + n > subset.size())
     throw std::invalid_argument("feeder: batch outside the subset");
   const bool continues = !training_job_ && job_.subset == &subset && next_ < job_.end &&
@@ -216,7 +217,7 @@ void PinnedFeeder::load_range(Model& model, const Subset& subset, int64_t first,
     start(Job{&subset, nullptr, first, n, (rest + n - 1) / n}, 0);
     training_job_ = false;
   }
-  consume(model, next_, n, true);
+  consume(batch, next_, n, true);
 }
 
 }  // namespace emnist

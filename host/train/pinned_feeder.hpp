@@ -35,10 +35,10 @@ class PinnedFeeder final : public Feeder {
 
   // Starts loading the epoch's first batches of max_batch samples.
   void begin_epoch(const Subset& subset, uint64_t seed, int epoch) override;
-  void load_step(Model& model, int64_t step, int64_t n) override;
+  void load_step(const BatchView& batch, int64_t step, int64_t n) override;
   // Ranges that follow each other (first advancing by n) continue one job, so the loader works
   // ahead through a split's evaluation too.
-  void load_range(Model& model, const Subset& subset, int64_t first, int64_t n) override;
+  void load_range(const BatchView& batch, const Subset& subset, int64_t first, int64_t n) override;
   const std::vector<int32_t>& labels() const override { return labels_; }
 
  private:
@@ -64,8 +64,8 @@ class PinnedFeeder final : public Feeder {
   // Starts job `job` at batch `first` (main thread); the loader drops what it had not handed over.
   void start(const Job& job, int64_t first);
   // Hands batch k of the current job to the model (main thread), waiting for the loader if needed.
-  void consume(Model& model, int64_t k, int64_t n, bool keep_labels);
-  void check_input(const Model& model, const Subset& subset, int64_t n) const;
+  void consume(const BatchView& batch, int64_t k, int64_t n, bool keep_labels);
+  void check_input(const BatchView& batch, const Subset& subset, int64_t n) const;
 
   Backend& backend_;
   int64_t max_batch_, image_size_;

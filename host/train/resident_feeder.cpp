@@ -50,23 +50,25 @@ void ResidentFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch)
                       epoch_rows_.rows.at<int64_t>(0));
 }
 
-void ResidentFeeder::gather(Model& model, const RowsOnDevice& rows, int64_t first, int64_t n) {
-  if (n < 1 || n > model.max_batch() || first < 0 || first + n > rows.count)
+void ResidentFeeder::gather(const BatchView& batch, const RowsOnDevice& rows, int64_t first,
+                            int64_t n) {
+  if (n < 1 || n > batch.max_batch() || first < 0 || first + n > rows.count)
     throw std::invalid_argument("feeder: batch outside the rows");
-  if (model.input_shape().numel() != image_size_)
+  if (batch.sample_size() != image_size_)
     throw std::invalid_argument("feeder: image size does not match the model input");
   backend_.gather_batch(rows.images->pixels.at<uint8_t>(0), rows.images->labels.at<int32_t>(0),
-                        rows.images->count, rows.rows.at<int64_t>(0) + first, model.input(n),
-                        model.labels());
+                        rows.images->count, rows.rows.at<int64_t>(0) + first, batch.input(n),
+                        batch.labels);
 }
 
-void ResidentFeeder::load_step(Model& model, int64_t step, int64_t n) {
+void ResidentFeeder::load_step(const BatchView& batch, int64_t step, int64_t n) {
   if (epoch_rows_.images == nullptr) throw std::logic_error("feeder: load_step before begin_epoch");
-  gather(model, epoch_rows_, step * n, n);
+  gather(batch, epoch_rows_, step * n, n);
 }
 
-void ResidentFeeder::load_range(Model& model, const Subset& subset, int64_t first, int64_t n) {
-  gather(model, indices_of(subset), first, n);
+void ResidentFeeder::load_range(const BatchView& batch, const Subset& subset, int64_t first,
+                                int64_t n) {
+  gather(batch, indices_of(subset), first, n);
   labels_.resize(static_cast<size_t>(n));
   for (int64_t b = 0; b < n; ++b)
     labels_[static_cast<size_t>(b)] =

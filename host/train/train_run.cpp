@@ -96,7 +96,7 @@ class TrainingLoop {
       double lr = tc_.lr;
       for (int64_t step = first_step; step < steps_per_epoch_; ++step) {
         lr = schedule_.lr(epoch, step);
-        feeder_.load_step(model_, step, tc_.batch_size);
+        feeder_.load_step(model_.batch(), step, tc_.batch_size);
         runner_.train_batch(tc_.batch_size, static_cast<float>(lr));
         inject_after_step(runner_.steps(), model_);
         const bool last = step + 1 == steps_per_epoch_;

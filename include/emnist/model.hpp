@@ -24,6 +24,22 @@ struct NamedTensor {
   int64_t offset = 0;  // elements into the parameter buffer, or into the buffer of buffers
 };
 
+// Where a batch goes: a model's input for up to max_batch samples and their labels, in the
+// backend's memory. Feeders write here and know nothing else of the model.
+struct BatchView {
+  Tensor inputs;              // [max_batch, ...sample shape]
+  int32_t* labels = nullptr;  // [max_batch]
+
+  int64_t max_batch() const { return inputs.dim(0); }
+  int64_t sample_size() const { return inputs.per_sample(); }
+  // The first n samples' input, [n, ...sample shape].
+  Tensor input(int64_t n) const {
+    Tensor t = inputs;
+    t.shape[0] = n;
+    return t;
+  }
+};
+
 class Model {
  public:
   // Lays out and allocates everything for these layers (in order; the first takes the input). The
@@ -53,6 +69,8 @@ class Model {
   // Batch input [n, ...input_shape] and labels [n] in backend memory, filled by the caller.
   Tensor input(int64_t n) const;
   int32_t* labels() const { return labels_; }
+  // Both, for up to max_batch() samples: what a feeder writes into.
+  BatchView batch() const { return BatchView{input(max_batch_), labels_}; }
   Tensor logits(int64_t n) const;
   // The loss writes d(loss)/d(logits) here before backward().
   Tensor dlogits(int64_t n) const;

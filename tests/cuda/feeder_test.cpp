@@ -24,7 +24,7 @@ TEST_CASE("cuda resident and pinned feeders: the CPU feeder's batches, bit for b
     const int64_t batch = 32;
     auto cpu_model = make_model(cpu(), reference_mlp(), 28, 28, 16, batch, 1);
     auto gpu_model = make_model(gpu(), reference_mlp(), 28, 28, 16, batch, 1);
-    BatchFeeder host(batch, 784);
+    BatchFeeder host(cpu(), batch, 784);
     TrainConfig tc;
     tc.feeder = kind;
     const std::unique_ptr<Feeder> feeder = make_feeder(tc, gpu(), batch, 784);
@@ -40,8 +40,8 @@ TEST_CASE("cuda resident and pinned feeders: the CPU feeder's batches, bit for b
       host.begin_epoch(subset, 9, epoch);
       resident.begin_epoch(subset, 9, epoch);
       for (int64_t step = 0; step < subset.size() / batch; ++step) {
-        host.load_step(*cpu_model, step, batch);
-        resident.load_step(*gpu_model, step, batch);
+        host.load_step(cpu_model->batch(), step, batch);
+        resident.load_step(gpu_model->batch(), step, batch);
         const auto [hx, hy] = read(*cpu_model, batch);
         const auto [gx, gy] = read(*gpu_model, batch);
         REQUIRE(hy == gy);
@@ -50,8 +50,8 @@ TEST_CASE("cuda resident and pinned feeders: the CPU feeder's batches, bit for b
     }
     for (int64_t first = 0; first < subset.size(); first += batch) {
       const int64_t n = std::min(batch, subset.size() - first);
-      host.load_range(*cpu_model, subset, first, n);
-      resident.load_range(*gpu_model, subset, first, n);
+      host.load_range(cpu_model->batch(), subset, first, n);
+      resident.load_range(gpu_model->batch(), subset, first, n);
       const auto [hx, hy] = read(*cpu_model, n);
       const auto [gx, gy] = read(*gpu_model, n);
       REQUIRE(hy == gy);
@@ -87,19 +87,19 @@ TEST_CASE("cuda pinned feeder: a few batches through the ring, for the sanitizer
   const int64_t batch = 16;
   auto cpu_model = make_model(cpu(), reference_mlp(), 28, 28, 16, batch, 1);
   auto gpu_model = make_model(gpu(), reference_mlp(), 28, 28, 16, batch, 1);
-  BatchFeeder host(batch, 784);
+  BatchFeeder host(cpu(), batch, 784);
   PinnedFeeder pinned(gpu(), batch, 784, 2);
   host.begin_epoch(subset, 3, 0);
   pinned.begin_epoch(subset, 3, 0);
   std::vector<float> hx(static_cast<size_t>(batch * 784)), gx(hx.size());
   for (int64_t step = 0; step < 5; ++step) {  // the 2-slot ring wraps twice
-    host.load_step(*cpu_model, step, batch);
-    pinned.load_step(*gpu_model, step, batch);
+    host.load_step(cpu_model->batch(), step, batch);
+    pinned.load_step(gpu_model->batch(), step, batch);
     cpu().copy_to_host(hx.data(), cpu_model->input(batch).data, sizeof(float) * hx.size());
     gpu().copy_to_host(gx.data(), gpu_model->input(batch).data, sizeof(float) * gx.size());
     REQUIRE(std::memcmp(hx.data(), gx.data(), sizeof(float) * hx.size()) == 0);
   }
-  host.load_range(*cpu_model, subset, 96, 4);
-  pinned.load_range(*gpu_model, subset, 96, 4);
+  host.load_range(cpu_model->batch(), subset, 96, 4);
+  pinned.load_range(gpu_model->batch(), subset, 96, 4);
   REQUIRE(host.labels() == pinned.labels());
 }

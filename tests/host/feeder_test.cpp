@@ -52,7 +52,7 @@ TEST_CASE("feeders: resident and host feeders give the same batches bit for bit"
   train_test::CountingBackend resident_backend;
   auto host_model = make_model(*host_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
   auto resident_model = make_model(resident_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
-  BatchFeeder host(batch, 784);
+  BatchFeeder host(*host_backend, batch, 784);
   ResidentFeeder resident(resident_backend, 784);
 
   int64_t allocations_after_first_epoch = -1;
@@ -60,15 +60,15 @@ TEST_CASE("feeders: resident and host feeders give the same batches bit for bit"
     host.begin_epoch(subset, 5, epoch);
     resident.begin_epoch(subset, 5, epoch);
     for (int64_t step = 0; step < subset.size() / batch; ++step) {
-      host.load_step(*host_model, step, batch);
-      resident.load_step(*resident_model, step, batch);
+      host.load_step(host_model->batch(), step, batch);
+      resident.load_step(resident_model->batch(), step, batch);
       REQUIRE(same_bits(read_batch(*host_model, batch), read_batch(*resident_model, batch)));
     }
     for (const Subset* s : {&subset, &other}) {
       for (int64_t first = 0; first < s->size(); first += batch) {
         const int64_t n = std::min(batch, s->size() - first);
-        host.load_range(*host_model, *s, first, n);
-        resident.load_range(*resident_model, *s, first, n);
+        host.load_range(host_model->batch(), *s, first, n);
+        resident.load_range(resident_model->batch(), *s, first, n);
         REQUIRE(same_bits(read_batch(*host_model, n), read_batch(*resident_model, n)));
         REQUIRE(host.labels() == resident.labels());
       }
@@ -77,7 +77,7 @@ TEST_CASE("feeders: resident and host feeders give the same batches bit for bit"
   }
   // Images, labels and indices went up in the first epoch; later epochs only compute new rows.
   CHECK(resident_backend.allocations == allocations_after_first_epoch);
-  CHECK_THROWS(resident.load_step(*resident_model, subset.size() / batch, batch));
+  CHECK_THROWS(resident.load_step(resident_model->batch(), subset.size() / batch, batch));
 }
 
 TEST_CASE("feeders: train.feeder chooses the feeder", "[feeder]") {
@@ -113,7 +113,7 @@ TEST_CASE("feeders: the pinned feeder gives the host feeder's batches bit for bi
   pinned_backend.defer_async = true;
   auto host_model = make_model(*host_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
   auto pinned_model = make_model(pinned_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
-  BatchFeeder host(batch, 784);
+  BatchFeeder host(*host_backend, batch, 784);
   const int64_t allocations_before = pinned_backend.allocations;
   {
     PinnedFeeder pinned(pinned_backend, batch, 784, 3);  // 3 slots: the ring wraps often
@@ -127,22 +127,22 @@ TEST_CASE("feeders: the pinned feeder gives the host feeder's batches bit for bi
       for (int64_t step = first; step < steps; ++step) {
         if (epoch == 2 && step == 3) step = 7;
         INFO("epoch " << epoch << " step " << step);
-        host.load_step(*host_model, step, batch);
-        pinned.load_step(*pinned_model, step, batch);
+        host.load_step(host_model->batch(), step, batch);
+        pinned.load_step(pinned_model->batch(), step, batch);
         REQUIRE(same_bits(read_batch(*host_model, batch), read_batch(*pinned_model, batch)));
       }
       // Evaluation: two splits in order with a partial last batch, then a range out of order.
       for (const Subset* s : {&subset, &other}) {
         for (int64_t first_sample = 0; first_sample < s->size(); first_sample += batch) {
           const int64_t n = std::min(batch, s->size() - first_sample);
-          host.load_range(*host_model, *s, first_sample, n);
-          pinned.load_range(*pinned_model, *s, first_sample, n);
+          host.load_range(host_model->batch(), *s, first_sample, n);
+          pinned.load_range(pinned_model->batch(), *s, first_sample, n);
           REQUIRE(same_bits(read_batch(*host_model, n), read_batch(*pinned_model, n)));
           REQUIRE(host.labels() == pinned.labels());
         }
       }
-      host.load_range(*host_model, other, 5, 7);
-      pinned.load_range(*pinned_model, other, 5, 7);
+      host.load_range(host_model->batch(), other, 5, 7);
+      pinned.load_range(pinned_model->batch(), other, 5, 7);
       REQUIRE(same_bits(read_batch(*host_model, 7), read_batch(*pinned_model, 7)));
       REQUIRE(host.labels() == pinned.labels());
     }
@@ -153,8 +153,8 @@ TEST_CASE("feeders: the pinned feeder gives the host feeder's batches bit for bi
     // The ring (one device block) was the only allocation.
     CHECK(allocations_of_the_ring == 1);
     CHECK(pinned_backend.allocations - allocations_before == 1);
-    CHECK_THROWS_AS(pinned.load_step(*pinned_model, steps, batch), std::invalid_argument);
-    CHECK_THROWS_AS(pinned.load_step(*pinned_model, 0, batch + 1), std::invalid_argument);
+    CHECK_THROWS_AS(pinned.load_step(pinned_model->batch(), steps, batch), std::invalid_argument);
+    CHECK_THROWS_AS(pinned.load_step(pinned_model->batch(), 0, batch + 1), std::invalid_argument);
   }
 }
 

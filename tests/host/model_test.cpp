@@ -186,11 +186,11 @@ TEST_CASE("model: training steps and evaluation allocate nothing after construct
     auto model = make_model(backend, config, 28, 28, 4, train.batch_size, 1);
     model->initialize(1);
     StepRunner runner(*model, train);
-    BatchFeeder feeder(train.batch_size, 28 * 28);
+    BatchFeeder feeder(backend, train.batch_size, 28 * 28);
     const std::vector<int64_t> order = epoch_order(1, 0, all.size());
     const int64_t before = backend.allocations;
     for (int step = 0; step < 3; ++step) {
-      feeder.load(*model, all, order.data() + step * 16, 16);
+      feeder.load(model->batch(), all, order.data() + step * 16, 16);
       runner.train_batch(16, 1e-3f);
     }
     (void)runner.read_totals();

@@ -24,11 +24,11 @@ TEST_CASE("readback: a progress sample arrives late, once, with the values of it
   auto reference_model = make_model(*reference_backend, train_test::small_mlp(), 28, 28, 4, 16, 1);
   reference_model->initialize(1);
   StepRunner reference(*reference_model, tc);
-  BatchFeeder reference_feeder(16, 784);
+  BatchFeeder reference_feeder(*reference_backend, 16, 784);
   reference_feeder.begin_epoch(all, 1, 0);
   std::vector<float> losses;
   for (int64_t step = 0; step < 4; ++step) {
-    reference_feeder.load_step(*reference_model, step, 16);
+    reference_feeder.load_step(reference_model->batch(), step, 16);
     reference.train_batch(16, 1e-2f);
     losses.push_back(reference.read_last_loss());
   }
@@ -39,10 +39,10 @@ TEST_CASE("readback: a progress sample arrives late, once, with the values of it
   auto model = make_model(backend, train_test::small_mlp(), 28, 28, 4, 16, 1);
   model->initialize(1);
   StepRunner runner(*model, tc);
-  BatchFeeder feeder(16, 784);
+  BatchFeeder feeder(backend, 16, 784);
   feeder.begin_epoch(all, 1, 0);
   auto step = [&](int64_t s) {
-    feeder.load_step(*model, s, 16);
+    feeder.load_step(model->batch(), s, 16);
     runner.train_batch(16, 1e-2f);
   };
   const int64_t reads_before = backend.blocking_reads;

@@ -30,12 +30,12 @@ Run fit_one_batch(const ModelConfig& config, const ImageSet& images, int classes
   auto model = make_model(*backend, config, 28, 28, classes, images.count, seed);
   model->initialize(seed);
   StepRunner runner(*model, train);
-  BatchFeeder feeder(images.count, 28 * 28);
+  BatchFeeder feeder(*backend, images.count, 28 * 28);
   Run run;
   for (int step = 0; step < steps; ++step) {
     // A new order each step, as epochs would give: batch norm and the loss see the same samples.
     const std::vector<int64_t> order = epoch_order(seed, step, all.size());
-    feeder.load(*model, all, order.data(), all.size());
+    feeder.load(model->batch(), all, order.data(), all.size());
     runner.train_batch(all.size(), static_cast<float>(lr));
     run.losses.push_back(runner.read_last_loss());
   }
@@ -118,9 +118,9 @@ TEST_CASE("training: the feeder normalises pixels to [0, 1] and keeps the labels
   images.pixels[2] = 51;
   const Subset all = train_test::whole(images);
   auto model = make_model(*backend, train_test::small_mlp(), 28, 28, 3, 4, 1);
-  BatchFeeder feeder(4, 28 * 28);
+  BatchFeeder feeder(*backend, 4, 28 * 28);
   const int64_t positions[] = {2, 0};
-  feeder.load(*model, all, positions, 2);
+  feeder.load(model->batch(), all, positions, 2);
   std::vector<float> x(2 * 784);
   backend->copy_to_host(x.data(), model->input(2).data, sizeof(float) * x.size());
   int32_t labels[2];
