@@ -10,8 +10,8 @@
 #include "emnist/checkpoint.hpp"
 #include "emnist/config.hpp"
 #include "emnist/safetensors.hpp"
-#include "host/train_fixtures.hpp"
 #include "support/support.hpp"
+#include "support/train_fixtures.hpp"
 
 using namespace emnist;
 using Catch::Matchers::Contains;

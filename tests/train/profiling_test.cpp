@@ -6,7 +6,7 @@
 
 #include "emnist/bench.hpp"
 #include "emnist/model.hpp"
-#include "host/train_fixtures.hpp"
+#include "support/train_fixtures.hpp"
 #include "train/step_runner.hpp"
 
 using namespace emnist;

@@ -5,8 +5,8 @@
 #include "emnist/error.hpp"
 #include "emnist/model.hpp"
 #include "emnist/safetensors.hpp"
-#include "host/train_fixtures.hpp"
 #include "support/support.hpp"
+#include "support/train_fixtures.hpp"
 
 using namespace emnist;
 

@@ -7,8 +7,8 @@
 
 #include "emnist/error.hpp"
 #include "emnist/trainer.hpp"
-#include "host/train_fixtures.hpp"
 #include "support/support.hpp"
+#include "support/train_fixtures.hpp"
 #include "train/batches.hpp"
 #include "train/pinned_feeder.hpp"
 

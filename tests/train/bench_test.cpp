@@ -2,7 +2,7 @@
 
 #include "emnist/bench.hpp"
 #include "emnist/error.hpp"
-#include "host/train_fixtures.hpp"
+#include "support/train_fixtures.hpp"
 
 using namespace emnist;
 

@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "emnist/trainer.hpp"
-#include "host/train_fixtures.hpp"
 #include "support/support.hpp"
+#include "support/train_fixtures.hpp"
 #include "train/batches.hpp"
 #include "train/step_runner.hpp"
 

@@ -3,7 +3,7 @@
 #include <set>
 
 #include "emnist/model.hpp"
-#include "host/train_fixtures.hpp"
+#include "support/train_fixtures.hpp"
 #include "train/batches.hpp"
 #include "train/evaluate.hpp"
 #include "train/step_runner.hpp"

@@ -1,4 +1,4 @@
-#include "host/train_fixtures.hpp"
+#include "support/train_fixtures.hpp"
 
 #include <algorithm>
 #include <cstring>
