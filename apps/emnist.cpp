@@ -4,9 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
-#include <omp.h>
-
-#include <iomanip>
 #include <iostream>
 #include <optional>
 
@@ -217,32 +214,13 @@ int main(int argc, char** argv) {
       auto backend = emnist::make_backend(
           emnist::parse_choice<emnist::DeviceChoice>(bench_device, "--device"), &bench_config);
       std::unique_ptr<emnist::Dataset> data;
-      if (!bench_data.empty()) {
-        emnist::DataConfig dc;
-        dc.dataset = "emnist-bymerge";
-        dc.split = emnist::SplitKind::holdout;
-        dc.dir = bench_data;
-        data = std::make_unique<emnist::Dataset>(emnist::load_dataset(dc));
-      }
+      if (!bench_data.empty())
+        data = std::make_unique<emnist::Dataset>(emnist::load_bench_data(bench_data));
       const auto r =
           emnist::bench(*backend, emnist::parse_choice<emnist::ModelKind>(bench_model, "--model"),
                         bench_batch, bench_steps, data.get(), bench_profile,
                         emnist::parse_choice<emnist::FeederChoice>(bench_feeder, "--feeder"));
-      std::cout << "bench: emnist " << EMNIST_VERSION << ", device " << r.device << " ("
-                << bench_precision << "), threads " << omp_get_max_threads() << ", feeder "
-                << r.feeder << ", model " << r.model_kind << " (" << r.parameters
-                << " parameters), batch " << r.batch << ", "
-                << (data ? "real images" : "random inputs") << "\n"
-                << "training samples/s: " << std::fixed << std::setprecision(1)
-                << r.samples_per_second << "\n"
-                << "time per step: " << std::setprecision(3) << r.ms_per_step << " ms (" << r.steps
-                << " timed steps after " << r.warmup_steps << " warm-up)\n"
-                << "epoch time (" << emnist::kBalancedTrainSamples
-                << " samples): " << std::setprecision(2) << r.epoch_seconds << " s\n"
-                << "peak engine memory: " << std::setprecision(1)
-                << static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0) << " MiB\n"
-                << "cuda graphs: " << r.graphs.captures << " captured, " << r.graphs.replays
-                << " steps replayed, " << r.graphs.failed_captures << " failed captures\n";
+      std::cout << emnist::bench_report(r, bench_config.precision, data != nullptr);
       return 0;
     }
   } catch (const emnist::UserError& e) {

@@ -1,6 +1,7 @@
 #include "emnist/bench.hpp"
 
 #include <fmt/format.h>
+#include <omp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -112,6 +113,30 @@ BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, 
       result.model_kind, result.device, result.feeder, batch, steps, result.warmup_steps,
       result.samples_per_second, result.ms_per_step);
   return result;
+}
+
+Dataset load_bench_data(const std::filesystem::path& dir) {
+  DataConfig config;
+  config.dataset = "emnist-bymerge";
+  config.split = SplitKind::holdout;
+  config.dir = dir.string();
+  return load_dataset(config);
+}
+
+std::string bench_report(const BenchResult& r, Precision precision, bool real_images) {
+  return fmt::format(
+      "bench: emnist {}, device {} ({}), threads {}, feeder {}, model {} ({} parameters), batch "
+      "{}, {}\n"
+      "training samples/s: {:.1f}\n"
+      "time per step: {:.3f} ms ({} timed steps after {} warm-up)\n"
+      "epoch time ({} samples): {:.2f} s\n"
+      "peak engine memory: {:.1f} MiB\n"
+      "cuda graphs: {} captured, {} steps replayed, {} failed captures\n",
+      EMNIST_VERSION, r.device, choice_name(precision), omp_get_max_threads(), r.feeder,
+      r.model_kind, r.parameters, r.batch, real_images ? "real images" : "random inputs",
+      r.samples_per_second, r.ms_per_step, r.steps, r.warmup_steps, kBalancedTrainSamples,
+      r.epoch_seconds, static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0),
+      r.graphs.captures, r.graphs.replays, r.graphs.failed_captures);
 }
 
 }  // namespace emnist

@@ -2,6 +2,7 @@
 // Training throughput of a reference model (DESIGN.md "Reference models") on one backend: whole
 // training steps (batch gathering and upload included), warm-up steps excluded from the timing.
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "emnist/backend.hpp"
@@ -35,5 +36,12 @@ constexpr int64_t kBalancedTrainSamples = 112800;
 // the steady state. feeder: train.feeder's values (auto: the one training would use).
 BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, const Dataset* data,
                   bool profile = false, FeederChoice feeder = FeederChoice::automatic);
+
+// `emnist bench --data DIR`: the real images the README's throughput figures use (the ByMerge
+// test split as a holdout corpus).
+Dataset load_bench_data(const std::filesystem::path& dir);
+// What `emnist bench` prints: the setting (version, device and precision, threads, feeder, model,
+// batch, input), then one figure a line. tools/gpu-check.sh reads these lines.
+std::string bench_report(const BenchResult& result, Precision precision, bool real_images);
 
 }  // namespace emnist
