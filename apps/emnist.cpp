@@ -184,9 +184,9 @@ int main(int argc, char** argv) {
   auto console = spdlog::stderr_color_mt("emnist");
   console->set_pattern("%^[%H:%M:%S]%$ %v");
   spdlog::set_default_logger(console);
-  spdlog::set_level(quiet     ? spdlog::level::warn
-                    : verbose ? spdlog::level::debug
-                              : spdlog::level::info);
+  // --quiet quiets the console only: a run's train.log holds the whole log whatever it shows.
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  if (quiet) console->sinks().front()->set_level(spdlog::level::warn);
   spdlog::flush_on(spdlog::level::info);
 
   try {

@@ -454,6 +454,11 @@ void validate(const Config& c) {
   if (c.train.schedule == ScheduleKind::cosine && c.train.min_lr > c.train.lr)
     throw UserError("train.min_lr: " + toml_float(c.train.min_lr) + " is larger than train.lr " +
                     toml_float(c.train.lr));
+  // Batch norm over a hidden layer's features sees one value per channel in a batch of one.
+  if (c.train.batch_size == 1 && c.model.batch_norm)
+    throw UserError(
+        "train.batch_size = 1 with model.batch_norm = true: batch norm needs at least 2 samples "
+        "per batch; raise train.batch_size or set model.batch_norm = false");
   if (c.train.warmup_epochs >= c.train.epochs && c.train.warmup_epochs > 0)
     throw UserError(
         "train.warmup_epochs: " + std::to_string(c.train.warmup_epochs) +

@@ -72,9 +72,15 @@ Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<st
         "{}: differs from the configuration the checkpoint was trained with ({}); restore it, "
         "or start a new run",
         config_path.string(), first_difference(now, then)));
-  if (config.train.epochs < checkpoint.epoch)
-    throw UserError(fmt::format("train.epochs = {}: the checkpoint has {} epochs done already",
-                                config.train.epochs, checkpoint.epoch));
+  // Part of epoch `epoch + 1` is in the weights when step > 0: that epoch must be in the run.
+  const int done = checkpoint.step > 0 ? checkpoint.epoch + 1 : checkpoint.epoch;
+  if (config.train.epochs < done)
+    throw UserError(fmt::format(
+        "train.epochs = {}: the checkpoint is at {} already; give train.epochs = {} or more",
+        config.train.epochs,
+        checkpoint.step > 0 ? fmt::format("step {} of epoch {}", checkpoint.step, done)
+                            : fmt::format("the end of epoch {}", done),
+        done));
   if (now != on_disk) write_file_atomic(config_path, now);
   return Resume{std::move(config), std::move(checkpoint)};
 }

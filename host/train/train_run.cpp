@@ -308,12 +308,9 @@ TrainSummary train_run(const Config& config, const Dataset& data, const Splits& 
 TrainSummary resume_run(const Resume& resume, Backend& backend,
                         const std::filesystem::path& run_dir) {
   const Config& config = resume.config;
-  // A kill during a checkpoint write leaves its temporary file behind.
-  std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(RunFiles(run_dir).checkpoint_dir(), ec))
-    if (entry.path().filename().string().find(".tmp-") != std::string::npos)
-      std::filesystem::remove(entry.path(), ec);
+  // A kill during a write leaves its temporary file behind.
+  remove_stale_temporaries(run_dir);
+  remove_stale_temporaries(RunFiles(run_dir).checkpoint_dir());
   const Dataset data = load_dataset(config.data);
   return run_training(config, data, make_splits(data, config.data), backend, run_dir, true,
                       &resume.checkpoint);

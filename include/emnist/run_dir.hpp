@@ -16,6 +16,10 @@ namespace emnist {
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes,
                        const std::function<void()>& midway = {});
 
+// Removes what write_file_atomic leaves when its process dies before the rename (NAME.tmp-PID)
+// from `dir`, for processes no longer alive; a live writer's file is left alone.
+void remove_stale_temporaries(const std::filesystem::path& dir);
+
 // Creates `dir` (and its parents) and proves it writable with a test file, so that a run fails
 // before its work rather than after. UserError "<dir>: cannot create <what>: <why> (<advice>)".
 void create_writable_dir(const std::filesystem::path& dir, const std::string& what,

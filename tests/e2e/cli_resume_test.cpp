@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "e2e/run_cli.hpp"
 #include "emnist/checkpoint.hpp"
 #include "emnist/config.hpp"
 #include "emnist/safetensors.hpp"
@@ -15,43 +16,9 @@
 
 using namespace emnist;
 using Catch::Matchers::Contains;
+using namespace emnist::e2e;
 
 namespace {
-
-// 576 training images (640 less a 10% validation part), batch 32: 18 steps an epoch, 3 epochs.
-// Dropout and batch norm on, so the random state and the running statistics must both resume.
-constexpr int kStepsPerEpoch = 18;
-
-std::filesystem::path write_setup(const test::TempDir& dir) {
-  Config c = train_test::synthetic_idx_run(dir.path(), 640, 160, 31);
-  c.model.dropout = 0.2;
-  c.train.device = emnist::DeviceChoice::cpu;
-  const auto path = dir / "run.toml";
-  test::write_file(path, to_toml(c));
-  return path;
-}
-
-// The CLI with a fault (or none), without plots (no Python needed, and faster).
-test::CommandResult cli(const std::string& args, const std::string& fault = "") {
-  setenv("OMP_WAIT_POLICY", "passive", 0);
-  setenv("EMNIST_PYTHON", "/bin/false", 1);
-  if (fault.empty())
-    unsetenv("EMNIST_FAULT");
-  else
-    setenv("EMNIST_FAULT", fault.c_str(), 1);
-  const test::CommandResult r = test::run_cli(args);
-  unsetenv("EMNIST_FAULT");
-  return r;
-}
-
-test::CommandResult train(const std::filesystem::path& config, const std::filesystem::path& run,
-                          const std::string& fault = "") {
-  return cli("train -c '" + config.string() + "' --out '" + run.string() + "'", fault);
-}
-
-test::CommandResult resume(const std::filesystem::path& run, const std::string& more = "") {
-  return cli("train --resume '" + run.string() + "'" + more);
-}
 
 // metrics.csv without the timing columns (seconds, samples per second).
 std::string metrics_without_times(const std::filesystem::path& run) {

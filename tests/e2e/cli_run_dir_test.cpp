@@ -1,0 +1,96 @@
+// End to end through the command line: what a run directory holds whatever the user does. The log
+// file is whole under --quiet; a log that cannot be written, a batch norm that cannot work, and a
+// resumed run shorter than its checkpoint are one-line errors with exit code 2; temporary files of
+// a killed writer are cleaned when the run resumes.
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "e2e/run_cli.hpp"
+#include "emnist/checkpoint.hpp"
+#include "support/support.hpp"
+
+using namespace emnist;
+using namespace emnist::e2e;
+using Catch::Matchers::Contains;
+
+TEST_CASE("e2e run directory: --quiet quiets the console, not train.log", "[e2e][run_dir]") {
+  test::TempDir dir("emnist-quiet");
+  const auto config = write_setup(dir);
+  const auto run = dir / "run";
+  const auto r = cli("--quiet train -c '" + config.string() + "' --out '" + run.string() + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("epoch 1/") == std::string::npos);  // the console is quiet
+  const std::string log = test::read_text(run / "train.log");
+  CHECK_THAT(log, Contains("epoch 1/3"));
+  CHECK_THAT(log, Contains("test loss"));
+}
+
+TEST_CASE("e2e run directory: a train.log that cannot be written is a one-line user error",
+          "[e2e][run_dir]") {
+  test::TempDir dir("emnist-log");
+  const auto config = write_setup(dir);
+  const auto run = dir / "run";
+  std::filesystem::create_directories(run / "train.log");  // a directory where the log goes
+  const auto r = train(config, run);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Contains((run / "train.log").string() +
+                                ": cannot write the log: a directory is in the way"));
+  CHECK(r.output.find("internal error") == std::string::npos);
+}
+
+TEST_CASE("e2e run directory: batch norm with batches of one is refused before any work",
+          "[e2e][run_dir]") {
+  test::TempDir dir("emnist-bn1");
+  const auto config = write_setup(dir);
+  const auto run = dir / "run";
+  const auto r = cli("train -c '" + config.string() + "' --out '" + run.string() +
+                     "' --set train.batch_size=1");
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Contains("train.batch_size = 1 with model.batch_norm = true"));
+  CHECK_FALSE(std::filesystem::exists(run));
+  // Without batch norm a batch of one is a valid (if slow) choice: the config check passes.
+  const auto ok = cli("train -c '" + config.string() + "' --out '" + run.string() +
+                      "' --set train.batch_size=1 --set model.batch_norm=false --set "
+                      "train.epochs=1 --set data.limit=40");
+  INFO(ok.output);
+  CHECK(ok.exit_code == 0);
+}
+
+TEST_CASE(
+    "e2e run directory: a resume that would end before the checkpoint's epoch is refused, and "
+    "dead writers' temporary files are cleaned",
+    "[e2e][run_dir][resume]") {
+  test::TempDir dir("emnist-resume-short");
+  const auto config = write_setup(dir);
+  const auto run = dir / "run";
+  // Stopped at step 7 of epoch 2: part of epoch 2 is in the checkpoint's weights.
+  const auto stopped = train(config, run, "sigint@step=" + std::to_string(kStepsPerEpoch + 7));
+  INFO(stopped.output);
+  REQUIRE(stopped.exit_code == 130);
+  const auto short_run = resume(run, " --set train.epochs=1");
+  INFO(short_run.output);
+  CHECK(short_run.exit_code == 2);
+  CHECK_THAT(short_run.output,
+             Contains("train.epochs = 1: the checkpoint is at step 7 of epoch 2 already; give "
+                      "train.epochs = 2 or more"));
+  CHECK_FALSE(std::filesystem::exists(run / "model.safetensors"));
+
+  // What a kill at a rename leaves: a temporary file of a process that is gone (a pid above any
+  // pid_max), and one of a live process (this one), which must stay.
+  const auto dead = run / "metrics.csv.tmp-999999999";
+  const auto dead_checkpoint = checkpoint_file(run).string() + ".tmp-999999999";
+  const auto live = run / ("summary.json.tmp-" + std::to_string(::getpid()));
+  for (const auto& p : {dead, std::filesystem::path(dead_checkpoint), live})
+    test::write_file(p, "half");
+  const auto resumed = resume(run, " --set train.epochs=2");
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(dead));
+  CHECK_FALSE(std::filesystem::exists(dead_checkpoint));
+  CHECK(std::filesystem::exists(live));
+}
