@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
       ->excludes(train_config)
       ->excludes(train_out);
 
-  std::string eval_run_dir, eval_split = "test", eval_device = "auto";
+  std::string eval_run_dir, eval_split = "test", eval_device = "auto", eval_data;
   auto* eval =
       app.add_subcommand("eval", "Evaluate a trained run's model again from its run directory");
   eval->add_option("--run", eval_run_dir, "The run directory")
@@ -132,6 +132,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"test", "val", "train"}));
   eval->add_option("--device", eval_device, "auto, cpu or cuda")
       ->check(one_of<emnist::DeviceChoice>());
+  eval->add_option("--data", eval_data,
+                   "Data directory, when the data has moved since training (default: the run's "
+                   "data.dir)");
 
   std::string report_run_dir;
   auto* report =
@@ -200,7 +203,7 @@ int main(int argc, char** argv) {
     if (*eval) {
       auto backend =
           emnist::make_backend(emnist::parse_choice<emnist::DeviceChoice>(eval_device, "--device"));
-      emnist::eval_run(eval_run_dir, eval_split, *backend);
+      emnist::eval_run(eval_run_dir, eval_split, *backend, eval_data);
       return 0;
     }
     if (*report) {

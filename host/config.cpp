@@ -103,17 +103,25 @@ KeySpec bool_key(std::string section, std::string name, Get get, std::string hel
           [get](const Config& c) { return toml_bool(get(c)); }};
 }
 
+// A path as config.toml keeps it: absolute, so that it means the same from any working directory.
+std::string absolute_path(const std::filesystem::path& path) {
+  if (path.empty()) return "";
+  std::error_code ec;
+  const std::filesystem::path full = std::filesystem::absolute(path, ec);
+  return (ec ? path : full.lexically_normal()).string();
+}
+
+// A file the user names (dataset "idx"), written absolute.
 template <typename Get>
-KeySpec string_key(std::string section, std::string name, Get get, std::string allowed,
-                   std::string help) {
+KeySpec file_key(std::string section, std::string name, Get get, std::string help) {
   return {std::move(section),
           std::move(name),
-          std::move(allowed),
+          "file",
           std::move(help),
           [get](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
             get(c) = r.string(n, key);
           },
-          [get](const Config& c) { return toml_string(get(c)); }};
+          [get](const Config& c) { return toml_string(absolute_path(get(c))); }};
 }
 
 template <typename E>
@@ -191,12 +199,14 @@ const std::vector<KeySpec>& keys() {
                    c.data.dataset = r.choice(n, key, kDatasets);
                  },
                  [](const Config& c) { return toml_string(c.data.dataset); }});
-    // Written resolved, so that config.toml names the folder the run read.
-    k.push_back({"data", "dir", "folder", "the dataset's folder (empty: its default)",
-                 [](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
-                   c.data.dir = r.string(n, key);
-                 },
-                 [](const Config& c) { return toml_string(c.data.resolved_dir().string()); }});
+    // Written resolved and absolute, so that config.toml names the folder the run read from any
+    // working directory (eval, report, resume, a sweep's best.toml).
+    k.push_back(
+        {"data", "dir", "folder", "the dataset's folder (empty: its default)",
+         [](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
+           c.data.dir = r.string(n, key);
+         },
+         [](const Config& c) { return toml_string(absolute_path(c.data.resolved_dir())); }});
     k.push_back(choice_key(FIELD(data, format), "file form: IDX (gzip or not) or Kaggle CSV"));
     k.push_back(choice_key(FIELD(data, split),
                            "official train/test files, or a holdout carved from every file"));
@@ -205,14 +215,11 @@ const std::vector<KeySpec>& keys() {
     k.push_back(real_key(FIELD(data, test_fraction), kFraction, "test share (holdout only)"));
     k.push_back(integer_key(FIELD(data, limit), 0, kHuge, "stratified subset size, 0 = all"));
     k.push_back(integer_key(FIELD(data, seed), 0, kHuge, "split seed"));
-    k.push_back(
-        string_key(FIELD(data, train_images), "file", "dataset = \"idx\": the training images"));
-    k.push_back(
-        string_key(FIELD(data, train_labels), "file", "dataset = \"idx\": the training labels"));
-    k.push_back(string_key(FIELD(data, test_images), "file", "dataset = \"idx\": the test images"));
-    k.push_back(string_key(FIELD(data, test_labels), "file", "dataset = \"idx\": the test labels"));
-    k.push_back(
-        string_key(FIELD(data, mapping), "file", "dataset = \"idx\": the class names (optional)"));
+    k.push_back(file_key(FIELD(data, train_images), "dataset = \"idx\": the training images"));
+    k.push_back(file_key(FIELD(data, train_labels), "dataset = \"idx\": the training labels"));
+    k.push_back(file_key(FIELD(data, test_images), "dataset = \"idx\": the test images"));
+    k.push_back(file_key(FIELD(data, test_labels), "dataset = \"idx\": the test labels"));
+    k.push_back(file_key(FIELD(data, mapping), "dataset = \"idx\": the class names (optional)"));
 
     k.push_back(choice_key(FIELD(model, kind), "the network"));
     k.push_back({"model", "hidden", "widths", "hidden widths (MLP) or head widths (CNN)",

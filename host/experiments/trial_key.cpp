@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "emnist/sweep.hpp"
+#include "emnist/toml_text.hpp"
 
 namespace emnist {
 
@@ -12,7 +13,13 @@ std::string trial_key(const Config& config, int folds) {
   c.data.dir.clear();
   c.train.device = defaults.train.device;
   c.train.log_every = defaults.train.log_every;
-  const std::string text = to_toml(c) + fmt::format("\n[cross_validation]\nfolds = {}\n", folds);
+  std::string text = to_toml(c) + fmt::format("\n[cross_validation]\nfolds = {}\n", folds);
+  // config.toml writes data.dir absolute, which would tie the key to the working directory: the
+  // key keeps the dataset's default folder as written before, so stored trials keep their keys.
+  const size_t dir = text.find("\ndir = ");
+  if (dir != std::string::npos)
+    text.replace(dir + 1, text.find('\n', dir + 1) - dir - 1,
+                 "dir = " + toml_string(c.data.resolved_dir().string()));
   uint64_t h = 0xcbf29ce484222325ull;
   for (unsigned char ch : text) {
     h ^= ch;

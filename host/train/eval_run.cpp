@@ -13,14 +13,15 @@
 namespace emnist {
 
 EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& split,
-                     Backend& backend) {
+                     Backend& backend, const std::filesystem::path& data_dir) {
   if (split != "train" && split != "val" && split != "test")
     throw UserError(fmt::format("split \"{}\": allowed are train, val, test", split));
   const std::filesystem::path config_path = RunFiles(run_dir).config();
   if (!std::filesystem::exists(config_path))
     throw UserError(fmt::format("{}: not found; is {} a run directory?", config_path.string(),
                                 run_dir.string()));
-  const Config config = load_config(config_path);
+  Config config = load_config(config_path);
+  if (!data_dir.empty()) config.data.dir = data_dir.string();
   const std::filesystem::path model_path = RunFiles(run_dir).model();
   // Read the weights before the (slower) data, so a bad file fails fast.
   const TensorMap weights = read_safetensors(model_path);

@@ -77,8 +77,9 @@ TrainSummary resume_run(const Resume& resume, Backend& backend,
 
 // Reads run_dir/config.toml and run_dir/model.safetensors, rebuilds the splits exactly as training
 // did, evaluates `split` (train, val or test) and writes its confusion, report and predictions
-// files. On the same backend it reproduces training's final test figures bit for bit.
+// files. On the same backend it reproduces training's final test figures bit for bit. A non-empty
+// `data_dir` reads the data from there instead of the data.dir config.toml names (the data moved).
 EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& split,
-                     Backend& backend);
+                     Backend& backend, const std::filesystem::path& data_dir = {});
 
 }  // namespace emnist

@@ -9,6 +9,7 @@
 
 #include "e2e/run_cli.hpp"
 #include "emnist/checkpoint.hpp"
+#include "emnist/config.hpp"
 #include "support/support.hpp"
 
 using namespace emnist;
@@ -93,4 +94,52 @@ TEST_CASE(
   CHECK_FALSE(std::filesystem::exists(dead));
   CHECK_FALSE(std::filesystem::exists(dead_checkpoint));
   CHECK(std::filesystem::exists(live));
+}
+
+TEST_CASE(
+    "e2e run directory: config.toml names the data absolutely, so eval works from any working "
+    "directory",
+    "[e2e][run_dir]") {
+  test::TempDir dir("emnist-data-path");
+  Config c = load_config(write_setup(dir));
+  c.train.epochs = 1;
+  // The data named relative to the folder the run starts in (to_toml writes absolute paths).
+  std::string text = to_toml(c);
+  for (size_t at; (at = text.find(dir.path().string() + "/")) != std::string::npos;)
+    text.erase(at, dir.path().string().size() + 1);
+  REQUIRE(text.find("train_images = \"train-images\"") != std::string::npos);
+  test::write_file(dir / "relative.toml", text);
+  const auto started = test::run_cli("train -c relative.toml --out run", dir.path());
+  INFO(started.output);
+  REQUIRE(started.exit_code == 0);
+  const Config saved = load_config(dir / "run" / "config.toml");
+  CHECK(saved.data.train_images == (dir / "train-images").string());
+  CHECK(std::filesystem::path(saved.data.resolved_dir()).is_absolute());
+
+  // From elsewhere: the same files.
+  const auto elsewhere = test::run_cli("eval --run '" + (dir / "run").string() + "'", "/");
+  INFO(elsewhere.output);
+  CHECK(elsewhere.exit_code == 0);
+}
+
+TEST_CASE("e2e run directory: eval --data follows data that moved since training",
+          "[e2e][run_dir]") {
+  const auto shared = test::require_shared() / "data" / "emnist";
+  test::TempDir dir("emnist-data-moved");
+  std::filesystem::create_directory_symlink(shared, dir / "data");
+  const auto config = std::filesystem::path(EMNIST_SOURCE_DIR) / "configs" / "smoke.toml";
+  const auto trained =
+      cli("train -c '" + config.string() + "' --data '" + (dir / "data").string() + "' --out '" +
+          (dir / "run").string() + "' --set train.epochs=1 --set data.limit=1000");
+  INFO(trained.output);
+  REQUIRE(trained.exit_code == 0);
+  std::filesystem::rename(dir / "data", dir / "moved");
+  const auto lost = cli("eval --run '" + (dir / "run").string() + "'");
+  INFO(lost.output);
+  CHECK(lost.exit_code == 2);
+  CHECK_THAT(lost.output, Contains((dir / "data").string()));
+  const auto found =
+      cli("eval --run '" + (dir / "run").string() + "' --data '" + (dir / "moved").string() + "'");
+  INFO(found.output);
+  CHECK(found.exit_code == 0);
 }

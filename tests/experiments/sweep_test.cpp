@@ -163,6 +163,15 @@ TEST_CASE("sweep: the trial key names what a trial computes", "[sweep]") {
   CHECK(trial_key(a, 5) == trial_key(b, 5));
   CHECK(trial_key(a, 5).size() == 16);
   CHECK(trial_key(a, 5) != trial_key(a, 3));
+  // The same from any working directory (config.toml writes data.dir absolute), and the key the
+  // trials stored before that change have.
+  const std::string here = trial_key(a, 5);
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(std::filesystem::temp_directory_path());
+  const std::string there = trial_key(a, 5);
+  std::filesystem::current_path(cwd);
+  CHECK(here == there);
+  CHECK(here == "5b6b410824dd9351");  // trial_key of the defaults at ced9b37
   Config c = a;
   c.train.lr = 2e-3;
   CHECK(trial_key(a, 5) != trial_key(c, 5));

@@ -72,10 +72,12 @@ CommandResult run_command(const std::string& command_line) {
   return result;
 }
 
-CommandResult run_cli(const std::string& args) {
+CommandResult run_cli(const std::string& args, const std::filesystem::path& cwd) {
   const char* env = std::getenv("EMNIST_CLI");
-  const std::string cli = env != nullptr && *env != '\0' ? env : EMNIST_CLI;
-  return run_command("'" + cli + "' " + args);
+  const std::string cli =
+      std::filesystem::absolute(env != nullptr && *env != '\0' ? env : EMNIST_CLI).string();
+  const std::string in = cwd.empty() ? "" : "cd '" + cwd.string() + "' && ";
+  return run_command(in + "'" + cli + "' " + args);
 }
 
 void write_file(const std::filesystem::path& path, const std::string& bytes) {

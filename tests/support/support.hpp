@@ -36,7 +36,8 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 // Runs the built `emnist` binary with the given arguments (a shell-quoted string).
-CommandResult run_cli(const std::string& args);
+// In `cwd` when given (the binary's own path stays absolute).
+CommandResult run_cli(const std::string& args, const std::filesystem::path& cwd = {});
 CommandResult run_command(const std::string& command_line);
 
 void write_file(const std::filesystem::path& path, const std::string& bytes);
