@@ -26,6 +26,7 @@ namespace {
 struct TrainOptions {
   std::string config, data, device, out, resume;
   std::vector<std::string> sets;
+  bool force = false;
 };
 
 emnist::Config resolve_config(const TrainOptions& o) {
@@ -55,6 +56,7 @@ int resume_train(const TrainOptions& o, std::optional<emnist::ScopedLogFile>& ru
   if (!o.data.empty()) sets.push_back("data.dir=" + o.data);
   if (!o.device.empty()) sets.push_back("train.device=" + o.device);
   sets.insert(sets.end(), o.sets.begin(), o.sets.end());
+  const emnist::DirectoryLock lock(run_dir, "the run directory");
   const emnist::Resume resume = emnist::prepare_resume(run_dir, sets);
   auto backend = emnist::make_backend(resume.config.train.device, &resume.config.train);
   run_log.emplace(emnist::RunFiles(run_dir).log());
@@ -74,12 +76,27 @@ int run_train(const TrainOptions& o, std::optional<emnist::ScopedLogFile>& run_l
   auto backend = emnist::make_backend(config.train.device, &config.train);
   const std::string stem =
       o.config.empty() ? "run" : std::filesystem::path(o.config).stem().string();
+  if (!o.out.empty()) emnist::prepare_run_out(o.out, o.force);
+  const bool existed = !o.out.empty() && std::filesystem::exists(o.out);
   const auto run_dir = emnist::create_run_dir(o.out, "runs", stem);
+  const emnist::DirectoryLock lock(run_dir, "the run directory");
   const emnist::RunFiles run_files(run_dir);
   run_log.emplace(run_files.log());
   emnist::write_file_atomic(run_files.config(), emnist::to_toml(config));
   spdlog::info("run directory {}", run_dir.string());
-  emnist::train_run(config, *backend, run_dir);
+  try {
+    emnist::train_run(config, *backend, run_dir);
+  } catch (const emnist::UserError&) {
+    // A run that stopped before it learnt anything (bad data, a bad split) leaves no folder that
+    // looks like a run; one with an epoch or a checkpoint keeps it, to look at or resume.
+    std::error_code ec;
+    if (!existed && !std::filesystem::exists(run_files.metrics(), ec) &&
+        !std::filesystem::exists(run_files.checkpoint(), ec)) {
+      run_log.reset();
+      std::filesystem::remove_all(run_dir, ec);
+    }
+    throw;
+  }
   write_report(run_dir);
   return 0;
 }
@@ -121,6 +138,10 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory)
       ->excludes(train_config)
       ->excludes(train_out);
+  train
+      ->add_flag("--force", train_opts.force,
+                 "Let --out replace the run already there (its files only; other files stay)")
+      ->needs(train_out);
 
   std::string eval_run_dir, eval_split = "test", eval_device = "auto", eval_data;
   auto* eval =
@@ -203,6 +224,7 @@ int main(int argc, char** argv) {
     if (*eval) {
       auto backend =
           emnist::make_backend(emnist::parse_choice<emnist::DeviceChoice>(eval_device, "--device"));
+      const emnist::DirectoryLock lock(eval_run_dir, "the run directory");
       emnist::eval_run(eval_run_dir, eval_split, *backend, eval_data);
       return 0;
     }

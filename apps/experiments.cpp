@@ -49,10 +49,12 @@ int run_sweep_command(const ExperimentCommands& c) {
     std::tie(options.shard_index, options.shard_count) = emnist::parse_shard(c.shard);
   emnist::check_sweep_options(spec, options);  // before a directory is made for the log
   const auto dir = emnist::sweep_directory(spec, options);
+  emnist::check_sweep_out(spec, dir);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
     throw emnist::UserError(dir.string() + ": cannot create the sweep directory: " + ec.message());
+  const emnist::DirectoryLock lock(dir, "the sweep directory");
   emnist::ScopedLogFile log(emnist::SweepFiles(dir).log());
   emnist::run_sweep(spec, options);
   return 0;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,6 +64,100 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view bytes
     ::unlink(tmp.c_str());
     io_fail(path, "cannot rename into place", err);
   }
+}
+
+std::vector<std::filesystem::path> RunFiles::all() const {
+  std::vector<std::filesystem::path> files = {
+      config(),         log(),           metrics(),       summary(), model(),
+      checkpoint_dir(), sample_images(), sample_labels(), page(),    plots()};
+  for (const char* split : {"train", "val", "test"})
+    for (const auto& f :
+         {confusion(split), report(split), predictions(split), prediction_images(split)})
+      files.push_back(f);
+  return files;
+}
+
+namespace {
+
+constexpr const char* kLockName = ".lock";
+
+}  // namespace
+
+DirectoryKind directory_kind(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return DirectoryKind::absent_or_empty;
+  const RunFiles run(dir);
+  const SweepFiles sweep(dir);
+  const ComparisonFiles comparison(dir);
+  if (std::filesystem::exists(run.checkpoint(), ec) && !std::filesystem::exists(run.model(), ec))
+    return DirectoryKind::interrupted_run;
+  if (std::filesystem::exists(run.model(), ec) || std::filesystem::exists(run.config(), ec))
+    return DirectoryKind::run;
+  if (std::filesystem::exists(sweep.spec(), ec) || std::filesystem::exists(sweep.trials(), ec))
+    return DirectoryKind::sweep;
+  if (std::filesystem::exists(comparison.table_md(), ec)) return DirectoryKind::comparison;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.path().filename() != kLockName) return DirectoryKind::other;
+  return DirectoryKind::absent_or_empty;
+}
+
+std::string describe(DirectoryKind kind) {
+  switch (kind) {
+    case DirectoryKind::absent_or_empty:
+      return "nothing";
+    case DirectoryKind::run:
+      return "a run";
+    case DirectoryKind::interrupted_run:
+      return "an interrupted run";
+    case DirectoryKind::sweep:
+      return "a sweep";
+    case DirectoryKind::comparison:
+      return "a comparison";
+    case DirectoryKind::other:
+      return "other files";
+  }
+  return "files";
+}
+
+void prepare_run_out(const std::filesystem::path& dir, bool replace) {
+  const DirectoryKind kind = directory_kind(dir);
+  if (kind == DirectoryKind::absent_or_empty) return;
+  if (!replace) {
+    const std::string ways =
+        kind == DirectoryKind::interrupted_run
+            ? "continue it with emnist train --resume " + dir.string() +
+                  ", choose another --out, or add --force to start over there"
+            : "choose another --out, or add --force to replace " +
+                  std::string(kind == DirectoryKind::run ? "the run" : "the engine's files there");
+    throw UserError("--out " + dir.string() + ": holds " + describe(kind) + "; " + ways);
+  }
+  if (kind == DirectoryKind::sweep || kind == DirectoryKind::comparison)
+    throw UserError("--out " + dir.string() + ": holds " + describe(kind) +
+                    ", which --force does not replace; choose another --out");
+  std::error_code ec;
+  for (const auto& path : RunFiles(dir).all()) std::filesystem::remove_all(path, ec);
+}
+
+DirectoryLock::DirectoryLock(const std::filesystem::path& dir, const std::string& what) {
+  const std::filesystem::path path = dir / kLockName;
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) io_fail(path, "cannot create the lock file of " + what, errno);
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    const ssize_t n = ::pread(fd_, holder, sizeof holder - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    throw UserError(dir.string() + ": " + what + " in use by another emnist process" +
+                    (n > 0 ? " (pid " + std::string(holder, static_cast<size_t>(n)) + ")" : "") +
+                    "; wait for it to finish, or choose another directory");
+  }
+  // The pid serves only a second process's message; the lock holds without it.
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) return;
+}
+
+DirectoryLock::~DirectoryLock() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void remove_stale_temporaries(const std::filesystem::path& dir) {

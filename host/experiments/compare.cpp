@@ -189,6 +189,12 @@ std::string per_class_csv(const std::vector<RunFacts>& runs) {
 std::string compare_runs(const std::vector<std::filesystem::path>& dirs,
                          const std::filesystem::path& out) {
   if (dirs.empty()) throw UserError("compare: give at least one run directory");
+  // report.html and the tables must not land over a run's or a sweep's own files.
+  const DirectoryKind kind = directory_kind(out);
+  if (kind == DirectoryKind::run || kind == DirectoryKind::interrupted_run ||
+      kind == DirectoryKind::sweep)
+    throw UserError("--out " + out.string() + ": holds " + describe(kind) +
+                    ", whose files a comparison would overwrite; choose another --out");
   std::vector<RunFacts> runs;
   for (const auto& d : dirs) runs.push_back(sweep::read_run_facts(d));
   unique_labels(runs);

@@ -15,6 +15,7 @@
 #include "emnist/sweep.hpp"
 #include "emnist/sweep_run.hpp"
 #include "emnist/trainer.hpp"
+#include "experiments/text_file.hpp"
 
 namespace emnist {
 namespace {
@@ -29,13 +30,6 @@ std::filesystem::path default_sweep_file(const std::string& name) {
 #endif
   throw UserError("configs/" + name + ": not found; run from the source tree or give --sweep-" +
                   name.substr(6, 3) + " FILE");
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 struct ModelPart {

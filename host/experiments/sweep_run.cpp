@@ -15,6 +15,7 @@
 #include "experiments/cv_pool.hpp"
 #include "experiments/sweep_finish.hpp"
 #include "experiments/sweep_record.hpp"
+#include "experiments/text_file.hpp"
 #include "experiments/trial_store.hpp"
 
 namespace emnist {
@@ -238,6 +239,21 @@ std::pair<int, int> parse_shard(const std::string& text) {
 std::filesystem::path sweep_directory(const SweepSpec& spec, const SweepRunOptions& options) {
   if (!options.out.empty()) return options.out;
   return std::filesystem::path("runs") / ("sweep-" + (spec.name.empty() ? "sweep" : spec.name));
+}
+
+void check_sweep_out(const SweepSpec& spec, const std::filesystem::path& dir) {
+  const DirectoryKind kind = directory_kind(dir);
+  if (kind == DirectoryKind::absent_or_empty) return;
+  if (kind != DirectoryKind::sweep)
+    throw UserError("--out " + dir.string() + ": holds " + describe(kind) +
+                    ", not a sweep; choose another --out");
+  std::error_code ec;
+  const auto spec_file = SweepFiles(dir).spec();
+  if (std::filesystem::exists(spec_file, ec) && read_text(spec_file) != spec.text)
+    throw UserError("--out " + dir.string() + ": holds another sweep (its " +
+                    spec_file.filename().string() +
+                    " differs from this sweep file); a sweep resumes only in its own directory: "
+                    "choose another --out");
 }
 
 void check_sweep_options(const SweepSpec& spec, const SweepRunOptions& options) {

@@ -9,6 +9,7 @@
 
 #include "emnist/report_files.hpp"
 #include "emnist/run_dir.hpp"
+#include "experiments/text_file.hpp"
 #include "experiments/trial_store.hpp"
 
 namespace emnist::sweep {
@@ -56,13 +57,6 @@ std::string markdown_cell(const std::string& text) {
     out += ch;
   }
   return out.empty() ? " " : out;
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string markdown(const SweepRecord& record, const std::vector<TableRow>& rows) {

@@ -19,14 +19,6 @@ namespace {
 constexpr std::array<std::string_view, 5> kResumable = {"data.dir", "train.device", "train.epochs",
                                                         "train.lr", "train.log_every"};
 
-void copy_resumable(const Config& from, Config& to) {
-  to.data.dir = from.data.dir;
-  to.train.device = from.train.device;
-  to.train.epochs = from.train.epochs;
-  to.train.lr = from.train.lr;
-  to.train.log_every = from.train.log_every;
-}
-
 std::string first_difference(const std::string& a, const std::string& b) {
   std::istringstream in_a(a), in_b(b);
   std::string line_a, line_b;
@@ -50,8 +42,23 @@ Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<st
         fmt::format("{}: not found; a run directory keeps the configuration it ran "
                     "with there",
                     config_path.string()));
-  Config config = load_config(config_path);
-  const std::string on_disk = to_toml(config);
+  // config.toml must be what the checkpoint ran with (or, after a kill between the checkpoint's
+  // rename and config.toml's, what this run's last session found there): a change goes through
+  // --set, never an edit, so that what the run computed stays what its files say.
+  const std::string on_disk = to_toml(load_config(config_path));
+  const std::string ran =
+      to_toml(parse_config(checkpoint.config, checkpoint_file(run_dir).string()));
+  const bool before_rename =
+      !checkpoint.config_before.empty() &&
+      on_disk == to_toml(parse_config(checkpoint.config_before, checkpoint_file(run_dir).string()));
+  if (on_disk != ran && !before_rename)
+    throw UserError(fmt::format(
+        "{}: differs from the configuration the checkpoint was trained with ({}); restore it, "
+        "change it with --set (data.dir, train.device, train.epochs, train.lr, train.log_every), "
+        "or start a new run",
+        config_path.string(), first_difference(on_disk, ran)));
+
+  Config config = parse_config(checkpoint.config, checkpoint_file(run_dir).string());
   for (const std::string& s : sets) {
     const std::string_view key = std::string_view(s).substr(0, s.find('='));
     if (std::find(kResumable.begin(), kResumable.end(), key) == kResumable.end())
@@ -62,16 +69,6 @@ Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<st
     apply_override(config, s);
   }
   validate(config);
-
-  const Config ran = parse_config(checkpoint.config, checkpoint_file(run_dir).string());
-  Config compared = ran;
-  copy_resumable(config, compared);
-  const std::string now = to_toml(config), then = to_toml(compared);
-  if (now != then)
-    throw UserError(fmt::format(
-        "{}: differs from the configuration the checkpoint was trained with ({}); restore it, "
-        "or start a new run",
-        config_path.string(), first_difference(now, then)));
   // Part of epoch `epoch + 1` is in the weights when step > 0: that epoch must be in the run.
   const int done = checkpoint.step > 0 ? checkpoint.epoch + 1 : checkpoint.epoch;
   if (config.train.epochs < done)
@@ -81,8 +78,7 @@ Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<st
         checkpoint.step > 0 ? fmt::format("step {} of epoch {}", checkpoint.step, done)
                             : fmt::format("the end of epoch {}", done),
         done));
-  if (now != on_disk) write_file_atomic(config_path, now);
-  return Resume{std::move(config), std::move(checkpoint)};
+  return Resume{std::move(config), std::move(checkpoint), on_disk};
 }
 
 }  // namespace emnist

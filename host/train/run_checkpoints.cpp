@@ -5,9 +5,12 @@
 
 #include <cmath>
 #include <csignal>
+#include <fstream>
+#include <sstream>
 
 #include "emnist/error.hpp"
 #include "emnist/interrupt.hpp"
+#include "emnist/run_dir.hpp"
 #include "train/fault_injection.hpp"
 
 namespace emnist {
@@ -29,11 +32,21 @@ std::string position_text(int epoch, int64_t step, int64_t steps_per_epoch) {
 }
 
 RunCheckpoints::RunCheckpoints(const Config& config, std::filesystem::path run_dir, bool enabled,
-                               int64_t steps_per_epoch)
+                               int64_t steps_per_epoch, std::string config_before)
     : config_(config),
       run_dir_(std::move(run_dir)),
       enabled_(enabled),
-      steps_per_epoch_(steps_per_epoch) {}
+      steps_per_epoch_(steps_per_epoch),
+      config_before_(std::move(config_before)) {}
+
+void RunCheckpoints::sync_config_file() const {
+  const std::string now = to_toml(config_);
+  const std::filesystem::path file = RunFiles(run_dir_).config();
+  std::ifstream in(file);
+  std::ostringstream on_disk;
+  on_disk << in.rdbuf();
+  if (on_disk.str() != now) write_file_atomic(file, now);
+}
 
 void RunCheckpoints::resumed_at(int epoch, int64_t step) {
   last_good_ = position_text(epoch, step, steps_per_epoch_);
@@ -41,6 +54,7 @@ void RunCheckpoints::resumed_at(int epoch, int64_t step) {
 
 void RunCheckpoints::save(Checkpoint c, const Model& model, const Optimizer& optimizer) {
   c.config = to_toml(config_);
+  c.config_before = config_before_;
   c.steps_per_epoch = steps_per_epoch_;
   capture_state(c, model, optimizer);
   for (const auto& [name, t] : c.model)
@@ -48,6 +62,7 @@ void RunCheckpoints::save(Checkpoint c, const Model& model, const Optimizer& opt
       diverged(fmt::format("'{}' holds NaN or infinite values at {}", name,
                            position_text(c.epoch, c.step, steps_per_epoch_)));
   write_checkpoint(run_dir_, c, checkpoint_write_fault());
+  sync_config_file();  // after the checkpoint: config.toml never runs ahead of it
   last_good_ = position_text(c.epoch, c.step, steps_per_epoch_);
   spdlog::debug("checkpoint written ({})", *last_good_);
 }

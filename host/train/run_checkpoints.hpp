@@ -20,8 +20,9 @@ std::string position_text(int epoch, int64_t step, int64_t steps_per_epoch);
 
 class RunCheckpoints {
  public:
+  // config_before: config.toml as the run (or this resumed session of it) found it.
   RunCheckpoints(const Config& config, std::filesystem::path run_dir, bool enabled,
-                 int64_t steps_per_epoch);
+                 int64_t steps_per_epoch, std::string config_before);
 
   bool enabled() const { return enabled_; }
   // Where a resumed run starts: its checkpoint is the last good one.
@@ -29,8 +30,11 @@ class RunCheckpoints {
   const std::optional<std::string>& last_good() const { return last_good_; }
 
   // Writes `c` (position, totals and history filled in) with the model's and the optimizer's
-  // state, after checking the weights are finite (a finite loss does not prove finite weights).
+  // state, after checking the weights are finite (a finite loss does not prove finite weights);
+  // then config.toml, if a resume's --set changed the configuration.
   void save(Checkpoint c, const Model& model, const Optimizer& optimizer);
+  // config.toml as the configuration now running (after a resume's --set changes).
+  void sync_config_file() const;
 
   // UserError: training diverged (`what`), with the checkpoint to continue from at a lower rate.
   [[noreturn]] void diverged(const std::string& what) const;
@@ -43,6 +47,7 @@ class RunCheckpoints {
   bool enabled_;
   int64_t steps_per_epoch_;
   std::optional<std::string> last_good_;
+  std::string config_before_;
 };
 
 }  // namespace emnist

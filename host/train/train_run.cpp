@@ -49,7 +49,8 @@ void log_samples(const EvalResult& test, const Dataset& data) {
 class TrainingLoop {
  public:
   TrainingLoop(const Config& config, const Splits& splits, Model& model, StepRunner& runner,
-               Feeder& feeder, const std::filesystem::path& run_dir, bool checkpoints)
+               Feeder& feeder, const std::filesystem::path& run_dir, bool checkpoints,
+               std::string config_before)
       : tc_(config.train),
         splits_(splits),
         model_(model),
@@ -58,7 +59,7 @@ class TrainingLoop {
         run_dir_(run_dir),
         steps_per_epoch_(splits.train.size() / tc_.batch_size),
         schedule_(tc_, steps_per_epoch_),
-        checkpoints_(config, run_dir, checkpoints, steps_per_epoch_) {}
+        checkpoints_(config, run_dir, checkpoints, steps_per_epoch_, std::move(config_before)) {}
 
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
 
@@ -148,6 +149,7 @@ class TrainingLoop {
           record.seconds, record.samples_per_second);
       if (InterruptGuard::pending() != 0) checkpoints_.interrupted(epoch + 1, 0);
     }
+    if (checkpoints_.enabled()) checkpoints_.sync_config_file();
     // Resumed after the last epoch: the validation pass is recomputed (the same numbers).
     if (splits_.val.size() > 0 && val.totals.samples == 0)
       val = evaluate(runner_, feeder_, splits_.val, true);
@@ -216,7 +218,7 @@ class TrainingLoop {
 
 TrainSummary run_training(const Config& config, const Dataset& data, const Splits& splits,
                           Backend& backend, const std::filesystem::path& run_dir, bool checkpoints,
-                          const Checkpoint* resume) {
+                          const Resume* resume) {
   const TrainConfig& tc = config.train;
   const Subset& train = splits.train;
   if (tc.epochs < 1) throw UserError("train.epochs must be at least 1");
@@ -239,8 +241,9 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
   StepRunner runner(*model, tc);
   const std::unique_ptr<Feeder> feeder =
       make_feeder(tc, backend, tc.batch_size, images.image_size());
-  TrainingLoop loop(config, splits, *model, runner, *feeder, run_dir, checkpoints);
-  if (resume != nullptr) loop.resume_from(*resume);
+  TrainingLoop loop(config, splits, *model, runner, *feeder, run_dir, checkpoints,
+                    resume != nullptr ? resume->config_file : to_toml(config));
+  if (resume != nullptr) loop.resume_from(resume->checkpoint);
 
   TrainSummary summary;
   summary.run_dir = run_dir;
@@ -313,7 +316,7 @@ TrainSummary resume_run(const Resume& resume, Backend& backend,
   remove_stale_temporaries(RunFiles(run_dir).checkpoint_dir());
   const Dataset data = load_dataset(config.data);
   return run_training(config, data, make_splits(data, config.data), backend, run_dir, true,
-                      &resume.checkpoint);
+                      &resume);
 }
 
 }  // namespace emnist

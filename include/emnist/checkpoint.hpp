@@ -21,8 +21,12 @@ class Optimizer;
 
 struct Checkpoint {
   std::string config;  // to_toml of the configuration that ran
-  int epoch = 0;       // epochs finished
-  int64_t step = 0;    // steps of the next epoch already taken (0: at an epoch boundary)
+  // config.toml as this session of the run found it, before its --set changes (empty in
+  // checkpoints from before this field): a kill between the checkpoint's rename and config.toml's
+  // leaves that text on disk, which is then not an edit.
+  std::string config_before;
+  int epoch = 0;     // epochs finished
+  int64_t step = 0;  // steps of the next epoch already taken (0: at an epoch boundary)
   int64_t steps_per_epoch = 0;
   int64_t optimizer_steps = 0;
   double train_seconds = 0;  // time spent in training steps so far

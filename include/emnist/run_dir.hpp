@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace emnist {
 
@@ -64,6 +65,9 @@ class RunFiles : public DirectoryFiles {
   std::filesystem::path sample_images() const { return dir_ / "samples_train.idx"; }
   std::filesystem::path sample_labels() const { return dir_ / "samples_train.csv"; }
   std::filesystem::path page() const { return dir_ / "report.html"; }
+  std::filesystem::path plots() const { return dir_ / "plots"; }
+  // Every file and folder a run writes (what `train --force` removes, and nothing else).
+  std::vector<std::filesystem::path> all() const;
 };
 
 // The files of a sweep directory; each trial's folder holds its config.toml, result.json and one
@@ -99,6 +103,30 @@ class ComparisonFiles : public DirectoryFiles {
   std::filesystem::path table_csv() const { return dir_ / "comparison.csv"; }
   std::filesystem::path per_class_f1() const { return dir_ / "per_class_f1.csv"; }
   std::filesystem::path plot() const { return dir_ / "comparison.png"; }
+};
+
+// What a directory holds, told by the engine's own file names (a lock file does not count).
+enum class DirectoryKind { absent_or_empty, run, interrupted_run, sweep, comparison, other };
+DirectoryKind directory_kind(const std::filesystem::path& dir);
+std::string describe(DirectoryKind kind);  // "a finished run", "an interrupted run", ...
+
+// `train --out DIR` protects what is there: a directory holding a run (finished or interrupted) or
+// other files is a UserError saying what it holds and the ways on (resume, another --out, --force)
+// unless `replace`, which removes the previous run's files (RunFiles::all) and nothing else.
+void prepare_run_out(const std::filesystem::path& dir, bool replace);
+
+// An exclusive claim on a directory while this object lives: flock on DIR/.lock, which the kernel
+// releases when the process ends (kill -9 included). A second emnist process that wants the same
+// directory stops with a UserError naming it, `what` it is, and the holder's pid.
+class DirectoryLock {
+ public:
+  DirectoryLock(const std::filesystem::path& dir, const std::string& what);
+  ~DirectoryLock();
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
 };
 
 // runs/<config stem>-<YYYYmmdd-HHMMSS>[-N] under `runs_root`, or exactly `out` when given. Creates

@@ -66,6 +66,9 @@ void check_sweep_options(const SweepSpec& spec, const SweepRunOptions& options);
 
 // options.out, else runs/sweep-<name>: the same each time, so running a sweep again resumes it.
 std::filesystem::path sweep_directory(const SweepSpec& spec, const SweepRunOptions& options);
+// A sweep runs (and resumes) only in a new or empty directory or its own: a directory that holds a
+// run, a comparison, other files, or another sweep (another sweep file) is a UserError naming it.
+void check_sweep_out(const SweepSpec& spec, const std::filesystem::path& dir);
 
 // Runs (or resumes) a sweep into its directory and writes the table, best.toml and plots.
 SweepReport run_sweep(const SweepSpec& spec, const SweepRunOptions& options);

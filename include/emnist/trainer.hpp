@@ -68,8 +68,9 @@ TrainSummary train_run(const Config& config, const Dataset& data, const Splits& 
 // they change it. resume_run then finishes the run as train_run would have; on the CPU (and on the
 // GPU in deterministic mode) the model is bit for bit the one an uninterrupted run gives.
 struct Resume {
-  Config config;
+  Config config;  // the checkpoint's configuration, with this session's --set changes
   Checkpoint checkpoint;
+  std::string config_file;  // config.toml as found (normalised), for the next checkpoint
 };
 Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<std::string>& sets);
 TrainSummary resume_run(const Resume& resume, Backend& backend,

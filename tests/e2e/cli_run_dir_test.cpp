@@ -10,6 +10,7 @@
 #include "e2e/run_cli.hpp"
 #include "emnist/checkpoint.hpp"
 #include "emnist/config.hpp"
+#include "emnist/run_dir.hpp"
 #include "support/support.hpp"
 
 using namespace emnist;
@@ -34,8 +35,11 @@ TEST_CASE("e2e run directory: a train.log that cannot be written is a one-line u
   test::TempDir dir("emnist-log");
   const auto config = write_setup(dir);
   const auto run = dir / "run";
-  std::filesystem::create_directories(run / "train.log");  // a directory where the log goes
-  const auto r = train(config, run);
+  REQUIRE(train(config, run, "sigint@step=3").exit_code == 130);
+  // A directory where the log goes, met when the run is resumed.
+  std::filesystem::remove(run / "train.log");
+  std::filesystem::create_directories(run / "train.log");
+  const auto r = resume(run);
   INFO(r.output);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Contains((run / "train.log").string() +
@@ -142,4 +146,149 @@ TEST_CASE("e2e run directory: eval --data follows data that moved since training
       cli("eval --run '" + (dir / "run").string() + "' --data '" + (dir / "moved").string() + "'");
   INFO(found.output);
   CHECK(found.exit_code == 0);
+}
+
+TEST_CASE(
+    "e2e run directory: --out at an existing run is refused unless --force, which clears the old "
+    "run's files only",
+    "[e2e][run_dir]") {
+  test::TempDir dir("emnist-out");
+  const auto config = write_setup(dir);
+  const auto run = dir / "run";
+  // An interrupted run: the way on is --resume.
+  REQUIRE(train(config, run, "sigint@step=3").exit_code == 130);
+  const auto over_interrupted = train(config, run);
+  INFO(over_interrupted.output);
+  CHECK(over_interrupted.exit_code == 2);
+  CHECK_THAT(over_interrupted.output, Contains("--out " + run.string() +
+                                               ": holds an interrupted run; continue it with "
+                                               "emnist train --resume " +
+                                               run.string()));
+  CHECK(std::filesystem::exists(checkpoint_file(run)));  // untouched
+
+  REQUIRE(resume(run).exit_code == 0);
+  const std::string model = test::read_text(run / "model.safetensors");
+  const auto over_finished = train(config, run);
+  CHECK(over_finished.exit_code == 2);
+  CHECK_THAT(over_finished.output, Contains("holds a run; choose another --out, or add --force"));
+  CHECK(test::read_text(run / "model.safetensors") == model);
+
+  // --force: a stale file of the engine's goes, the user's own file stays.
+  test::write_file(run / "predictions_train.csv", "stale");
+  test::write_file(run / "notes.txt", "mine");
+  const auto forced = cli("train -c '" + config.string() + "' --out '" + run.string() +
+                          "' --force --set train.epochs=1");
+  INFO(forced.output);
+  REQUIRE(forced.exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(run / "predictions_train.csv"));
+  CHECK(test::read_text(run / "notes.txt") == "mine");
+  CHECK(load_config(run / "config.toml").train.epochs == 1);
+}
+
+TEST_CASE("e2e run directory: a directory another emnist process holds is refused",
+          "[e2e][run_dir]") {
+  test::TempDir dir("emnist-lock");
+  const auto config = write_setup(dir);
+  const auto run = dir / "run";
+  REQUIRE(train(config, run, "sigint@step=3").exit_code == 130);
+  {
+    const DirectoryLock held(run, "the run directory");  // as a running training would
+    const auto r = resume(run);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains(run.string() +
+                                  ": the run directory in use by another emnist "
+                                  "process (pid " +
+                                  std::to_string(::getpid()) + ")"));
+    const auto e = cli("eval --run '" + run.string() + "'");
+    CHECK(e.exit_code == 2);
+    CHECK_THAT(e.output, Contains("in use by another emnist process"));
+  }
+  // Released with its holder (as the kernel does when a process dies, kill -9 included).
+  const auto r = resume(run);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE(
+    "e2e run directory: compare and sweep do not write over a run, and a sweep resumes only its "
+    "own directory",
+    "[e2e][run_dir]") {
+  test::TempDir dir("emnist-overwrite");
+  const auto config = write_setup(dir);
+  const auto run = dir / "run";
+  REQUIRE(train(config, run).exit_code == 0);
+  const std::string page_or_model = test::read_text(run / "model.safetensors");
+
+  const auto compare =
+      cli("compare '" + run.string() + "' '" + run.string() + "' --out '" + run.string() + "'");
+  CHECK(compare.exit_code == 2);
+  CHECK_THAT(compare.output, Contains("--out " + run.string() + ": holds a run"));
+
+  const auto sweep_file = std::filesystem::path(EMNIST_SOURCE_DIR) / "configs" / "sweep-smoke.toml";
+  const auto sweep = cli("sweep -c '" + sweep_file.string() + "' --out '" + run.string() + "'");
+  CHECK(sweep.exit_code == 2);
+  CHECK_THAT(sweep.output, Contains("--out " + run.string() + ": holds a run, not a sweep"));
+  CHECK(test::read_text(run / "model.safetensors") == page_or_model);
+  CHECK_FALSE(std::filesystem::exists(run / "trials"));
+
+  // Another sweep's directory (its sweep.toml differs).
+  const auto other = dir / "other-sweep";
+  test::write_file(other / "sweep.toml", "# another sweep\n");
+  const auto into_other =
+      cli("sweep -c '" + sweep_file.string() + "' --out '" + other.string() + "'");
+  CHECK(into_other.exit_code == 2);
+  CHECK_THAT(into_other.output, Contains("holds another sweep"));
+}
+
+TEST_CASE("e2e run directory: a run that fails before it learns anything leaves no folder",
+          "[e2e][run_dir]") {
+  test::TempDir dir("emnist-failed");
+  const auto config = write_setup(dir);
+  // Truncated images: found, so a run directory is made, then refused when read.
+  const Config c = load_config(config);
+  const std::string images = test::read_text(c.data.train_images);
+  test::write_file(c.data.train_images, images.substr(0, images.size() / 2));
+  const auto run = dir / "run";
+  const auto r = train(config, run);
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Contains(c.data.train_images));
+  CHECK_FALSE(std::filesystem::exists(run));
+}
+
+TEST_CASE(
+    "e2e run directory: an edited config.toml is refused on resume, even for a key --set may "
+    "change; a config.toml one rename behind its checkpoint is not an edit",
+    "[e2e][run_dir][resume]") {
+  test::TempDir dir("emnist-edited");
+  const auto config = write_setup(dir);
+  const auto run = dir / "run";
+  REQUIRE(train(config, run, "sigint@step=3").exit_code == 130);
+  const std::string original = test::read_text(run / "config.toml");
+  const size_t lr = original.find("\nlr = ");
+  REQUIRE(lr != std::string::npos);
+  const std::string edited =
+      original.substr(0, lr) + "\nlr = 0.5" + original.substr(original.find('\n', lr + 1));
+  test::write_file(run / "config.toml", edited);
+  const auto refused = resume(run);
+  INFO(refused.output);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.output, Contains("differs from the configuration the checkpoint was trained "
+                                      "with ('lr = 0.5' was 'lr = 0.003')"));
+  CHECK_THAT(refused.output, Contains("change it with --set"));
+
+  // The same change through --set: the next checkpoint and then config.toml carry it.
+  test::write_file(run / "config.toml", original);
+  const auto changed =
+      resume(run, " --set train.lr=0.002", "sigint@step=" + std::to_string(kStepsPerEpoch));
+  INFO(changed.output);
+  REQUIRE(changed.exit_code == 130);
+  CHECK(load_config(run / "config.toml").train.lr == 0.002);
+  // As a kill between the checkpoint's rename and config.toml's would leave it.
+  test::write_file(run / "config.toml", original);
+  const auto finished = resume(run);
+  INFO(finished.output);
+  CHECK(finished.exit_code == 0);
+  CHECK(load_config(run / "config.toml").train.lr == 0.002);
 }

@@ -33,8 +33,9 @@ test::CommandResult train(const std::filesystem::path& config, const std::filesy
   return cli("train -c '" + config.string() + "' --out '" + run.string() + "'", fault);
 }
 
-test::CommandResult resume(const std::filesystem::path& run, const std::string& more) {
-  return cli("train --resume '" + run.string() + "'" + more);
+test::CommandResult resume(const std::filesystem::path& run, const std::string& more,
+                           const std::string& fault) {
+  return cli("train --resume '" + run.string() + "'" + more, fault);
 }
 
 }  // namespace emnist::e2e

@@ -18,6 +18,7 @@ std::filesystem::path write_setup(const test::TempDir& dir);
 test::CommandResult cli(const std::string& args, const std::string& fault = "");
 test::CommandResult train(const std::filesystem::path& config, const std::filesystem::path& run,
                           const std::string& fault = "");
-test::CommandResult resume(const std::filesystem::path& run, const std::string& more = "");
+test::CommandResult resume(const std::filesystem::path& run, const std::string& more = "",
+                           const std::string& fault = "");
 
 }  // namespace emnist::e2e
