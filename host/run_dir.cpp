@@ -101,24 +101,6 @@ DirectoryKind directory_kind(const std::filesystem::path& dir) {
   return DirectoryKind::absent_or_empty;
 }
 
-std::string describe(DirectoryKind kind) {
-  switch (kind) {
-    case DirectoryKind::absent_or_empty:
-      return "nothing";
-    case DirectoryKind::run:
-      return "a run";
-    case DirectoryKind::interrupted_run:
-      return "an interrupted run";
-    case DirectoryKind::sweep:
-      return "a sweep";
-    case DirectoryKind::comparison:
-      return "a comparison";
-    case DirectoryKind::other:
-      return "other files";
-  }
-  return "files";
-}
-
 void prepare_run_out(const std::filesystem::path& dir, bool replace) {
   const DirectoryKind kind = directory_kind(dir);
   if (kind == DirectoryKind::absent_or_empty) return;

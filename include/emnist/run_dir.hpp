@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "emnist/choices.hpp"
+
 namespace emnist {
 
 // Writes `bytes` to `path` atomically (temporary file, fsync, rename). UserError naming the path
@@ -107,8 +109,17 @@ class ComparisonFiles : public DirectoryFiles {
 
 // What a directory holds, told by the engine's own file names (a lock file does not count).
 enum class DirectoryKind { absent_or_empty, run, interrupted_run, sweep, comparison, other };
+inline constexpr ChoiceName<DirectoryKind> kDirectoryKinds[] = {
+    {DirectoryKind::absent_or_empty, "nothing"},
+    {DirectoryKind::run, "a run"},
+    {DirectoryKind::interrupted_run, "an interrupted run"},
+    {DirectoryKind::sweep, "a sweep"},
+    {DirectoryKind::comparison, "a comparison"},
+    {DirectoryKind::other, "other files"}};
+constexpr const auto& choices_of(DirectoryKind) { return kDirectoryKinds; }
 DirectoryKind directory_kind(const std::filesystem::path& dir);
-std::string describe(DirectoryKind kind);  // "a finished run", "an interrupted run", ...
+// What it holds, for messages: "a run", "an interrupted run", ...
+inline std::string describe(DirectoryKind kind) { return std::string(choice_name(kind)); }
 
 // `train --out DIR` protects what is there: a directory holding a run (finished or interrupted) or
 // other files is a UserError saying what it holds and the ways on (resume, another --out, --force)

@@ -86,29 +86,27 @@ TEST_CASE("cpu linear matches a plain loop on large shapes", "[cpu][linear]") {
     auto dx = nan_vector(x.size()), dw = nan_vector(w.size()), db = nan_vector(b.size());
     be->linear_backward(view(x, {batch, in}), view(w, {out, in}), view(dy, {batch, out}),
                         view(dx, {batch, in}), view(dw, {out, in}), view(db, {out}));
+    // sum_t p[t * p_step] * q[t * q_step] over k terms, in double.
+    const auto dot = [](const float* p, int64_t p_step, const float* q, int64_t q_step, int64_t k) {
+      double s = 0.0;
+      for (int64_t t = 0; t < k; ++t) s += static_cast<double>(p[t * p_step]) * q[t * q_step];
+      return s;
+    };
     double worst_dx = 0.0, worst_dw = 0.0, worst_db = 0.0;
-    for (int64_t r = 0; r < batch; ++r) {
-      for (int64_t i = 0; i < in; ++i) {
-        double s = 0.0;
-        for (int64_t o = 0; o < out; ++o) {
-          s += static_cast<double>(dy[static_cast<size_t>(r * out + o)]) *
-               w[static_cast<size_t>(o * in + i)];
-        }
-        worst_dx = std::max(worst_dx, std::fabs(s - dx[static_cast<size_t>(r * in + i)]));
-      }
-    }
+    for (int64_t r = 0; r < batch; ++r)
+      for (int64_t i = 0; i < in; ++i)  // dx = dy w
+        worst_dx = std::max(worst_dx, std::fabs(dot(&dy[static_cast<size_t>(r * out)], 1,
+                                                    &w[static_cast<size_t>(i)], in, out) -
+                                                dx[static_cast<size_t>(r * in + i)]));
+    const std::vector<float> ones(static_cast<size_t>(batch), 1.0f);
     for (int64_t o = 0; o < out; ++o) {
-      double sb = 0.0;
-      for (int64_t r = 0; r < batch; ++r) sb += dy[static_cast<size_t>(r * out + o)];
-      worst_db = std::max(worst_db, std::fabs(sb - db[static_cast<size_t>(o)]));
-      for (int64_t i = 0; i < in; ++i) {
-        double s = 0.0;
-        for (int64_t r = 0; r < batch; ++r) {
-          s += static_cast<double>(dy[static_cast<size_t>(r * out + o)]) *
-               x[static_cast<size_t>(r * in + i)];
-        }
-        worst_dw = std::max(worst_dw, std::fabs(s - dw[static_cast<size_t>(o * in + i)]));
-      }
+      worst_db = std::max(worst_db,
+                          std::fabs(dot(&dy[static_cast<size_t>(o)], out, ones.data(), 1, batch) -
+                                    db[static_cast<size_t>(o)]));
+      for (int64_t i = 0; i < in; ++i)  // dw = dy^T x
+        worst_dw = std::max(worst_dw, std::fabs(dot(&dy[static_cast<size_t>(o)], out,
+                                                    &x[static_cast<size_t>(i)], in, batch) -
+                                                dw[static_cast<size_t>(o * in + i)]));
     }
     CHECK(worst_dx < 1e-4);
     CHECK(worst_dw < 1e-4);

@@ -18,9 +18,8 @@ using namespace emnist::e2e;
 using Catch::Matchers::Contains;
 
 TEST_CASE("e2e run directory: --quiet quiets the console, not train.log", "[e2e][run_dir]") {
-  test::TempDir dir("emnist-quiet");
-  const auto config = write_setup(dir);
-  const auto run = dir / "run";
+  const Setup setup("emnist-quiet");
+  const auto& [dir, config, run] = setup;
   const auto r = cli("--quiet train -c '" + config.string() + "' --out '" + run.string() + "'");
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
@@ -32,57 +31,47 @@ TEST_CASE("e2e run directory: --quiet quiets the console, not train.log", "[e2e]
 
 TEST_CASE("e2e run directory: a train.log that cannot be written is a one-line user error",
           "[e2e][run_dir]") {
-  test::TempDir dir("emnist-log");
-  const auto config = write_setup(dir);
-  const auto run = dir / "run";
-  REQUIRE(train(config, run, "sigint@step=3").exit_code == 130);
+  const Setup setup("emnist-log");
+  const auto& [dir, config, run] = setup;
+  train_until_interrupted(setup, 3);
   // A directory where the log goes, met when the run is resumed.
   std::filesystem::remove(run / "train.log");
   std::filesystem::create_directories(run / "train.log");
   const auto r = resume(run);
-  INFO(r.output);
-  CHECK(r.exit_code == 2);
-  CHECK_THAT(r.output, Contains((run / "train.log").string() +
-                                ": cannot write the log: a directory is in the way"));
+  check_refused(r,
+                (run / "train.log").string() + ": cannot write the log: a directory is in the way");
   CHECK(r.output.find("internal error") == std::string::npos);
 }
 
 TEST_CASE("e2e run directory: batch norm with batches of one is refused before any work",
           "[e2e][run_dir]") {
-  test::TempDir dir("emnist-bn1");
-  const auto config = write_setup(dir);
-  const auto run = dir / "run";
+  const Setup setup("emnist-bn1");
+  const auto& [dir, config, run] = setup;
   const auto r = cli("train -c '" + config.string() + "' --out '" + run.string() +
                      "' --set train.batch_size=1");
-  INFO(r.output);
-  CHECK(r.exit_code == 2);
-  CHECK_THAT(r.output, Contains("train.batch_size = 1 with model.batch_norm = true"));
+  check_refused(r, "train.batch_size = 1 with model.batch_norm = true");
   CHECK_FALSE(std::filesystem::exists(run));
   // Without batch norm a batch of one is a valid (if slow) choice: the config check passes.
   const auto ok = cli("train -c '" + config.string() + "' --out '" + run.string() +
                       "' --set train.batch_size=1 --set model.batch_norm=false --set "
                       "train.epochs=1 --set data.limit=40");
-  INFO(ok.output);
-  CHECK(ok.exit_code == 0);
+  check_succeeded(ok);
 }
 
 TEST_CASE(
     "e2e run directory: a resume that would end before the checkpoint's epoch is refused, and "
     "dead writers' temporary files are cleaned",
     "[e2e][run_dir][resume]") {
-  test::TempDir dir("emnist-resume-short");
-  const auto config = write_setup(dir);
-  const auto run = dir / "run";
+  const Setup setup("emnist-resume-short");
+  const auto& [dir, config, run] = setup;
   // Stopped at step 7 of epoch 2: part of epoch 2 is in the checkpoint's weights.
   const auto stopped = train(config, run, "sigint@step=" + std::to_string(kStepsPerEpoch + 7));
   INFO(stopped.output);
   REQUIRE(stopped.exit_code == 130);
   const auto short_run = resume(run, " --set train.epochs=1");
-  INFO(short_run.output);
-  CHECK(short_run.exit_code == 2);
-  CHECK_THAT(short_run.output,
-             Contains("train.epochs = 1: the checkpoint is at step 7 of epoch 2 already; give "
-                      "train.epochs = 2 or more"));
+  check_refused(short_run,
+                "train.epochs = 1: the checkpoint is at step 7 of epoch 2 already; give "
+                "train.epochs = 2 or more");
   CHECK_FALSE(std::filesystem::exists(run / "model.safetensors"));
 
   // What a kill at a rename leaves: a temporary file of a process that is gone (a pid above any
@@ -122,8 +111,7 @@ TEST_CASE(
 
   // From elsewhere: the same files.
   const auto elsewhere = test::run_cli("eval --run '" + (dir / "run").string() + "'", "/");
-  INFO(elsewhere.output);
-  CHECK(elsewhere.exit_code == 0);
+  check_succeeded(elsewhere);
 }
 
 TEST_CASE("e2e run directory: eval --data follows data that moved since training",
@@ -139,38 +127,31 @@ TEST_CASE("e2e run directory: eval --data follows data that moved since training
   REQUIRE(trained.exit_code == 0);
   std::filesystem::rename(dir / "data", dir / "moved");
   const auto lost = cli("eval --run '" + (dir / "run").string() + "'");
-  INFO(lost.output);
-  CHECK(lost.exit_code == 2);
-  CHECK_THAT(lost.output, Contains((dir / "data").string()));
+  check_refused(lost, (dir / "data").string());
   const auto found =
       cli("eval --run '" + (dir / "run").string() + "' --data '" + (dir / "moved").string() + "'");
-  INFO(found.output);
-  CHECK(found.exit_code == 0);
+  check_succeeded(found);
 }
 
 TEST_CASE(
     "e2e run directory: --out at an existing run is refused unless --force, which clears the old "
     "run's files only",
     "[e2e][run_dir]") {
-  test::TempDir dir("emnist-out");
-  const auto config = write_setup(dir);
-  const auto run = dir / "run";
+  const Setup setup("emnist-out");
+  const auto& [dir, config, run] = setup;
   // An interrupted run: the way on is --resume.
-  REQUIRE(train(config, run, "sigint@step=3").exit_code == 130);
+  train_until_interrupted(setup, 3);
   const auto over_interrupted = train(config, run);
-  INFO(over_interrupted.output);
-  CHECK(over_interrupted.exit_code == 2);
-  CHECK_THAT(over_interrupted.output, Contains("--out " + run.string() +
-                                               ": holds an interrupted run; continue it with "
-                                               "emnist train --resume " +
-                                               run.string()));
+  check_refused(over_interrupted, "--out " + run.string() +
+                                      ": holds an interrupted run; continue it with "
+                                      "emnist train --resume " +
+                                      run.string());
   CHECK(std::filesystem::exists(checkpoint_file(run)));  // untouched
 
   REQUIRE(resume(run).exit_code == 0);
   const std::string model = test::read_text(run / "model.safetensors");
   const auto over_finished = train(config, run);
-  CHECK(over_finished.exit_code == 2);
-  CHECK_THAT(over_finished.output, Contains("holds a run; choose another --out, or add --force"));
+  check_refused(over_finished, "holds a run; choose another --out, or add --force");
   CHECK(test::read_text(run / "model.safetensors") == model);
 
   // --force: a stale file of the engine's goes, the user's own file stays.
@@ -187,48 +168,40 @@ TEST_CASE(
 
 TEST_CASE("e2e run directory: a directory another emnist process holds is refused",
           "[e2e][run_dir]") {
-  test::TempDir dir("emnist-lock");
-  const auto config = write_setup(dir);
-  const auto run = dir / "run";
-  REQUIRE(train(config, run, "sigint@step=3").exit_code == 130);
+  const Setup setup("emnist-lock");
+  const auto& [dir, config, run] = setup;
+  train_until_interrupted(setup, 3);
   {
     const DirectoryLock held(run, "the run directory");  // as a running training would
     const auto r = resume(run);
-    INFO(r.output);
-    CHECK(r.exit_code == 2);
-    CHECK_THAT(r.output, Contains(run.string() +
-                                  ": the run directory in use by another emnist "
-                                  "process (pid " +
-                                  std::to_string(::getpid()) + ")"));
+    check_refused(r, run.string() +
+                         ": the run directory in use by another emnist "
+                         "process (pid " +
+                         std::to_string(::getpid()) + ")");
     const auto e = cli("eval --run '" + run.string() + "'");
-    CHECK(e.exit_code == 2);
-    CHECK_THAT(e.output, Contains("in use by another emnist process"));
+    check_refused(e, "in use by another emnist process");
   }
   // Released with its holder (as the kernel does when a process dies, kill -9 included).
   const auto r = resume(run);
-  INFO(r.output);
-  CHECK(r.exit_code == 0);
+  check_succeeded(r);
 }
 
 TEST_CASE(
     "e2e run directory: compare and sweep do not write over a run, and a sweep resumes only its "
     "own directory",
     "[e2e][run_dir]") {
-  test::TempDir dir("emnist-overwrite");
-  const auto config = write_setup(dir);
-  const auto run = dir / "run";
+  const Setup setup("emnist-overwrite");
+  const auto& [dir, config, run] = setup;
   REQUIRE(train(config, run).exit_code == 0);
   const std::string page_or_model = test::read_text(run / "model.safetensors");
 
   const auto compare =
       cli("compare '" + run.string() + "' '" + run.string() + "' --out '" + run.string() + "'");
-  CHECK(compare.exit_code == 2);
-  CHECK_THAT(compare.output, Contains("--out " + run.string() + ": holds a run"));
+  check_refused(compare, "--out " + run.string() + ": holds a run");
 
   const auto sweep_file = std::filesystem::path(EMNIST_SOURCE_DIR) / "configs" / "sweep-smoke.toml";
   const auto sweep = cli("sweep -c '" + sweep_file.string() + "' --out '" + run.string() + "'");
-  CHECK(sweep.exit_code == 2);
-  CHECK_THAT(sweep.output, Contains("--out " + run.string() + ": holds a run, not a sweep"));
+  check_refused(sweep, "--out " + run.string() + ": holds a run, not a sweep");
   CHECK(test::read_text(run / "model.safetensors") == page_or_model);
   CHECK_FALSE(std::filesystem::exists(run / "trials"));
 
@@ -237,8 +210,7 @@ TEST_CASE(
   test::write_file(other / "sweep.toml", "# another sweep\n");
   const auto into_other =
       cli("sweep -c '" + sweep_file.string() + "' --out '" + other.string() + "'");
-  CHECK(into_other.exit_code == 2);
-  CHECK_THAT(into_other.output, Contains("holds another sweep"));
+  check_refused(into_other, "holds another sweep");
 }
 
 TEST_CASE("e2e run directory: a run that fails before it learns anything leaves no folder",
@@ -251,9 +223,7 @@ TEST_CASE("e2e run directory: a run that fails before it learns anything leaves 
   test::write_file(c.data.train_images, images.substr(0, images.size() / 2));
   const auto run = dir / "run";
   const auto r = train(config, run);
-  INFO(r.output);
-  CHECK(r.exit_code == 2);
-  CHECK_THAT(r.output, Contains(c.data.train_images));
+  check_refused(r, c.data.train_images);
   CHECK_FALSE(std::filesystem::exists(run));
 }
 
@@ -261,10 +231,9 @@ TEST_CASE(
     "e2e run directory: an edited config.toml is refused on resume, even for a key --set may "
     "change; a config.toml one rename behind its checkpoint is not an edit",
     "[e2e][run_dir][resume]") {
-  test::TempDir dir("emnist-edited");
-  const auto config = write_setup(dir);
-  const auto run = dir / "run";
-  REQUIRE(train(config, run, "sigint@step=3").exit_code == 130);
+  const Setup setup("emnist-edited");
+  const auto& [dir, config, run] = setup;
+  train_until_interrupted(setup, 3);
   const std::string original = test::read_text(run / "config.toml");
   const size_t lr = original.find("\nlr = ");
   REQUIRE(lr != std::string::npos);
@@ -272,10 +241,9 @@ TEST_CASE(
       original.substr(0, lr) + "\nlr = 0.5" + original.substr(original.find('\n', lr + 1));
   test::write_file(run / "config.toml", edited);
   const auto refused = resume(run);
-  INFO(refused.output);
-  CHECK(refused.exit_code == 2);
-  CHECK_THAT(refused.output, Contains("differs from the configuration the checkpoint was trained "
-                                      "with ('lr = 0.5' was 'lr = 0.003')"));
+  check_refused(refused,
+                "differs from the configuration the checkpoint was trained "
+                "with ('lr = 0.5' was 'lr = 0.003')");
   CHECK_THAT(refused.output, Contains("change it with --set"));
 
   // The same change through --set: the next checkpoint and then config.toml carry it.
@@ -288,7 +256,6 @@ TEST_CASE(
   // As a kill between the checkpoint's rename and config.toml's would leave it.
   test::write_file(run / "config.toml", original);
   const auto finished = resume(run);
-  INFO(finished.output);
-  CHECK(finished.exit_code == 0);
+  check_succeeded(finished);
   CHECK(load_config(run / "config.toml").train.lr == 0.002);
 }

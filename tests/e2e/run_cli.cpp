@@ -1,5 +1,7 @@
 #include "e2e/run_cli.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <cstdlib>
 
 #include "emnist/config.hpp"
@@ -36,6 +38,23 @@ test::CommandResult train(const std::filesystem::path& config, const std::filesy
 test::CommandResult resume(const std::filesystem::path& run, const std::string& more,
                            const std::string& fault) {
   return cli("train --resume '" + run.string() + "'" + more, fault);
+}
+
+void train_until_interrupted(const Setup& setup, int64_t step) {
+  const auto r = train(setup.config, setup.run, "sigint@step=" + std::to_string(step));
+  INFO(r.output);
+  REQUIRE(r.exit_code == 130);
+}
+
+void check_succeeded(const test::CommandResult& r) {
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+}
+
+void check_refused(const test::CommandResult& r, const std::string& message) {
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Matchers::Contains(message));
 }
 
 }  // namespace emnist::e2e
