@@ -5,6 +5,7 @@
 #include <string>
 
 #include "emnist/config.hpp"
+#include "fuzz_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
