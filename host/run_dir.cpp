@@ -18,7 +18,7 @@ namespace {
 
 [[noreturn]] void io_fail(const std::filesystem::path& path, const std::string& what, int err) {
   throw UserError(path.string() + ": " + what + ": " + std::strerror(err) +
-                  " (choose a writable run directory with --out)");
+                  " (make the folder writable and give it space, or choose another)");
 }
 
 }  // namespace

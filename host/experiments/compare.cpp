@@ -92,11 +92,24 @@ const std::vector<Row>& summary_rows() {
   return rows;
 }
 
+// Runs tested on different data: their figures measure different things, so none is the best.
+std::string incomparable_note(const std::vector<RunFacts>& runs) {
+  for (const auto& r : runs)
+    if (r.dataset != runs.front().dataset || r.test_samples != runs.front().test_samples)
+      return fmt::format(
+          "runs tested on different data ({} with {} test images, {} with {}): their figures are "
+          "not comparable, and none is marked best",
+          runs.front().label, runs.front().test_samples, r.label, r.test_samples);
+  return "";
+}
+
 std::string markdown(const std::vector<RunFacts>& runs) {
   std::string md = "# Comparison\n\n";
   for (const auto& r : runs)
     md += fmt::format("- **{}**: {} ({}, {} epochs, {} test images of {})\n", cell(r.label),
                       r.dir.string(), r.model, r.epochs, r.test_samples, r.dataset);
+  const std::string note = incomparable_note(runs);
+  if (!note.empty()) md += "\n**Warning:** " + note + ".\n";
   md += "\n| |";
   for (const auto& r : runs) md += " " + cell(r.label) + " |";
   md += "\n|---|";
@@ -105,7 +118,7 @@ std::string markdown(const std::vector<RunFacts>& runs) {
   for (const Row& row : summary_rows()) {
     // The best of several runs in bold, where higher is better.
     double best = -1;
-    if (row.higher_is_better && runs.size() > 1)
+    if (row.higher_is_better && runs.size() > 1 && note.empty())
       for (const auto& r : runs) best = std::max(best, std::stod(row.value(r)));
     md += "| " + row.name + " |";
     for (const auto& r : runs) {
@@ -201,6 +214,7 @@ std::string compare_runs(const std::vector<std::filesystem::path>& dirs,
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   if (ec) throw UserError(out.string() + ": cannot create the directory: " + ec.message());
+  if (const std::string note = incomparable_note(runs); !note.empty()) spdlog::warn("{}", note);
   const std::string md = markdown(runs);
   const ComparisonFiles files(out);
   write_file_atomic(files.table_csv(), comparison_csv(runs));

@@ -70,8 +70,8 @@ void RunCheckpoints::save(Checkpoint c, const Model& model, const Optimizer& opt
 void RunCheckpoints::diverged(const std::string& what) const {
   const double lr = config_.train.lr;
   if (!enabled_ || !last_good_)
-    throw UserError(fmt::format(
-        "training diverged: {}; lower train.lr (now {}) or turn on model.batch_norm", what, lr));
+    throw UserError(fmt::format("training diverged: {}; lower train.lr (now {}){}", what, lr,
+                                config_.model.batch_norm ? "" : " or turn on model.batch_norm"));
   throw UserError(fmt::format(
       "training diverged: {}; the last good checkpoint is {} ({}): continue from it with a "
       "lower rate, e.g. emnist train --resume {} --set train.lr={}",

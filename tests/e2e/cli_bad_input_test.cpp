@@ -50,3 +50,14 @@ TEST_CASE(
   CHECK_THAT(flag.output, Contains("--epochs"));
   CHECK_FALSE(std::filesystem::exists(out));
 }
+
+TEST_CASE("e2e: a mistyped command and misplaced global flags say what was meant",
+          "[e2e][bad_input]") {
+  const auto fit = test::run_cli("fit");
+  CHECK(fit.exit_code == 2);
+  CHECK_THAT(fit.output, Contains("'fit' is not a command; the commands are info, train"));
+  const auto quiet = test::run_cli("train --quiet");
+  CHECK(quiet.exit_code == 2);
+  CHECK_THAT(quiet.output, Contains("--quiet and --verbose go before the command, e.g. emnist "
+                                    "--quiet train"));
+}

@@ -158,6 +158,11 @@ TEST_CASE("e2e divergence: the run stops naming the step and the last good check
   CHECK(early.exit_code == 2);
   CHECK_THAT(early.output, Contains("training diverged: the loss became NaN or infinite at step 4 "
                                     "of 18 in epoch 1; lower train.lr (now 0.003)"));
+  CHECK(early.output.find("batch_norm") == std::string::npos);  // it is on already
+  const auto plain = cli("train -c '" + config.string() + "' --out '" + (dir / "plain").string() +
+                             "' --set model.batch_norm=false",
+                         "nan@step=3");
+  CHECK_THAT(plain.output, Contains("(now 0.003) or turn on model.batch_norm"));
 }
 
 TEST_CASE("e2e resume: bad checkpoints, configurations and flags are one-line errors, exit 2",

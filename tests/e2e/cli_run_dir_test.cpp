@@ -259,3 +259,34 @@ TEST_CASE(
   check_succeeded(finished);
   CHECK(load_config(run / "config.toml").train.lr == 0.002);
 }
+
+TEST_CASE(
+    "e2e run directory: eval's write errors give no advice about --out, and compare warns about "
+    "runs tested on different data",
+    "[e2e][run_dir]") {
+  const Setup setup("emnist-eval-compare");
+  const auto& [dir, config, run] = setup;
+  check_succeeded(train(config, run));
+  // A folder where eval's confusion file goes: the rename into place fails.
+  std::filesystem::remove(run / "confusion_test.csv");
+  std::filesystem::create_directories(run / "confusion_test.csv" / "x");
+  const auto e = cli("eval --run '" + run.string() + "'");
+  check_refused(e, (run / "confusion_test.csv").string() + ": cannot rename into place");
+  CHECK(e.output.find("--out") == std::string::npos);  // eval has none
+  std::filesystem::remove_all(run / "confusion_test.csv");
+  check_succeeded(cli("eval --run '" + run.string() + "'"));
+
+  // The same run as if tested on another dataset.
+  const auto other = dir / "other";
+  std::filesystem::copy(run, other, std::filesystem::copy_options::recursive);
+  std::string summary = test::read_text(other / "summary.json");
+  const std::string dataset = "\"dataset\": \"idx\"";
+  REQUIRE(summary.find(dataset) != std::string::npos);
+  summary.replace(summary.find(dataset), dataset.size(), "\"dataset\": \"emnist-digits\"");
+  test::write_file(other / "summary.json", summary);
+  const auto compared = cli("compare '" + run.string() + "' '" + other.string() + "' --out '" +
+                            (dir / "compare").string() + "'");
+  check_succeeded(compared);
+  CHECK_THAT(compared.output, Contains("not comparable, and none is marked best"));
+  CHECK(test::read_text(dir / "compare" / "comparison.md").find("**0.") == std::string::npos);
+}
