@@ -59,10 +59,22 @@ void check_name(const std::string& name) {
 }
 
 // The uncompressed file wins when both are there: it loads without inflating.
+// A name that is there but is no readable file (a folder, a link to nothing, a link loop) is an
+// error naming it, not an absent file: the user put something there.
 std::filesystem::path find_file(const std::filesystem::path& dir, const std::string& base) {
-  std::error_code ec;
   for (const std::string& candidate : {base, base + ".gz"}) {
-    if (std::filesystem::is_regular_file(dir / candidate, ec)) return dir / candidate;
+    const std::filesystem::path path = dir / candidate;
+    std::error_code ec;
+    const auto link = std::filesystem::symlink_status(path, ec);
+    if (ec || !std::filesystem::exists(link)) continue;
+    const auto target = std::filesystem::status(path, ec);
+    if (ec && ec == std::errc::too_many_symbolic_link_levels)
+      data::fail(path, "is a link loop, not a data file");
+    if (ec || target.type() == std::filesystem::file_type::not_found)
+      data::fail(path, "is a link to nothing (" + std::filesystem::read_symlink(path, ec).string() +
+                           "); point it at the file or remove it");
+    if (std::filesystem::is_directory(target)) data::fail(path, "is a folder, not a data file");
+    return path;
   }
   return {};
 }
@@ -99,6 +111,10 @@ std::string dataset_title(const std::string& name) {
 DatasetFiles locate_dataset(const std::string& name, const std::filesystem::path& dir,
                             DataFormat format) {
   check_name(name);
+  std::error_code ec;
+  std::filesystem::directory_iterator listing(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    data::fail(dir, "cannot read the folder: " + ec.message());
   if (name == "idx") {
     throw UserError(
         "dataset idx has no official file names: give its files with data.train_images, "

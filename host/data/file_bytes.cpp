@@ -29,7 +29,7 @@ struct Fd {
   ~Fd() { ::close(fd); }
 };
 
-// For what cannot be mapped (a pipe, a special file): read until the end.
+// For a regular file that cannot be mapped: read until the end.
 std::vector<uint8_t> read_all(const std::filesystem::path& path, int fd) {
   std::vector<uint8_t> bytes(1 << 16);
   size_t filled = 0;
@@ -119,7 +119,12 @@ FileBytes::FileBytes(const std::filesystem::path& path) {
     fail(path, std::string("cannot open it: ") + std::strerror(err));
   }
   struct stat st {};
-  if (::fstat(file.fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+  if (::fstat(file.fd, &st) != 0)
+    fail(path, std::string("cannot stat it: ") + std::strerror(errno));
+  // A device, pipe or socket has no size to check against and may never end (/dev/zero).
+  if (!S_ISREG(st.st_mode))
+    fail(path, "is not a regular file (a device, pipe or socket); give the data file itself");
+  if (st.st_size > 0) {
     int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
     flags |= MAP_POPULATE;  // the whole file is about to be read: fault it in at once

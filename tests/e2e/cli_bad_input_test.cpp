@@ -2,6 +2,9 @@
 // allowed, and no run directory made (nothing that looks like a run).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <functional>
+
 #include "support/support.hpp"
 
 using namespace emnist;
@@ -60,4 +63,45 @@ TEST_CASE("e2e: a mistyped command and misplaced global flags say what was meant
   CHECK(quiet.exit_code == 2);
   CHECK_THAT(quiet.output, Contains("--quiet and --verbose go before the command, e.g. emnist "
                                     "--quiet train"));
+}
+
+TEST_CASE(
+    "e2e: a data file that is a folder, a link to nothing, a link loop or a device is named, "
+    "exit 2",
+    "[e2e][bad_input]") {
+  test::TempDir dir("emnist-bad-files");
+  const auto data = dir / "data";
+  std::filesystem::create_directories(data);
+  const auto images = data / "emnist-digits-train-images-idx3-ubyte";
+  const auto train = [&] {
+    return test::run_cli("train --set data.dataset=emnist-digits --data '" + data.string() +
+                         "' --out '" + (dir / "run").string() + "'");
+  };
+  struct Case {
+    std::function<void()> make;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {[&] { std::filesystem::create_directory(images); }, "is a folder, not a data file"},
+      {[&] { std::filesystem::create_symlink(dir / "gone", images); }, "is a link to nothing"},
+      {[&] { std::filesystem::create_symlink(images, images); }, "is a link loop"},
+  };
+  for (const Case& c : cases) {
+    std::filesystem::remove_all(images);
+    c.make();
+    const auto r = train();
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains(images.string() + ": " + c.message));
+    CHECK_FALSE(std::filesystem::exists(dir / "run"));
+  }
+
+  // A device as the images of dataset "idx": refused before reading, not read for ever.
+  const auto r = test::run_cli(
+      "train --set data.dataset=idx --set data.train_images=/dev/zero --set "
+      "data.train_labels=/dev/zero --out '" +
+      (dir / "run").string() + "'");
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Contains("/dev/zero: is not a regular file"));
 }
