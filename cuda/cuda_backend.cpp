@@ -43,6 +43,12 @@ void CudaBackend::release(void* ptr) {
 
 MemoryStats CudaBackend::memory_stats() const { return device_memory_stats(); }
 
+size_t CudaBackend::available_memory() const {
+  size_t free_bytes = 0, total_bytes = 0;
+  EMNIST_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  return free_bytes;
+}
+
 void CudaBackend::range_push(const char* name) {
   nvtxEventAttributes_t attributes{};
   attributes.version = NVTX_VERSION;

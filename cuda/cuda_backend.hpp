@@ -49,6 +49,7 @@ class CudaBackend final : public Backend {
   void synchronize() override;
   // Every device_malloc of the process (this backend's buffers and the library workspaces).
   MemoryStats memory_stats() const override;
+  size_t available_memory() const override;  // cudaMemGetInfo's free bytes
   // Page-locked host memory (cudaMallocHost); the copy queue is a second stream; events are
   // cudaEvent_t without timing.
   void* host_allocate(size_t bytes) override;

@@ -38,6 +38,7 @@ class CpuBackend final : public Backend {
   void zero(void* ptr, size_t bytes) override;
   void synchronize() override {}
   MemoryStats memory_stats() const override { return memory_.stats(); }
+  size_t available_memory() const override;
   // Everything is done when it returns: host memory is ordinary memory, copies are immediate and
   // every event is done. The event handle is a non-null token that is never dereferenced.
   void* host_allocate(size_t bytes) override;

@@ -1,7 +1,12 @@
 // Host memory: the CPU backend's "device" memory is ordinary aligned heap memory.
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <new>
+#include <string>
 
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_parallel.hpp"
@@ -23,6 +28,19 @@ void* CpuBackend::allocate(size_t bytes) {
   if (ptr == nullptr) throw std::bad_alloc();
   memory_.allocated(ptr, rounded);
   return ptr;
+}
+
+// MemAvailable: what the kernel can give without swapping; else all of RAM.
+size_t CpuBackend::available_memory() const {
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string key; meminfo >> key;) {
+    size_t kib = 0;
+    std::string unit;
+    meminfo >> kib >> unit;
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : SIZE_MAX;
 }
 
 void CpuBackend::release(void* ptr) {

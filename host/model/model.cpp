@@ -10,6 +10,22 @@
 #include "emnist/error.hpp"
 
 namespace emnist {
+namespace {
+
+double gib(size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0); }
+
+// What cannot fit is refused before it is asked for: an allocation that the machine cannot back
+// would fail (or, overcommitted, be killed while zeroed) long after the configuration was read.
+void require_memory(const Backend& backend, size_t bytes, const std::string& what) {
+  const size_t free = backend.available_memory();
+  if (bytes <= free) return;
+  throw UserError(fmt::format(
+      "{} need {:.1f} GiB, more than the {:.1f} GiB the {} backend has free; make the model "
+      "smaller (model.hidden, model.conv) or lower train.batch_size",
+      what, gib(bytes), gib(free), backend.name()));
+}
+
+}  // namespace
 
 Model::Model(Backend& backend, std::vector<std::unique_ptr<Layer>> layers, int64_t max_batch)
     : backend_(backend), layers_(std::move(layers)), max_batch_(max_batch) {
@@ -43,6 +59,10 @@ Model::Model(Backend& backend, std::vector<std::unique_ptr<Layer>> layers, int64
   }
 
   const size_t pbytes = sizeof(float) * static_cast<size_t>(param_count_);
+  // Values and gradients here, and (by the optimizer, later) up to two state buffers as large.
+  require_memory(
+      backend_, 4 * pbytes,
+      fmt::format("the model's {} parameters (values, gradients, optimizer state)", param_count_));
   ArenaPlan pplan;
   const size_t p_off = pplan.add(pbytes);
   const size_t g_off = pplan.add(pbytes);
@@ -111,6 +131,8 @@ Model::Model(Backend& backend, std::vector<std::unique_ptr<Layer>> layers, int64
     const size_t bytes = layers_[i]->workspace_bytes(max_batch_);
     if (bytes > 0) ws_off[i] = plan.add(bytes);
   }
+  require_memory(backend_, plan.total(),
+                 fmt::format("the activations of a batch of {}", max_batch_));
   arena_ = DeviceBuffer(backend_, plan.total());
 
   act_.resize(count + 1);

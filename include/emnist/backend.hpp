@@ -76,6 +76,9 @@ class Backend {
   virtual void synchronize() = 0;
   // This backend's own allocations, library workspaces included (not the CUDA context).
   virtual MemoryStats memory_stats() const = 0;
+  // Bytes an allocation could still get now (the machine's available memory; the GPU's free
+  // memory), so that what cannot fit is refused before it is asked for.
+  virtual size_t available_memory() const = 0;
 
   // ---- overlap: page-locked host memory, asynchronous copies, events ----------------------------
   // Every op above and below is issued to the compute queue. An asynchronous copy only starts when

@@ -2,6 +2,7 @@
 // file is whole under --quiet; a log that cannot be written, a batch norm that cannot work, and a
 // resumed run shorter than its checkpoint are one-line errors with exit code 2; temporary files of
 // a killed writer are cleaned when the run resumes.
+#include <fmt/format.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
@@ -289,4 +290,21 @@ TEST_CASE(
   check_succeeded(compared);
   CHECK_THAT(compared.output, Contains("not comparable, and none is marked best"));
   CHECK(test::read_text(dir / "compare" / "comparison.md").find("**0.") == std::string::npos);
+}
+
+TEST_CASE("e2e run directory: a model that cannot fit the machine is refused before allocating",
+          "[e2e][run_dir]") {
+  const Setup setup("emnist-huge");
+  const auto& [dir, config, run] = setup;
+  const auto r = cli("train -c '" + config.string() + "' --out '" + run.string() +
+                     "' --set 'model.hidden=[1048576, 1048576, 1048576]'");
+  // Three hidden layers of H = 2^20 units (no bias: batch norm follows, with a weight and a bias
+  // per unit) and 16 classes: 784 H + 2 H^2 + 16 H + 16 + 3 * 2 H parameters, four floats each.
+  const int64_t h = int64_t{1} << 20;
+  const int64_t parameters = 784 * h + 2 * h * h + 16 * h + 16 + 6 * h;
+  check_refused(r, fmt::format("the model's {} parameters (values, gradients, optimizer state) "
+                               "need {:.1f} GiB, more than the",
+                               parameters, 16.0 * static_cast<double>(parameters) / (1 << 30)));
+  CHECK_THAT(r.output, Contains("make the model smaller (model.hidden, model.conv)"));
+  CHECK_FALSE(std::filesystem::exists(run));
 }

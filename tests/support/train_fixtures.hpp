@@ -82,6 +82,7 @@ class CountingBackend final : public Backend {
     inner_->synchronize();
   }
   MemoryStats memory_stats() const override { return inner_->memory_stats(); }
+  size_t available_memory() const override { return inner_->available_memory(); }
   void* host_allocate(size_t bytes) override { return inner_->host_allocate(bytes); }
   void host_release(void* ptr) override { inner_->host_release(ptr); }
   void copy_from_host_async(void* d, const void* s, size_t n, Queue q) override;
