@@ -56,7 +56,10 @@ struct Inflater {
   Inflater& operator=(const Inflater&) = delete;
 };
 
-std::vector<uint8_t> gunzip(const std::filesystem::path& path, const uint8_t* in, size_t in_size) {
+// Inflates `in`. With `expected`, the output stops at `limit` bytes: first at the head, then, once
+// the head has told the expected total, one byte past it (so that a longer file shows as such).
+std::vector<uint8_t> gunzip(const std::filesystem::path& path, const uint8_t* in, size_t in_size,
+                            const ExpectedSize* expected, bool& cut_short) {
   // The gzip trailer's ISIZE is the uncompressed size modulo 2^32: a good first guess that saves
   // regrowing the output for every file under 4 GiB. A truncated file's last bytes are no trailer,
   // so the guess is capped at deflate's best ratio (1032:1) lest garbage cost gigabytes.
@@ -66,11 +69,24 @@ std::vector<uint8_t> gunzip(const std::filesystem::path& path, const uint8_t* in
     guess = uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24;
   }
   guess = std::min(guess, in_size * 1032);
-  std::vector<uint8_t> out(std::max(guess, in_size * 2) + 1);
+  size_t limit = expected != nullptr ? expected->head : SIZE_MAX;
+  bool head_read = expected == nullptr;
+  std::vector<uint8_t> out(std::min(std::max(guess, in_size * 2) + 1, limit));
   Inflater inf;
   size_t consumed = 0, produced = 0;
   for (;;) {
-    if (produced == out.size()) out.resize(out.size() * 2);
+    if (!head_read && produced == limit) {
+      head_read = true;
+      const uint64_t total = expected->total(out.data(), produced);
+      limit =
+          total == 0 ? produced : static_cast<size_t>(std::min<uint64_t>(total, SIZE_MAX - 1) + 1);
+      out.resize(std::min(std::max(guess, in_size * 2) + 1, limit));
+    }
+    if (head_read && produced == limit) {
+      cut_short = expected != nullptr && produced > expected->head;
+      break;
+    }
+    if (produced == out.size()) out.resize(std::min(out.size() * 2, limit));
     inf.zs.next_in = const_cast<Bytef*>(in + consumed);
     inf.zs.avail_in = static_cast<uInt>(std::min<size_t>(in_size - consumed, UINT_MAX));
     inf.zs.next_out = out.data() + produced;
@@ -109,7 +125,7 @@ std::vector<uint8_t> gunzip(const std::filesystem::path& path, const uint8_t* in
 
 }  // namespace
 
-FileBytes::FileBytes(const std::filesystem::path& path) {
+FileBytes::FileBytes(const std::filesystem::path& path, const ExpectedSize* expected) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) fail(path, "is a folder, not a data file");
   const Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -125,16 +141,19 @@ FileBytes::FileBytes(const std::filesystem::path& path) {
   if (!S_ISREG(st.st_mode))
     fail(path, "is not a regular file (a device, pipe or socket); give the data file itself");
   if (st.st_size > 0) {
-    int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-    flags |= MAP_POPULATE;  // the whole file is about to be read: fault it in at once
-#endif
-    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, flags, file.fd, 0);
+    void* map =
+        ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, file.fd, 0);
     if (map != MAP_FAILED) {
       map_ = map;
       map_size_ = static_cast<size_t>(st.st_size);
       data_ = static_cast<const uint8_t*>(map);
       size_ = map_size_;
+      // The whole file is about to be read: fault it in at once, unless its size already says it
+      // is not what its header promises (the reader refuses it without reading it in).
+      const bool gzip = is_gzip(data_, size_);
+      if (gzip || expected == nullptr ||
+          expected->total(data_, std::min(size_, expected->head)) == size_)
+        ::madvise(map_, map_size_, MADV_WILLNEED);
     }
   }
   if (map_ == nullptr) {
@@ -143,7 +162,7 @@ FileBytes::FileBytes(const std::filesystem::path& path) {
     size_ = owned_.size();
   }
   if (is_gzip(data_, size_)) {
-    owned_ = gunzip(path, data_, size_);
+    owned_ = gunzip(path, data_, size_, expected, cut_short_);
     if (map_ != nullptr) ::munmap(map_, map_size_);
     map_ = nullptr;
     data_ = owned_.data();

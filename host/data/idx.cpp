@@ -63,22 +63,40 @@ std::vector<uint32_t> read_header(const std::filesystem::path& path, const data:
   return dims;
 }
 
-// Payload size against the header: the same message shape for images and labels.
-void check_size(const std::filesystem::path& path, size_t file_bytes, size_t header,
+// Payload size against the header: the same message shape for images and labels. A gzip whose
+// inflation stopped one byte past the promise holds more than that, however much more.
+void check_size(const std::filesystem::path& path, const data::FileBytes& bytes, size_t header,
                 uint64_t expected_payload, const std::string& promise) {
-  const uint64_t held = file_bytes - header;
-  if (held == expected_payload) return;
+  const uint64_t held = bytes.size() - header;
+  if (held == expected_payload && !bytes.cut_short()) return;
   const std::string what = held < expected_payload ? "truncated" : "trailing bytes";
-  data::fail(path, what + ": the header promises " + promise + " (" +
-                       std::to_string(expected_payload) + " bytes after the " +
-                       std::to_string(header) + "-byte header) but the file holds " +
-                       std::to_string(held) + "; " + data::kRedownload);
+  data::fail(
+      path, what + ": the header promises " + promise + " (" + std::to_string(expected_payload) +
+                " bytes after the " + std::to_string(header) + "-byte header) but the file holds " +
+                (bytes.cut_short() ? "more" : std::to_string(held)) + "; " + data::kRedownload);
+}
+
+// The size an IDX file of `want_magic` must have, from its header (0 when the header is not one:
+// read_header says why); saturates where the product overflows.
+data::ExpectedSize idx_size(uint32_t want_magic) {
+  const size_t header = 4 + 4 * size_t{want_magic & 0xff};
+  return {header, [want_magic, header](const uint8_t* p, size_t n) -> uint64_t {
+            if (n < header || read_be32(p) != want_magic) return 0;
+            uint64_t total = 1;
+            for (size_t i = 4; i < header; i += 4) {
+              const uint64_t d = read_be32(p + i);
+              if (d != 0 && total > UINT64_MAX / d) return UINT64_MAX;
+              total *= d;
+            }
+            return total > UINT64_MAX - header ? UINT64_MAX : total + header;
+          }};
 }
 
 }  // namespace
 
 RawImages read_idx_images(const std::filesystem::path& path) {
-  data::FileBytes bytes(path);
+  const data::ExpectedSize expected = idx_size(kImagesMagic);
+  data::FileBytes bytes(path, &expected);
   const auto dims = read_header(path, bytes, kImagesMagic, "images");
   const uint32_t n = dims[0], rows = dims[1], cols = dims[2];
   if (rows == 0 || cols == 0 || rows > INT_MAX || cols > INT_MAX) {
@@ -95,7 +113,7 @@ RawImages read_idx_images(const std::filesystem::path& path) {
                          ", more bytes than any file holds, but the file holds " +
                          std::to_string(bytes.size() - 16) + "; " + data::kRedownload);
   }
-  check_size(path, bytes.size(), 16, n * image_bytes, promise);
+  check_size(path, bytes, 16, n * image_bytes, promise);
 
   RawImages images;
   images.count = n;
@@ -106,11 +124,12 @@ RawImages read_idx_images(const std::filesystem::path& path) {
 }
 
 std::vector<uint8_t> read_idx_labels(const std::filesystem::path& path) {
-  data::FileBytes bytes(path);
+  const data::ExpectedSize expected = idx_size(kLabelsMagic);
+  data::FileBytes bytes(path, &expected);
   const auto dims = read_header(path, bytes, kLabelsMagic, "labels");
   const uint32_t n = dims[0];
   if (n == 0) data::fail(path, "empty: the header says the file holds 0 labels");
-  check_size(path, bytes.size(), 8, n, std::to_string(n) + " labels");
+  check_size(path, bytes, 8, n, std::to_string(n) + " labels");
   return std::move(bytes).take_from(8);
 }
 

@@ -103,3 +103,46 @@ TEST_CASE(
       (dir / "run").string() + "'");
   check_refused(r, "/dev/zero: is not a regular file");
 }
+
+// DESIGN's bound for a rejected data file: the process's peak memory stays under twice what the
+// header promises plus 64 MiB, above what the binary takes to start at all (CUDA's libraries).
+TEST_CASE("e2e: a rejected data file costs no more memory than its header promises",
+          "[e2e][bad_input][memory]") {
+  if (test::under_sanitizer()) test::skip("the sanitizers' allocators distort peak memory");
+  const char* env = std::getenv("EMNIST_CLI");
+  const std::string cli =
+      "'" + std::string(env != nullptr && *env != '\0' ? env : EMNIST_CLI) + "'";
+  const int64_t baseline = test::measure_peak_memory(cli + " --version").peak_kib;
+  test::TempDir dir("emnist-bomb");
+  // Two images of 2x2 and their labels, as the headers promise them.
+  const std::string header = std::string("\0\0\x08\x03\0\0\0\x02\0\0\0\x02\0\0\0\x02", 16);
+  const std::string images = header + std::string(8, '\1');
+  test::write_file(dir / "labels", std::string("\0\0\x08\x01\0\0\0\x02\0\x01", 10));
+  // The same images followed by 512 MiB of zeros: gzip (512 KiB on disk), and raw (a sparse file).
+  test::write_file(dir / "bomb.gz", test::gzip(images + std::string(size_t{512} << 20, '\0')));
+  test::write_file(dir / "bomb", images);
+  std::filesystem::resize_file(dir / "bomb", images.size() + (size_t{512} << 20));
+  for (const char* file : {"bomb.gz", "bomb"}) {
+    CAPTURE(file);
+    const auto r = test::measure_peak_memory(
+        cli + " train --device cpu --set data.dataset=idx --set data.train_images='" +
+        (dir / file).string() + "' --set data.train_labels='" + (dir / "labels").string() +
+        "' --out '" + (dir / "run").string() + "'");
+    CHECK(r.exit_code == 2);
+    // 24 bytes promised: the bound is 64 MiB over the start-up.
+    CHECK(r.peak_kib - baseline < 2 * 24 / 1024 + 64 * 1024);
+  }
+  // The real ByMerge test images with 4 bytes of junk after the gzip stream: their trailer, read
+  // as the uncompressed size, once asked for 4.3 GB.
+  if (const auto shared = test::shared_dir()) {
+    const auto real = *shared / "data" / "emnist" / "emnist-bymerge-test-images-idx3-ubyte.gz";
+    test::write_file(dir / "junk.gz", test::read_text(real) + "junk");
+    const auto r = test::measure_peak_memory(
+        cli + " train --device cpu --set data.dataset=idx --set data.train_images='" +
+        (dir / "junk.gz").string() + "' --set data.train_labels='" + (dir / "labels").string() +
+        "' --out '" + (dir / "run").string() + "'");
+    CHECK(r.exit_code == 2);
+    const int64_t promised_kib = (16 + int64_t{116323} * 28 * 28) / 1024;
+    CHECK(r.peak_kib - baseline < 2 * promised_kib + 64 * 1024);
+  }
+}

@@ -42,6 +42,16 @@ CommandResult run_command(const std::string& command_line);
 
 void write_file(const std::filesystem::path& path, const std::string& bytes);
 std::string read_text(const std::filesystem::path& path);
+// The peak resident memory (KiB) of `command` run as one process (sh -c 'exec ...'), and its exit
+// code: wait4's own rusage of that process, children of the test excluded.
+struct PeakMemory {
+  int exit_code = -1;
+  int64_t peak_kib = 0;
+};
+PeakMemory measure_peak_memory(const std::string& command);
+// True in a build under AddressSanitizer or ThreadSanitizer, whose allocators distort memory use.
+bool under_sanitizer();
+
 // gzip-compresses bytes (zlib), for writing test fixtures.
 std::string gzip(const std::string& bytes);
 
