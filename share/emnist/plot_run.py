@@ -144,13 +144,43 @@ def read_confusion(path: Path) -> Confusion:
     return Confusion(names, counts)
 
 
+def check_summary(path: Path, summary: object) -> dict:
+    """summary.json as `emnist train` writes it, checked where the page reads it: an object whose
+    metrics hold one object per split with numbers, and numbers or strings where expected."""
+    def bad(what: str) -> RunError:
+        return RunError(f"{path}: {what}; the run's summary is damaged: train the run again, or "
+                        "remove summary.json to draw the plots without it")
+    if not isinstance(summary, dict):
+        raise bad(f"expected a JSON object, got {type(summary).__name__}")
+    metrics = summary.get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise bad("'metrics' is not an object")
+    for split, m in metrics.items():
+        if m is None:
+            continue
+        if not isinstance(m, dict):
+            raise bad(f"'metrics.{split}' is not an object")
+        for key in ("accuracy", "macro_f1"):
+            if m.get(key) is not None and not isinstance(m[key], (int, float)):
+                raise bad(f"'metrics.{split}.{key}' is not a number")
+    for key in ("parameters", "epochs", "classes", "training_seconds", "samples_per_second"):
+        if summary.get(key) is not None and not isinstance(summary[key], (int, float)):
+            raise bad(f"'{key}' is not a number")
+    for key in ("device", "dataset", "model", "optimizer", "commit"):
+        if summary.get(key) is not None and not isinstance(summary[key], str):
+            raise bad(f"'{key}' is not a string")
+    return summary
+
+
 def load_run(run_dir: Path) -> Run:
     if not (run_dir / "config.toml").is_file():
         raise RunError(f"{run_dir / 'config.toml'}: not found; is {run_dir} a run directory?")
     run = Run(run_dir, (run_dir / "config.toml").read_text(encoding="utf-8"))
     try:
         if (run_dir / "summary.json").is_file():
-            run.summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+            run.summary = check_summary(
+                run_dir / "summary.json",
+                json.loads((run_dir / "summary.json").read_text(encoding="utf-8")))
         if (run_dir / "metrics.csv").is_file():
             run.metrics = [
                 {k: number(v) for k, v in row.items()}
@@ -665,18 +695,19 @@ def main() -> int:
         print(f"plot_run.py: {args.run_dir}: {e.strerror}: {e.filename}", file=sys.stderr)
         return 2
     plots = run.dir / "plots"
+    # Everything is drawn before anything is written: a failure leaves the old plots and page whole.
+    drawn = []
+    for spec in figures():
+        drawing = spec.draw(run)
+        if drawing is not None:
+            drawn.append((spec, drawing, png_bytes(drawing.figure)))
+    page = page_html(run, drawn).encode("utf-8")
     try:
         plots.mkdir(exist_ok=True)
-        drawn = []
-        for spec in figures():
-            drawing = spec.draw(run)
-            if drawing is None:
-                continue
-            png = png_bytes(drawing.figure)
+        for spec, _, png in drawn:
             write_atomic(plots / spec.file, png)
-            drawn.append((spec, drawing, png))
             print(f"wrote {plots / spec.file}")
-        write_atomic(run.dir / "report.html", page_html(run, drawn).encode("utf-8"))
+        write_atomic(run.dir / "report.html", page)
     except OSError as e:  # a read-only or full disk: the user's to fix, not a bug
         print(f"plot_run.py: {e.filename or run.dir}: cannot write: {e.strerror}", file=sys.stderr)
         return 2
