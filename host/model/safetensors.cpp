@@ -1,6 +1,7 @@
 #include "emnist/safetensors.hpp"
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <bit>
@@ -33,6 +34,31 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+namespace {
+
+// The key of the checksum the engine writes into its own files' metadata.
+constexpr const char* kChecksumKey = "emnist.crc32";
+
+// CRC-32 of the tensor data and then of every other metadata entry (key and value, in key order):
+// a changed byte anywhere but in the JSON's punctuation shows.
+std::string checksum(const char* data, uint64_t size, const Metadata& metadata) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (uint64_t done = 0; done < size;) {
+    const uInt chunk = static_cast<uInt>(std::min<uint64_t>(size - done, 1u << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data + done), chunk);
+    done += chunk;
+  }
+  for (const auto& [key, value] : metadata) {
+    if (key == kChecksumKey) continue;
+    for (const std::string* text : {&key, &value})
+      crc =
+          crc32(crc, reinterpret_cast<const Bytef*>(text->data()), static_cast<uInt>(text->size()));
+  }
+  return fmt::format("{:08x}", crc);
+}
+
+}  // namespace
+
 std::string encode_safetensors(const TensorMap& tensors, const Metadata& metadata) {
   // nlohmann::json keeps object keys sorted, and TensorMap iterates in that same order, so the data
   // follows the header's key order.
@@ -48,7 +74,13 @@ std::string encode_safetensors(const TensorMap& tensors, const Metadata& metadat
         {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::string data;
+  data.reserve(offset);
+  for (const auto& [name, t] : tensors)
+    data.append(reinterpret_cast<const char*>(t.values.data()), sizeof(float) * t.values.size());
+  Metadata with_checksum = metadata;
+  with_checksum[kChecksumKey] = checksum(data.data(), data.size(), metadata);
+  header["__metadata__"] = with_checksum;
   std::string json = header.dump();
   // Aligning the data to 8 bytes lets a reader map it and view it as floats in place.
   json.append((8 - json.size() % 8) % 8, ' ');
@@ -57,9 +89,7 @@ std::string encode_safetensors(const TensorMap& tensors, const Metadata& metadat
   const uint64_t length = json.size();
   std::memcpy(out.data(), &length, sizeof length);
   out += json;
-  out.reserve(out.size() + offset);
-  for (const auto& [name, t] : tensors)
-    out.append(reinterpret_cast<const char*>(t.values.data()), sizeof(float) * t.values.size());
+  out += data;
   return out;
 }
 
@@ -89,6 +119,7 @@ TensorMap decode_safetensors(const std::string& bytes, const std::string& source
 
   const uint64_t data_size = bytes.size() - 8 - length;
   const char* data = bytes.data() + 8 + length;
+  Metadata found;
   TensorMap out;
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (const auto& [name, entry] : header.items()) {
@@ -96,7 +127,7 @@ TensorMap decode_safetensors(const std::string& bytes, const std::string& source
       if (!entry.is_object()) throw fail("__metadata__ is not an object");
       for (const auto& [key, value] : entry.items()) {
         if (!value.is_string()) throw fail("__metadata__ '" + key + "' is not a string");
-        if (metadata != nullptr) (*metadata)[key] = value.get<std::string>();
+        found[key] = value.get<std::string>();
       }
       continue;
     }
@@ -154,6 +185,15 @@ TensorMap decode_safetensors(const std::string& bytes, const std::string& source
   }
   if (expect != data_size)
     throw fail(fmt::format("{} bytes of data after the last tensor", data_size - expect));
+  // Files the engine wrote carry a checksum; others (PyTorch's, older ones) are taken as they are.
+  if (const auto it = found.find(kChecksumKey);
+      it != found.end() && it->second != checksum(data, data_size, found))
+    throw UserError(fmt::format(
+        "{}: damaged: its contents do not match the checksum written with it (a changed byte); "
+        "use an undamaged copy, or train again",
+        source));
+  found.erase(kChecksumKey);
+  if (metadata != nullptr) *metadata = std::move(found);
   return out;
 }
 

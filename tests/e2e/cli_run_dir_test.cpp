@@ -308,3 +308,30 @@ TEST_CASE("e2e run directory: a model that cannot fit the machine is refused bef
   CHECK_THAT(r.output, Contains("make the model smaller (model.hidden, model.conv)"));
   CHECK_FALSE(std::filesystem::exists(run));
 }
+
+TEST_CASE("e2e run directory: a changed byte in a checkpoint or a model is found on load",
+          "[e2e][run_dir]") {
+  const Setup setup("emnist-flipped");
+  const auto& [dir, config, run] = setup;
+  train_until_interrupted(setup, 3);
+  // One bit of the last tensor's data, and of the checkpoint's metadata (its position).
+  const auto flip = [](const std::filesystem::path& file, size_t at) {
+    std::string bytes = test::read_text(file);
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x10);
+    test::write_file(file, bytes);
+  };
+  const std::string good = test::read_text(checkpoint_file(run));
+  flip(checkpoint_file(run), good.size() - 5);
+  check_refused(resume(run), checkpoint_file(run).string() + ": damaged");
+  test::write_file(checkpoint_file(run), good);
+  const size_t step = good.find("\"step\":\"3\"");
+  REQUIRE(step != std::string::npos);
+  flip(checkpoint_file(run), step + 8);  // "3" becomes "#"
+  check_refused(resume(run), checkpoint_file(run).string() + ": damaged");
+  test::write_file(checkpoint_file(run), good);
+  check_succeeded(resume(run));
+
+  const auto model = run / "model.safetensors";
+  flip(model, test::read_text(model).size() - 1);
+  check_refused(cli("eval --run '" + run.string() + "'"), model.string() + ": damaged");
+}
