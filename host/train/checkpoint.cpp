@@ -92,6 +92,7 @@ void write_checkpoint(const std::filesystem::path& run_dir, const Checkpoint& c,
   m["format"] = kFormat;
   m["config"] = c.config;
   m["config_before"] = c.config_before;
+  m["data"] = c.data;
   m["epoch"] = std::to_string(c.epoch);
   m["step"] = std::to_string(c.step);
   m["steps_per_epoch"] = std::to_string(c.steps_per_epoch);
@@ -129,6 +130,7 @@ Checkpoint read_checkpoint(const std::filesystem::path& run_dir) {
   Checkpoint c;
   c.config = m.text("config");
   if (metadata.count("config_before") != 0) c.config_before = metadata.at("config_before");
+  if (metadata.count("data") != 0) c.data = metadata.at("data");
   c.epoch = m.number<int>("epoch");
   c.step = m.number<int64_t>("step");
   c.steps_per_epoch = m.number<int64_t>("steps_per_epoch");

@@ -32,12 +32,13 @@ std::string position_text(int epoch, int64_t step, int64_t steps_per_epoch) {
 }
 
 RunCheckpoints::RunCheckpoints(const Config& config, std::filesystem::path run_dir, bool enabled,
-                               int64_t steps_per_epoch, std::string config_before)
+                               int64_t steps_per_epoch, std::string config_before, std::string data)
     : config_(config),
       run_dir_(std::move(run_dir)),
       enabled_(enabled),
       steps_per_epoch_(steps_per_epoch),
-      config_before_(std::move(config_before)) {}
+      config_before_(std::move(config_before)),
+      data_(std::move(data)) {}
 
 void RunCheckpoints::sync_config_file() const {
   const std::string now = to_toml(config_);
@@ -55,6 +56,7 @@ void RunCheckpoints::resumed_at(int epoch, int64_t step) {
 void RunCheckpoints::save(Checkpoint c, const Model& model, const Optimizer& optimizer) {
   c.config = to_toml(config_);
   c.config_before = config_before_;
+  c.data = data_;
   c.steps_per_epoch = steps_per_epoch_;
   capture_state(c, model, optimizer);
   for (const auto& [name, t] : c.model)

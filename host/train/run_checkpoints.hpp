@@ -22,7 +22,7 @@ class RunCheckpoints {
  public:
   // config_before: config.toml as the run (or this resumed session of it) found it.
   RunCheckpoints(const Config& config, std::filesystem::path run_dir, bool enabled,
-                 int64_t steps_per_epoch, std::string config_before);
+                 int64_t steps_per_epoch, std::string config_before, std::string data);
 
   bool enabled() const { return enabled_; }
   // Where a resumed run starts: its checkpoint is the last good one.
@@ -48,6 +48,7 @@ class RunCheckpoints {
   int64_t steps_per_epoch_;
   std::optional<std::string> last_good_;
   std::string config_before_;
+  std::string data_;
 };
 
 }  // namespace emnist

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <cmath>
@@ -50,7 +51,7 @@ class TrainingLoop {
  public:
   TrainingLoop(const Config& config, const Splits& splits, Model& model, StepRunner& runner,
                Feeder& feeder, const std::filesystem::path& run_dir, bool checkpoints,
-               std::string config_before)
+               std::string config_before, std::string data)
       : tc_(config.train),
         splits_(splits),
         model_(model),
@@ -59,11 +60,17 @@ class TrainingLoop {
         run_dir_(run_dir),
         steps_per_epoch_(splits.train.size() / tc_.batch_size),
         schedule_(tc_, steps_per_epoch_),
-        checkpoints_(config, run_dir, checkpoints, steps_per_epoch_, std::move(config_before)) {}
+        checkpoints_(config, run_dir, checkpoints, steps_per_epoch_, std::move(config_before),
+                     std::move(data)) {}
 
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
 
-  void resume_from(const Checkpoint& c) {
+  void resume_from(const Checkpoint& c, const std::string& data) {
+    if (!c.data.empty() && c.data != data)
+      throw UserError(fmt::format(
+          "{}: the data differs from what the run trained on (then {}, now {}); give the run's "
+          "data (train --resume {} --data DIR), or start a new run",
+          checkpoint_file(run_dir_).string(), c.data, data, run_dir_.string()));
     if (c.steps_per_epoch != steps_per_epoch_)
       throw UserError(fmt::format(
           "{}: the checkpoint has {} steps per epoch, this data and batch size give {}; the data "
@@ -216,6 +223,27 @@ class TrainingLoop {
   std::optional<Totals> last_train_totals_;
 };
 
+}  // namespace
+
+std::string data_fingerprint(const Dataset& data) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (const ImageSet* set : {&data.train, &data.test}) {
+    const auto add = [&crc](const void* p, size_t bytes) {
+      for (size_t done = 0; done < bytes;) {
+        const uInt chunk = static_cast<uInt>(std::min<size_t>(bytes - done, 1u << 30));
+        crc = crc32(crc, static_cast<const Bytef*>(p) + done, chunk);
+        done += chunk;
+      }
+    };
+    add(set->pixels.data(), set->pixels.size());
+    add(set->labels.data(), sizeof(int32_t) * set->labels.size());
+  }
+  return fmt::format("{} train and {} test images, crc32 {:08x}", data.train.count, data.test.count,
+                     crc);
+}
+
+namespace {
+
 TrainSummary run_training(const Config& config, const Dataset& data, const Splits& splits,
                           Backend& backend, const std::filesystem::path& run_dir, bool checkpoints,
                           const Resume* resume) {
@@ -241,9 +269,10 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
   StepRunner runner(*model, tc);
   const std::unique_ptr<Feeder> feeder =
       make_feeder(tc, backend, tc.batch_size, images.image_size());
+  const std::string fingerprint = checkpoints ? data_fingerprint(data) : std::string();
   TrainingLoop loop(config, splits, *model, runner, *feeder, run_dir, checkpoints,
-                    resume != nullptr ? resume->config_file : to_toml(config));
-  if (resume != nullptr) loop.resume_from(resume->checkpoint);
+                    resume != nullptr ? resume->config_file : to_toml(config), fingerprint);
+  if (resume != nullptr) loop.resume_from(resume->checkpoint, fingerprint);
 
   TrainSummary summary;
   summary.run_dir = run_dir;

@@ -25,6 +25,8 @@ struct Checkpoint {
   // checkpoints from before this field): a kill between the checkpoint's rename and config.toml's
   // leaves that text on disk, which is then not an edit.
   std::string config_before;
+  // What the run trained on (data_fingerprint in trainer.hpp; empty in older checkpoints).
+  std::string data;
   int epoch = 0;     // epochs finished
   int64_t step = 0;  // steps of the next epoch already taken (0: at an epoch boundary)
   int64_t steps_per_epoch = 0;

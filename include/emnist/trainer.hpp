@@ -67,6 +67,10 @@ TrainSummary train_run(const Config& config, const Dataset& data, const Splits& 
 // (data.dir, train.device, train.epochs, train.lr, train.log_every); config.toml is rewritten when
 // they change it. resume_run then finishes the run as train_run would have; on the CPU (and on the
 // GPU in deterministic mode) the model is bit for bit the one an uninterrupted run gives.
+// The data a run trains on, as a short text (image counts and a CRC-32 of every image and label):
+// a checkpoint keeps it, so that a resume on other data of the same size is refused.
+std::string data_fingerprint(const Dataset& data);
+
 struct Resume {
   Config config;  // the checkpoint's configuration, with this session's --set changes
   Checkpoint checkpoint;

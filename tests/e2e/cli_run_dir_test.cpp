@@ -335,3 +335,19 @@ TEST_CASE("e2e run directory: a changed byte in a checkpoint or a model is found
   flip(model, test::read_text(model).size() - 1);
   check_refused(cli("eval --run '" + run.string() + "'"), model.string() + ": damaged");
 }
+
+TEST_CASE("e2e run directory: a resume on other data of the same size is refused",
+          "[e2e][run_dir][resume]") {
+  const Setup setup("emnist-other-data");
+  const auto& [dir, config, run] = setup;
+  train_until_interrupted(setup, 3);
+  // One pixel of the last training image changed: the same counts, other content.
+  const auto images = dir / "train-images";
+  std::string bytes = test::read_text(images);
+  bytes.back() = static_cast<char>(bytes.back() ^ 0x40);
+  test::write_file(images, bytes);
+  check_refused(resume(run), "the data differs from what the run trained on");
+  bytes.back() = static_cast<char>(bytes.back() ^ 0x40);
+  test::write_file(images, bytes);
+  check_succeeded(resume(run));
+}
