@@ -47,23 +47,34 @@ struct KeySpec {
 };
 
 // The factories below take an accessor, `[](auto& c) -> auto& { return c.train.lr; }`, that
-// serves both the reader (Config&) and the writer (const Config&).
+// serves both the reader (Config&) and the writer (const Config&); `read` turns the TOML value
+// into the member's value (or fails naming the key) and `write` the member into TOML.
+template <typename Get, typename Read, typename Write>
+KeySpec member_key(std::string section, std::string name, std::string allowed, std::string help,
+                   Get get, Read read, Write write) {
+  using T = std::remove_cvref_t<decltype(get(std::declval<Config&>()))>;
+  return {std::move(section),
+          std::move(name),
+          std::move(allowed),
+          std::move(help),
+          [get, read](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
+            get(c) = static_cast<T>(read(n, r, key));
+          },
+          [get, write](const Config& c) { return write(get(c)); }};
+}
+
 template <typename Get>
 KeySpec integer_key(std::string section, std::string name, Get get, int64_t lo, int64_t hi,
                     std::string help) {
-  using T = std::remove_cvref_t<decltype(get(std::declval<Config&>()))>;
   std::string allowed = hi == kBig || hi == kHuge
                             ? (lo == 0 ? "≥ 0" : "≥ " + std::to_string(lo))
                             : std::to_string(lo) + " to " + std::to_string(hi);
-  return {
-      std::move(section),
-      std::move(name),
-      std::move(allowed),
-      std::move(help),
-      [get, lo, hi](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
-        get(c) = static_cast<T>(r.integer(n, key, lo, hi));
+  return member_key(
+      std::move(section), std::move(name), std::move(allowed), std::move(help), get,
+      [lo, hi](const toml::node& n, const TomlReader& r, const std::string& key) {
+        return r.integer(n, key, lo, hi);
       },
-      [get](const Config& c) { return std::to_string(get(c)); }};
+      [](auto v) { return std::to_string(v); });
 }
 
 double read_real(const toml::node& n, const TomlReader& r, const std::string& key,
@@ -79,28 +90,22 @@ double read_real(const toml::node& n, const TomlReader& r, const std::string& ke
 
 template <typename Get>
 KeySpec real_key(std::string section, std::string name, Get get, Interval range, std::string help) {
-  using T = std::remove_cvref_t<decltype(get(std::declval<Config&>()))>;
-  return {
-      std::move(section),
-      std::move(name),
-      range.text(),
-      std::move(help),
-      [get, range](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
-        get(c) = static_cast<T>(read_real(n, r, key, range));
+  return member_key(
+      std::move(section), std::move(name), range.text(), std::move(help), get,
+      [range](const toml::node& n, const TomlReader& r, const std::string& key) {
+        return read_real(n, r, key, range);
       },
-      [get](const Config& c) { return toml_float(get(c)); }};
+      [](double v) { return toml_float(v); });
+}
+
+bool read_bool(const toml::node& n, const TomlReader& r, const std::string& key) {
+  return r.boolean(n, key);
 }
 
 template <typename Get>
 KeySpec bool_key(std::string section, std::string name, Get get, std::string help) {
-  return {std::move(section),
-          std::move(name),
-          "true, false",
-          std::move(help),
-          [get](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
-            get(c) = r.boolean(n, key);
-          },
-          [get](const Config& c) { return toml_bool(get(c)); }};
+  return member_key(std::move(section), std::move(name), "true, false", std::move(help), get,
+                    read_bool, toml_bool);
 }
 
 // A path as config.toml keeps it: absolute, so that it means the same from any working directory.
@@ -111,17 +116,17 @@ std::string absolute_path(const std::filesystem::path& path) {
   return (ec ? path : full.lexically_normal()).string();
 }
 
+std::string read_text(const toml::node& n, const TomlReader& r, const std::string& key) {
+  return r.string(n, key);
+}
+
+std::string write_path(const std::string& path) { return toml_string(absolute_path(path)); }
+
 // A file the user names (dataset "idx"), written absolute.
 template <typename Get>
 KeySpec file_key(std::string section, std::string name, Get get, std::string help) {
-  return {std::move(section),
-          std::move(name),
-          "file",
-          std::move(help),
-          [get](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
-            get(c) = r.string(n, key);
-          },
-          [get](const Config& c) { return toml_string(absolute_path(get(c))); }};
+  return member_key(std::move(section), std::move(name), "file", std::move(help), get, read_text,
+                    write_path);
 }
 
 template <typename E>
@@ -134,14 +139,12 @@ std::vector<std::string> names_of() {
 template <typename Get>
 KeySpec choice_key(std::string section, std::string name, Get get, std::string help) {
   using E = std::remove_cvref_t<decltype(get(std::declval<Config&>()))>;
-  return {std::move(section),
-          std::move(name),
-          choice_names(E{}),
-          std::move(help),
-          [get](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
-            get(c) = *choice_from_name<E>(r.choice(n, key, names_of<E>()));
-          },
-          [get](const Config& c) { return toml_string(std::string(choice_name(get(c)))); }};
+  return member_key(
+      std::move(section), std::move(name), choice_names(E{}), std::move(help), get,
+      [](const toml::node& n, const TomlReader& r, const std::string& key) {
+        return *choice_from_name<E>(r.choice(n, key, names_of<E>()));
+      },
+      [](E v) { return toml_string(std::string(choice_name(v))); });
 }
 
 const std::vector<std::string> kDatasets = {"emnist-balanced", "emnist-byclass", "emnist-bymerge",

@@ -182,31 +182,26 @@ TEST_CASE(
     "e2e: report with a damaged summary.json is a one-line user error that leaves the plots and "
     "page as they were",
     "[e2e][report]") {
-  const auto shared = test::require_shared();
   need_matplotlib();
   test::TempDir dir;
   const auto run = dir / "run";
-  const test::CommandResult t = train_smoke(shared, run);
-  INFO(t.output);
-  REQUIRE(t.exit_code == 0);
+  REQUIRE(train_smoke(test::require_shared(), run).exit_code == 0);  // with its plots and page
   const std::string page = test::read_text(run / "report.html");
   const std::string loss = test::read_text(run / "plots" / "loss.png");
-  struct Case {
-    std::string json, message;
-  };
-  const std::vector<Case> cases = {
+  // summary.json as damaged, and what the one line says.
+  const std::vector<std::pair<std::string, std::string>> cases = {
       {"[]", "expected a JSON object, got list"},
       {"{\"metrics\": 5}", "'metrics' is not an object"},
       {"{\"metrics\": {\"test\": {\"accuracy\": \"high\"}}}", "'metrics.test.accuracy' is not"},
       {"{\"parameters\": \"many\"}", "'parameters' is not a number"},
   };
-  for (const Case& c : cases) {
-    test::write_file(run / "summary.json", c.json);
+  for (const auto& [json, message] : cases) {
+    test::write_file(run / "summary.json", json);
     const test::CommandResult r = test::run_cli("report '" + run.string() + "'");
-    INFO(c.json << "\n" << r.output);
+    INFO(json << "\n" << r.output);
     CHECK(r.exit_code == 2);
     CHECK(line_count(r.output) == 1);
-    CHECK(r.output.find((run / "summary.json").string() + ": " + c.message) != std::string::npos);
+    CHECK(r.output.find((run / "summary.json").string() + ": " + message) != std::string::npos);
     CHECK(r.output.find("Traceback") == std::string::npos);
     CHECK(test::read_text(run / "report.html") == page);
     CHECK(test::read_text(run / "plots" / "loss.png") == loss);
