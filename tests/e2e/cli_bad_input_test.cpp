@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <functional>
 
+#include <unistd.h>
+
 #include "e2e/run_cli.hpp"
 #include "support/support.hpp"
 
@@ -145,4 +147,26 @@ TEST_CASE("e2e: a rejected data file costs no more memory than its header promis
     const int64_t promised_kib = (16 + int64_t{116323} * 28 * 28) / 1024;
     CHECK(r.peak_kib - baseline < 2 * promised_kib + 64 * 1024);
   }
+}
+
+// As root (CI's user) permissions do not stop a read, so the run is made as nobody (setpriv).
+TEST_CASE("e2e: an unreadable data folder says so instead of 'no images'", "[e2e][bad_input]") {
+  if (::geteuid() != 0 || !std::filesystem::exists("/usr/bin/setpriv"))
+    test::skip("needs root and setpriv to run the command as another user");
+  test::TempDir dir("emnist-unreadable");
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all |
+                                               std::filesystem::perms::group_exec |
+                                               std::filesystem::perms::others_exec);
+  const auto data = dir / "data";
+  std::filesystem::create_directory(data);
+  std::filesystem::permissions(data, std::filesystem::perms::owner_all);
+  const char* env = std::getenv("EMNIST_CLI");
+  const std::string cli = env != nullptr && *env != '\0' ? env : EMNIST_CLI;
+  const std::string as_nobody =
+      "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups '" + cli + "' ";
+  if (test::run_command(as_nobody + "--version").exit_code != 0)
+    test::skip("the binary cannot be run as nobody here (its folder is not open to others)");
+  const auto r = test::run_command(as_nobody + "train --set data.dataset=emnist-digits --data '" +
+                                   data.string() + "'");
+  check_refused(r, data.string() + ": cannot read the folder: Permission denied");
 }
