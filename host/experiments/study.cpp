@@ -77,7 +77,9 @@ std::string run_study(const StudyOptions& o) {
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   if (ec) throw UserError(out.string() + ": cannot create the study directory: " + ec.message());
-  ScopedLogFile log(out / "study.log");
+  const StudyFiles files(out);
+  const DirectoryLock lock(out, "the study directory");
+  ScopedLogFile log(files.log());
 
   // Both sweep files are read and every trial validated before anything runs.
   std::vector<ModelPart> parts;
@@ -91,22 +93,22 @@ std::string run_study(const StudyOptions& o) {
     ov.folds = o.folds;
     const auto& given = model == "mlp" ? o.sweep_mlp : o.sweep_cnn;
     const auto file = given.empty() ? default_sweep_file("sweep-" + model + ".toml") : given;
-    ModelPart part{model, load_sweep(file, ov), {}, out / ("final-" + model)};
+    ModelPart part{model, load_sweep(file, ov), {}, files.final_run(model)};
     parts.push_back(std::move(part));
   }
 
   for (auto& part : parts) {
     SweepRunOptions so;
-    so.out = out / ("sweep-" + part.model);
+    so.out = files.sweep(part.model);
     std::filesystem::create_directories(so.out);
     ScopedLogFile sweep_log(SweepFiles(so.out).log());
     spdlog::info("study: the {} sweep", part.model);
     part.sweep = run_sweep(part.spec, so);
   }
-  for (auto& part : parts) train_final(out / ("sweep-" + part.model), part.final_dir);
+  for (auto& part : parts) train_final(files.sweep(part.model), part.final_dir);
 
   const std::string comparison =
-      compare_runs({parts[0].final_dir, parts[1].final_dir}, out / "compare");
+      compare_runs({parts[0].final_dir, parts[1].final_dir}, files.comparison());
 
   std::string md = "# Study: MLP vs CNN\n\n";
   std::string overrides;
@@ -128,8 +130,8 @@ std::string run_study(const StudyOptions& o) {
       "comparison below is compare/comparison.md.\n\n";
   // The comparison's own title would be a second top-level heading here.
   md += comparison.substr(comparison.find_first_not_of('\n', comparison.find('\n')));
-  write_file_atomic(out / "study.md", md);
-  spdlog::info("study {}", (out / "study.md").string());
+  write_file_atomic(files.report(), md);
+  spdlog::info("study {}", files.report().string());
   return comparison;
 }
 

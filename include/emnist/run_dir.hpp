@@ -107,6 +107,21 @@ class ComparisonFiles : public DirectoryFiles {
   std::filesystem::path plot() const { return dir_ / "comparison.png"; }
 };
 
+// The files of a study's directory (`emnist study --out`): a sweep, a final run per model
+// ("mlp", "cnn"), and their comparison.
+class StudyFiles : public DirectoryFiles {
+ public:
+  using DirectoryFiles::DirectoryFiles;
+
+  std::filesystem::path log() const { return dir_ / "study.log"; }
+  std::filesystem::path report() const { return dir_ / "study.md"; }
+  std::filesystem::path sweep(const std::string& model) const { return dir_ / ("sweep-" + model); }
+  std::filesystem::path final_run(const std::string& model) const {
+    return dir_ / ("final-" + model);
+  }
+  std::filesystem::path comparison() const { return dir_ / "compare"; }
+};
+
 // What a directory holds, told by the engine's own file names (a lock file does not count).
 enum class DirectoryKind { absent_or_empty, run, interrupted_run, sweep, comparison, other };
 inline constexpr ChoiceName<DirectoryKind> kDirectoryKinds[] = {

@@ -182,6 +182,14 @@ TEST_CASE("e2e run directory: a directory another emnist process holds is refuse
     const auto e = cli("eval --run '" + run.string() + "'");
     check_refused(e, "in use by another emnist process");
   }
+  std::filesystem::create_directories(dir / "study");
+  {
+    const DirectoryLock held(dir / "study", "the study directory");
+    check_refused(cli("study --out '" + (dir / "study").string() + "'"),
+                  (dir / "study").string() +
+                      ": the study directory in use by another emnist "
+                      "process");
+  }
   // Released with its holder (as the kernel does when a process dies, kill -9 included).
   const auto r = resume(run);
   check_succeeded(r);
