@@ -9,7 +9,5 @@
 
 template <typename E>
 CLI::IsMember one_of() {
-  std::vector<std::string> names;
-  for (const auto& c : emnist::choices_of(E{})) names.emplace_back(c.name);
-  return CLI::IsMember(names);
+  return CLI::IsMember(emnist::choice_name_list<E>());
 }

@@ -1,6 +1,7 @@
 // The `emnist` command line: parse, call the library, map errors to exit codes (2: the user's
 // input, 1: anything else).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -26,12 +27,13 @@ namespace {
 
 // CLI11's words, with what the user most likely meant: a command that does not exist named, and
 // the global flags shown in their place.
-std::string parse_error_text(const std::string& what, int argc, char** argv) {
-  if (what.find("A subcommand is required") != std::string::npos && argc > 1 && argv[1][0] != '-')
-    return fmt::format(
-        "'{}' is not a command; the commands are info, train, eval, report, bench, sweep, compare "
-        "and study",
-        argv[1]);
+std::string parse_error_text(const CLI::App& app, const std::string& what, int argc, char** argv) {
+  if (what.find("A subcommand is required") != std::string::npos && argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const CLI::App* command : app.get_subcommands({})) names.push_back(command->get_name());
+    return fmt::format("'{}' is not a command; the commands are {}", argv[1],
+                       fmt::join(names, ", "));
+  }
   for (const char* flag : {"--quiet", "-q", "--verbose", "-v"})
     if (what.find(std::string("not expected: ") + flag) != std::string::npos)
       return what + "; --quiet and --verbose go before the command, e.g. emnist --quiet train ...";
@@ -216,7 +218,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "emnist: " << parse_error_text(e.what(), argc, argv) << " (see emnist --help)\n";
+    std::cerr << "emnist: " << parse_error_text(app, e.what(), argc, argv)
+              << " (see emnist --help)\n";
     return emnist::kExitUserError;
   }
 

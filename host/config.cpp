@@ -129,20 +129,13 @@ KeySpec file_key(std::string section, std::string name, Get get, std::string hel
                     write_path);
 }
 
-template <typename E>
-std::vector<std::string> names_of() {
-  std::vector<std::string> names;
-  for (const auto& c : choices_of(E{})) names.emplace_back(c.name);
-  return names;
-}
-
 template <typename Get>
 KeySpec choice_key(std::string section, std::string name, Get get, std::string help) {
   using E = std::remove_cvref_t<decltype(get(std::declval<Config&>()))>;
   return member_key(
       std::move(section), std::move(name), choice_names(E{}), std::move(help), get,
       [](const toml::node& n, const TomlReader& r, const std::string& key) {
-        return *choice_from_name<E>(r.choice(n, key, names_of<E>()));
+        return *choice_from_name<E>(r.choice(n, key, choice_name_list<E>()));
       },
       [](E v) { return toml_string(std::string(choice_name(v))); });
 }

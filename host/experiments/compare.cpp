@@ -103,12 +103,11 @@ std::string incomparable_note(const std::vector<RunFacts>& runs) {
   return "";
 }
 
-std::string markdown(const std::vector<RunFacts>& runs) {
+std::string markdown(const std::vector<RunFacts>& runs, const std::string& note) {
   std::string md = "# Comparison\n\n";
   for (const auto& r : runs)
     md += fmt::format("- **{}**: {} ({}, {} epochs, {} test images of {})\n", cell(r.label),
                       r.dir.string(), r.model, r.epochs, r.test_samples, r.dataset);
-  const std::string note = incomparable_note(runs);
   if (!note.empty()) md += "\n**Warning:** " + note + ".\n";
   md += "\n| |";
   for (const auto& r : runs) md += " " + cell(r.label) + " |";
@@ -214,8 +213,9 @@ std::string compare_runs(const std::vector<std::filesystem::path>& dirs,
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   if (ec) throw UserError(out.string() + ": cannot create the directory: " + ec.message());
-  if (const std::string note = incomparable_note(runs); !note.empty()) spdlog::warn("{}", note);
-  const std::string md = markdown(runs);
+  const std::string note = incomparable_note(runs);
+  if (!note.empty()) spdlog::warn("{}", note);
+  const std::string md = markdown(runs, note);
   const ComparisonFiles files(out);
   write_file_atomic(files.table_csv(), comparison_csv(runs));
   write_file_atomic(files.per_class_f1(), per_class_csv(runs));

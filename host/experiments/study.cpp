@@ -15,7 +15,7 @@
 #include "emnist/sweep.hpp"
 #include "emnist/sweep_run.hpp"
 #include "emnist/trainer.hpp"
-#include "experiments/text_file.hpp"
+#include "text_file.hpp"
 
 namespace emnist {
 namespace {

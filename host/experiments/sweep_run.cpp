@@ -15,8 +15,8 @@
 #include "experiments/cv_pool.hpp"
 #include "experiments/sweep_finish.hpp"
 #include "experiments/sweep_record.hpp"
-#include "experiments/text_file.hpp"
 #include "experiments/trial_store.hpp"
+#include "text_file.hpp"
 
 namespace emnist {
 namespace {

@@ -9,8 +9,8 @@
 
 #include "emnist/report_files.hpp"
 #include "emnist/run_dir.hpp"
-#include "experiments/text_file.hpp"
 #include "experiments/trial_store.hpp"
+#include "text_file.hpp"
 
 namespace emnist::sweep {
 namespace {

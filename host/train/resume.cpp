@@ -46,8 +46,8 @@ Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<st
   // rename and config.toml's, what this run's last session found there): a change goes through
   // --set, never an edit, so that what the run computed stays what its files say.
   const std::string on_disk = to_toml(load_config(config_path));
-  const std::string ran =
-      to_toml(parse_config(checkpoint.config, checkpoint_file(run_dir).string()));
+  Config config = parse_config(checkpoint.config, checkpoint_file(run_dir).string());
+  const std::string ran = to_toml(config);
   const bool before_rename =
       !checkpoint.config_before.empty() &&
       on_disk == to_toml(parse_config(checkpoint.config_before, checkpoint_file(run_dir).string()));
@@ -58,7 +58,6 @@ Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<st
         "or start a new run",
         config_path.string(), first_difference(on_disk, ran)));
 
-  Config config = parse_config(checkpoint.config, checkpoint_file(run_dir).string());
   for (const std::string& s : sets) {
     const std::string_view key = std::string_view(s).substr(0, s.find('='));
     if (std::find(kResumable.begin(), kResumable.end(), key) == kResumable.end())

@@ -5,12 +5,11 @@
 
 #include <cmath>
 #include <csignal>
-#include <fstream>
-#include <sstream>
 
 #include "emnist/error.hpp"
 #include "emnist/interrupt.hpp"
 #include "emnist/run_dir.hpp"
+#include "text_file.hpp"
 #include "train/fault_injection.hpp"
 
 namespace emnist {
@@ -43,10 +42,7 @@ RunCheckpoints::RunCheckpoints(const Config& config, std::filesystem::path run_d
 void RunCheckpoints::sync_config_file() const {
   const std::string now = to_toml(config_);
   const std::filesystem::path file = RunFiles(run_dir_).config();
-  std::ifstream in(file);
-  std::ostringstream on_disk;
-  on_disk << in.rdbuf();
-  if (on_disk.str() != now) write_file_atomic(file, now);
+  if (read_text(file) != now) write_file_atomic(file, now);
 }
 
 void RunCheckpoints::resumed_at(int epoch, int64_t step) {

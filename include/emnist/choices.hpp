@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "emnist/backend.hpp"
 #include "emnist/error.hpp"
@@ -74,11 +75,18 @@ constexpr std::optional<E> choice_from_name(std::string_view name) {
     if (c.name == name) return c.value;
   return std::nullopt;
 }
+// Every name of E, in its table's order.
+template <typename E>
+std::vector<std::string> choice_name_list() {
+  std::vector<std::string> names;
+  for (const auto& c : choices_of(E{})) names.emplace_back(c.name);
+  return names;
+}
 // "a, b, c": what a message offers.
 template <typename E>
 std::string choice_names(E) {
   std::string out;
-  for (const auto& c : choices_of(E{})) out += (out.empty() ? "" : ", ") + std::string(c.name);
+  for (const auto& name : choice_name_list<E>()) out += (out.empty() ? "" : ", ") + name;
   return out;
 }
 // The choice named `text`, or a UserError naming `what` (a key or an option) and the choices.

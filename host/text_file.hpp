@@ -1,5 +1,5 @@
 #pragma once
-// The whole text of a file the engine wrote itself (a trial's config.toml, a sweep's sweep.toml):
+// The whole text of a file the engine wrote itself (a config.toml, a sweep's sweep.toml):
 // empty when it cannot be read, which its callers treat as "not there".
 #include <filesystem>
 #include <fstream>
