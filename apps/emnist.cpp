@@ -203,8 +203,9 @@ int main(int argc, char** argv) {
   bool bench_profile = false;
   bench->add_flag(
       "--profile", bench_profile,
-      "Run the timed steps between cudaProfilerStart/Stop (for ncu --profile-from-start off, "
-      "nsys --capture-range=cudaProfilerApi); use few --steps");
+      "CPU: print the time per step of every layer and direction, the loss and the optimizer. "
+      "CUDA: run the timed steps between cudaProfilerStart/Stop (for ncu --profile-from-start "
+      "off, nsys --capture-range=cudaProfilerApi); use few --steps");
 
   ExperimentCommands experiments;
   add_experiment_commands(app, experiments);

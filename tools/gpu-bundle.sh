@@ -28,12 +28,11 @@ export PATH=/usr/local/cuda/bin:$PATH
 command -v nvcc >/dev/null || { echo "gpu-bundle.sh: nvcc not found: the bundle needs the CUDA toolkit" >&2; exit 1; }
 
 # Packages a fallback build on the GPU machine unpacks into a private prefix (it has no apt and
-# none of our Debian packages). libquadmath0 is libgfortran5's own need.
+# none of our Debian packages). ocl-icd-libopencl1 is libdnnl2's own need.
 packages=(
   libspdlog-dev libspdlog1.10 libfmt-dev libfmt9
   catch2 libcli11-dev libtomlplusplus-dev libtomlplusplus3 nlohmann-json3-dev
-  zlib1g-dev libopenblas-dev libopenblas-pthread-dev libopenblas0-pthread libopenblas0
-  libgfortran5 libquadmath0
+  zlib1g-dev libdnnl-dev libdnnl2 ocl-icd-libopencl1
 )
 
 echo "gpu-bundle.sh: building emnist and cuda_tests (Release, sm_90) in $build"
@@ -53,7 +52,7 @@ cp "$build/emnist" "$build/cuda_tests" "$stage/bin/"
 strip --strip-debug "$stage/bin/emnist" "$stage/bin/cuda_tests"
 
 # Every library the binaries load, but the machine's own and the C/C++ runtime (resolved through
-# symbolic links: OpenBLAS is reached through Debian's alternatives).
+# symbolic links).
 for binary in "$stage/bin/"*; do
   while read -r name path; do
     [[ $name =~ $gpu_machine_library_re || $name =~ $gpu_runtime_library_re ]] && continue

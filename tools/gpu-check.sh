@@ -268,13 +268,12 @@ fallback_build() {
   done
   logged fallback-build 100 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cudnn_args[@]}" \
     -DEMNIST_WERROR=OFF -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH="$prefix/usr" \
-    -DOPENBLAS_LIBRARY="$multiarch/openblas-pthread/libopenblas.so" \
-    -DOPENBLAS_INCLUDE_DIR="$prefix/usr/include/x86_64-linux-gnu/openblas-pthread" \
+    -DDNNL_LIBRARY="$multiarch/libdnnl.so" -DDNNL_INCLUDE_DIR="$prefix/usr/include" \
     -DZLIB_INCLUDE_DIR="$prefix/usr/include" -DZLIB_LIBRARY="$multiarch/libz.a" || return 1
   logged fallback-build $((fallback_budget - 30)) cmake --build "$build" -j "$(nproc)" \
     --target emnist cuda_tests || return 1
   bin=$build
-  ours_path=$multiarch:$multiarch/openblas-pthread${machine:+:$machine}
+  ours_path=$multiarch${machine:+:$machine}
   built_here=1
 }
 

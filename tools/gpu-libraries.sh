@@ -5,7 +5,7 @@
 # The machine's own: the driver, cuBLAS, cuBLASLt and cuDNN (same major versions as ours: CUDA 13,
 # cuDNN 9), from its CUDA toolkit or its Python wheels. The C and C++ runtime: glibc's libraries,
 # the loader, libstdc++ and libgcc_s, which are newer there than here and backward compatible.
-# Everything else (spdlog, fmt, toml++, OpenBLAS with libgfortran and libquadmath, libgomp, zlib)
+# Everything else (spdlog, fmt, toml++, oneDNN with the OpenCL loader it links, libgomp, zlib)
 # travels in the bundle's lib/.
 
 gpu_machine_library_re='^(libcuda|libcublas|libcublasLt|libcudnn[a-z_]*|libnvidia-[a-z_-]*)\.so'

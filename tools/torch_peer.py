@@ -10,16 +10,26 @@ by side:
 Inputs are random images of the right shape (as `emnist bench` without --data), already in memory
 (on the device for CUDA), so both sides time the training step alone.
 
+--data DIR trains one real epoch instead, as `emnist train` does: the IDX files of DIR's training
+split (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz: MNIST, Fashion-MNIST) held in
+memory as uint8, shuffled, each batch normalised to x/255, the last partial batch dropped; the
+first --warmup batches are trained but not timed, and samples/s is the rest of the epoch's count
+over its time. tools/cpu_speed.py runs this beside `emnist train` (the fair peer, README).
+--channels-last and --jit (torch.jit.trace of the model) are options a PyTorch user might try.
+
 --compile trains the model under torch.compile(mode="reduce-overhead") (PyTorch 2 or later), which
 also replays CUDA graphs: the strongest peer. On CUDA, Adam is the fused implementation where the
 PyTorch version has it, in both modes. --tf32 allows TF32 in matmuls and cuDNN (default: strict
 FP32, as `emnist bench --precision fp32`). Exit code 3: --compile asked of a PyTorch without it.
 """
 import argparse
+import gzip
 import inspect
 import os
+import struct
 import sys
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -69,6 +79,28 @@ def reference_cnn(classes: int, conv=(32, 32, "pool", 64, 64, "pool"), hidden=(2
     return Net(layers, flatten_input=False)
 
 
+def read_idx(path: Path) -> torch.Tensor:
+    """An IDX file of unsigned bytes (images [n, rows, cols] or labels [n]), gzip or not."""
+    raw = (gzip.open if path.suffix == ".gz" else open)(path, "rb").read()
+    magic, = struct.unpack(">I", raw[:4])
+    if magic >> 8 != 0x08:
+        sys.exit(f"peer: {path}: not an IDX file of unsigned bytes (magic {magic:#010x})")
+    dims = struct.unpack(f">{magic & 0xFF}I", raw[4:4 + 4 * (magic & 0xFF)])
+    data = torch.frombuffer(bytearray(raw[4 + 4 * len(dims):]), dtype=torch.uint8)
+    return data.reshape(dims)
+
+
+def load_training_split(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    def find(stem: str) -> Path:
+        for name in (stem + ".gz", stem):
+            if (folder / name).is_file():
+                return folder / name
+        sys.exit(f"peer: {folder}: no {stem}[.gz]; give a folder with MNIST-style IDX files")
+    images = read_idx(find("train-images-idx3-ubyte"))
+    labels = read_idx(find("train-labels-idx1-ubyte")).long()
+    return images.unsqueeze(1).contiguous(), labels
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", choices=["mlp", "cnn"], default="cnn")
@@ -84,6 +116,9 @@ def main() -> None:
     parser.add_argument("--tf32", action="store_true", help="allow TF32 (default: strict FP32)")
     parser.add_argument("--compile", action="store_true",
                         help='train under torch.compile(mode="reduce-overhead")')
+    parser.add_argument("--data", type=Path, help="train one real epoch of this IDX folder")
+    parser.add_argument("--channels-last", action="store_true", help="channels_last memory format")
+    parser.add_argument("--jit", action="store_true", help="torch.jit.trace the model")
     args = parser.parse_args()
     if args.compile and not hasattr(torch, "compile"):
         print(f"peer: torch.compile needs PyTorch 2 or later; this is {torch.__version__}", file=sys.stderr)
@@ -95,14 +130,24 @@ def main() -> None:
         torch.backends.cuda.matmul.allow_tf32 = args.tf32
         torch.backends.cudnn.allow_tf32 = args.tf32
     torch.manual_seed(1)
+    data = load_training_split(args.data) if args.data is not None else None
+    if data is not None:
+        args.classes = int(data[1].max()) + 1
     device = torch.device(args.device)
     model = (reference_mlp if args.model == "mlp" else reference_cnn)(args.classes).to(device)
     fused = args.device == "cuda" and "fused" in inspect.signature(torch.optim.Adam).parameters
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **({"fused": True} if fused else {}))
+    memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
     forward = torch.compile(model, mode="reduce-overhead") if args.compile else model
+    if args.jit:
+        forward = torch.jit.trace(model, torch.rand(args.batch, 1, 28, 28, device=device))
     loss_fn = nn.CrossEntropyLoss()
     x = torch.rand(args.batch, 1, 28, 28, device=device)
     y = torch.randint(0, args.classes, (args.batch,), device=device)
+    if data is not None:
+        epoch(args, data, model, forward, optimizer, loss_fn, memory_format)
+        return
 
     def step() -> torch.Tensor:
         optimizer.zero_grad(set_to_none=True)
@@ -131,6 +176,35 @@ def main() -> None:
           f"{mode}, {precision}{', fused Adam' if fused else ''}")
     print(f"training samples/s: {args.steps * args.batch / seconds:.1f}")
     print(f"time per step: {1000 * seconds / args.steps:.3f} ms")
+
+
+def epoch(args, data, model, forward, optimizer, loss_fn, memory_format) -> None:
+    """One shuffled epoch of real images, timed after the warm-up batches."""
+    images, labels = data
+    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(1))
+    batches = len(labels) // args.batch
+    if batches <= args.warmup:
+        sys.exit(f"peer: {args.data}: {len(labels)} images make {batches} batches; need more than "
+                 f"--warmup {args.warmup}")
+    model.train()
+    start = time.perf_counter()
+    for b in range(batches):
+        if b == args.warmup:
+            start = time.perf_counter()
+        rows = order[b * args.batch:(b + 1) * args.batch]
+        x = (images[rows].float() / 255).contiguous(memory_format=memory_format)
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(forward(x), labels[rows])
+        loss.backward()
+        optimizer.step()
+    seconds = time.perf_counter() - start
+    samples = (batches - args.warmup) * args.batch
+    options = [o for o, on in (("channels_last", args.channels_last), ("jit", args.jit)) if on]
+    print(f"peer: pytorch {torch.__version__}, device cpu, threads {torch.get_num_threads()}, "
+          f"model {args.model}, batch {args.batch}, one epoch of {args.data} ({len(labels)} images, "
+          f"{batches} batches, {args.warmup} untimed){', ' + ', '.join(options) if options else ''}")
+    print(f"training samples/s: {samples / seconds:.1f}")
+    print(f"final batch loss: {loss.item():.4f}")
 
 
 if __name__ == "__main__":

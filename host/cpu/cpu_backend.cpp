@@ -1,12 +1,13 @@
 #include "cpu/cpu_backend.hpp"
 
-#include "cpu/cpu_gemm.hpp"
+#include "cpu/onednn_conv.hpp"
 
 namespace emnist {
 
 namespace cpu {
 
-CpuBackend::CpuBackend() { use_single_threaded_blas(); }
+CpuBackend::CpuBackend() : conv_plans_(std::make_unique<OnednnConvPlans>()) {}
+CpuBackend::~CpuBackend() = default;
 
 }  // namespace cpu
 

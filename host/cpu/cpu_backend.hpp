@@ -1,30 +1,35 @@
 #pragma once
 // The CPU backend: the reference every CUDA kernel is compared against, and a usable trainer on its
 // own. Plain loops over the shared element math, OpenMP across samples, channels or elements, and
-// OpenBLAS for every matrix product.
+// oneDNN's sgemm for every matrix product.
 //
-// Threading: one pool only. The constructor pins OpenBLAS to one thread per call, and the backend
-// splits GEMMs itself across OpenMP threads (or calls sgemm per sample inside an OpenMP loop).
-// OpenBLAS's own pthread pool and the OpenMP pool would otherwise compete for the same cores:
-// OpenMP workers keep spinning for a while after each parallel region, and on two cores that
-// spinning steals the time the BLAS threads need.
+// Threading: one OpenMP pool. The backend splits GEMMs itself across the OpenMP threads in pieces
+// of a fixed size (or calls sgemm per sample inside an OpenMP loop), and each sgemm runs on its
+// calling thread, so no product's summation order depends on the thread count.
 //
 // Determinism: every reduction is computed in a fixed order that depends neither on timing nor on
 // the thread count (per channel or per row serially, or in fixed-size groups combined in order), so
 // the same inputs give bit-identical outputs run after run.
 //
-// Scratch memory (im2col columns, partial sums) is grown on demand and kept: in steady state no
-// call allocates. One backend object is used by one host thread at a time.
+// Scratch memory (convolution buffers, partial sums) is grown on demand and kept: in steady state
+// no call allocates. One backend object is used by one host thread at a time.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "cpu/cpu_range_clock.hpp"
 #include "emnist/backend.hpp"
 
 namespace emnist::cpu {
 
+class OnednnConvPlans;
+
 class CpuBackend final : public Backend {
  public:
   CpuBackend();
+  ~CpuBackend() override;
+  CpuBackend(const CpuBackend&) = delete;
+  CpuBackend& operator=(const CpuBackend&) = delete;
 
   Device device() const override { return Device::cpu; }
   std::string name() const override { return "cpu"; }
@@ -55,10 +60,11 @@ class CpuBackend final : public Backend {
   void queue_wait(Queue, void*) override {}
   bool event_done(void*) override { return true; }
   void event_wait(void*) override {}
-  void range_push(const char*) override {}
-  void range_pop() override {}
-  void profiler_start() override {}
-  void profiler_stop() override {}
+  void range_push(const char* name) override { ranges_.push(name); }
+  void range_pop() override { ranges_.pop(); }
+  void profiler_start() override { ranges_.start(); }
+  void profiler_stop() override { ranges_.stop(); }
+  std::vector<RangeTime> range_times() const override { return ranges_.times(); }
   bool capture_begin() override { return false; }
   int capture_end() override { return -1; }
   void capture_abort() override {}
@@ -109,8 +115,9 @@ class CpuBackend final : public Backend {
 
  private:
   MemoryTracker memory_;
-  // One im2col buffer per OpenMP thread, so per-sample convolution loops need no locking.
-  std::vector<std::vector<float>> columns_;
+  RangeClock ranges_;
+  // oneDNN's convolution kernels, per shape and group size (cpu_conv2d.cpp).
+  std::unique_ptr<OnednnConvPlans> conv_plans_;
   // Weight-gradient partial sums of a convolution, one per fixed group of samples.
   std::vector<float> conv_partials_;
   // Per-channel or per-row sums in double (bias gradients, batch-norm statistics, row losses).

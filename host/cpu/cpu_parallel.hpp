@@ -43,6 +43,25 @@ void parallel_ranges(int64_t n, int64_t work, Body body) {
   }
 }
 
+// oneDNN shares its work between the OpenMP threads when it is called, or its kernels are planned,
+// outside a parallel region (and runs on the calling thread inside one). Outside, its own split
+// would make summation orders depend on the thread count, so the calling thread's limit is 1 while
+// this lives.
+class OneThreadScope {
+ public:
+  OneThreadScope() : saved_(omp_in_parallel() ? 0 : omp_get_max_threads()) {
+    if (saved_ > 1) omp_set_num_threads(1);
+  }
+  ~OneThreadScope() {
+    if (saved_ > 1) omp_set_num_threads(saved_);
+  }
+  OneThreadScope(const OneThreadScope&) = delete;
+  OneThreadScope& operator=(const OneThreadScope&) = delete;
+
+ private:
+  int saved_;
+};
+
 // Scratch buffers only ever grow, so steady-state calls allocate nothing.
 template <class T>
 T* grow(std::vector<T>& buffer, size_t size) {

@@ -75,7 +75,10 @@ BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, 
   feeder->begin_epoch(subset, train_config.seed, 0);
   int64_t next = 0;
   auto step = [&] {
-    feeder->load_step(model->batch(), next, batch);
+    {
+      const ScopedRange range(backend, "load batch");
+      feeder->load_step(model->batch(), next, batch);
+    }
     next = (next + 1) % batches;
     runner.train_batch(batch, static_cast<float>(train_config.lr));
   };
@@ -100,7 +103,10 @@ BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, 
     backend.synchronize();
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (profile) backend.profiler_stop();
+  if (profile) {
+    backend.profiler_stop();
+    result.profile = backend.range_times();
+  }
   result.samples_per_second = static_cast<double>(steps) * batch / result.seconds;
   result.ms_per_step = 1000.0 * result.seconds / steps;
   result.epoch_seconds = static_cast<double>(kBalancedTrainSamples / batch) * result.seconds /
@@ -124,7 +130,7 @@ Dataset load_bench_data(const std::filesystem::path& dir) {
 }
 
 std::string bench_report(const BenchResult& r, Precision precision, bool real_images) {
-  return fmt::format(
+  std::string report = fmt::format(
       "bench: emnist {}, device {} ({}), threads {}, feeder {}, model {} ({} parameters), batch "
       "{}, {}\n"
       "training samples/s: {:.1f}\n"
@@ -137,6 +143,17 @@ std::string bench_report(const BenchResult& r, Precision precision, bool real_im
       r.samples_per_second, r.ms_per_step, r.steps, r.warmup_steps, kBalancedTrainSamples,
       r.epoch_seconds, static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0),
       r.graphs.captures, r.graphs.replays, r.graphs.failed_captures);
+  if (r.profile.empty()) return report;
+  // The outermost range is the timed steps; every figure is per step and against that whole.
+  const double total = r.profile.front().seconds;
+  report +=
+      "profile (host clock; ms per step, share of the timed steps; nested ranges indented):\n";
+  for (const RangeTime& t : r.profile) {
+    const std::string name = std::string(static_cast<size_t>(2 * t.depth), ' ') + t.name;
+    report += fmt::format("  {:<40} {:9.3f} {:6.1f}%\n", name, 1000.0 * t.seconds / r.steps,
+                          total > 0 ? 100.0 * t.seconds / total : 0.0);
+  }
+  return report;
 }
 
 }  // namespace emnist

@@ -125,6 +125,7 @@ void StepRunner::train_batch(int64_t n, float lr) {
 void StepRunner::issue_forward_and_loss(int64_t n, const StepContext& ctx, bool train) {
   Backend& b = model_.backend();
   model_.forward(n, ctx);
+  const ScopedRange range(b, "loss and metrics");
   const Tensor logits = model_.logits(n);
   b.softmax_cross_entropy(logits, model_.labels(), train ? model_.dlogits(n) : Tensor{}, loss_);
   b.loss_accumulate(loss_, loss_sum_, n, train ? scalars_ : nullptr,
@@ -136,6 +137,7 @@ void StepRunner::issue_train(int64_t n) {
   const StepContext ctx{Mode::train, scalars_};
   issue_forward_and_loss(n, ctx, true);
   model_.backward(n, ctx);
+  const ScopedRange range(model_.backend(), "optimizer");
   optimizer_.step(model_.params(), model_.grads(), scalars_);
 }
 

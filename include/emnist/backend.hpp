@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "emnist/memory_tracker.hpp"
 #include "emnist/tensor.hpp"
@@ -59,6 +60,15 @@ struct OptimizerParams {
   float weight_decay = 0.0f;  // L2 coupled into the gradient; decoupled for adamw
 };
 
+// One named range's total over a profiled window: how often it was entered and how long it took,
+// nested ranges included; depth 0 is outermost.
+struct RangeTime {
+  std::string name;
+  int depth = 0;
+  int64_t count = 0;
+  double seconds = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -100,13 +110,17 @@ class Backend {
   virtual bool event_done(void* event) = 0;
   virtual void event_wait(void* event) = 0;
 
-  // ---- profiling: named ranges (NVTX on CUDA, nothing on the CPU) and the profiler's capture ----
-  // window (cudaProfilerStart/Stop), for `ncu --profile-from-start off` and
+  // ---- profiling: named ranges (NVTX on CUDA, timed on the host on the CPU) and the profiler's --
+  // capture window (cudaProfilerStart/Stop), for `ncu --profile-from-start off` and
   // `nsys profile --capture-range=cudaProfilerApi`.
   virtual void range_push(const char* name) = 0;
   virtual void range_pop() = 0;
   virtual void profiler_start() = 0;
   virtual void profiler_stop() = 0;
+  // The time spent in each range between profiler_start and profiler_stop, where the backend can
+  // measure it itself (the CPU, whose ops are done when they return); empty where a profiler tool
+  // does it (CUDA: Nsight).
+  virtual std::vector<RangeTime> range_times() const { return {}; }
 
   // ---- graphs: the ops issued between capture_begin and capture_end, replayed as one launch -----
   // capture_begin returns false where there are no graphs (the CPU): ops then run as issued.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "emnist/backend.hpp"
 #include "emnist/choices.hpp"
@@ -23,8 +24,9 @@ struct BenchResult {
   // An EMNIST Balanced training epoch (112,800 samples, the last partial batch dropped) at the
   // measured time per step.
   double epoch_seconds = 0;
-  size_t peak_memory_bytes = 0;  // the backend's own allocations (MemoryStats::peak)
-  GraphCounts graphs;            // whether the timed steps were replays of a captured step
+  size_t peak_memory_bytes = 0;    // the backend's own allocations (MemoryStats::peak)
+  GraphCounts graphs;              // whether the timed steps were replays of a captured step
+  std::vector<RangeTime> profile;  // with `profile`, where the backend times its own ranges (CPU)
 };
 
 constexpr int64_t kBalancedTrainSamples = 112800;
@@ -33,7 +35,8 @@ constexpr int64_t kBalancedTrainSamples = 112800;
 // images (its test images when it has none) and classes are its classes; without, random images of
 // 28x28 and 47 classes (as EMNIST Balanced). With `profile`, the timed steps run between
 // Backend::profiler_start and profiler_stop, so a profiler that waits for that window sees only
-// the steady state. feeder: train.feeder's values (auto: the one training would use).
+// the steady state, and the result keeps the backend's own range times (the CPU's). feeder:
+// train.feeder's values (auto: the one training would use).
 BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, const Dataset* data,
                   bool profile = false, FeederChoice feeder = FeederChoice::automatic);
 
@@ -41,7 +44,8 @@ BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, 
 // test split as a holdout corpus).
 Dataset load_bench_data(const std::filesystem::path& dir);
 // What `emnist bench` prints: the setting (version, device and precision, threads, feeder, model,
-// batch, input), then one figure a line. tools/gpu-check.sh reads these lines.
+// batch, input), then one figure a line (tools/gpu-check.sh reads these lines), then the profile
+// if there is one: each range's milliseconds per step and share of the timed steps.
 std::string bench_report(const BenchResult& result, Precision precision, bool real_images);
 
 }  // namespace emnist

@@ -2,9 +2,10 @@
 // reference's one, in host memory with guard regions.
 //
 // Every op of the CPU backend is written so that its result does not depend on the thread count
-// (fixed-size gemm pieces in cpu_gemm.cpp, single-threaded OpenBLAS, per-channel and per-row sums
-// taken whole by one thread): the comparison is bit for bit. A share of work computed wrongly for
-// some thread's range (an element left out, written twice, or summed in another order) shows.
+// (fixed-size gemm pieces in cpu_gemm.cpp, each sgemm on its calling thread, convolutions in
+// fixed-size groups of samples, per-channel and per-row sums taken whole by one thread): the
+// comparison is bit for bit. A share of work computed wrongly for some thread's range (an element
+// left out, written twice, or summed in another order) shows.
 #include <catch2/catch.hpp>
 
 #include <omp.h>
@@ -46,7 +47,7 @@ class CpuTarget final : public OpTarget {
   Rounding gemm_rounding() const override { return Rounding::fp32; }
   Rounding conv_rounding() const override { return Rounding::fp32; }
   std::string conv2d_algorithms(Tensor, Tensor, Tensor, Conv2dParams) override {
-    return "im2col and OpenBLAS";
+    return "oneDNN direct convolution, groups of 16 samples";
   }
 
  private:

@@ -1,6 +1,6 @@
-// conv2d_forward / conv2d_backward on the target against the reference (im2col and OpenBLAS), over
-// odd shapes, strides, paddings and kernel sizes; on CUDA (cuDNN) in fp32, TF32 and BF16 modes and
-// with deterministic algorithms.
+// conv2d_forward / conv2d_backward on the target against the reference (the CPU backend, oneDNN's
+// direct convolution), over odd shapes, strides, paddings and kernel sizes; on CUDA (cuDNN) in
+// fp32, TF32 and BF16 modes and with deterministic algorithms.
 #include <cmath>
 #include <string>
 

@@ -24,8 +24,9 @@ constexpr Tolerance kOneUlp{1e-37, 1.2e-7};
 using Rounding = Precision;
 
 // fp32 products of k terms each at most `bound` in magnitude, summed in a different order than
-// OpenBLAS does: the rounding error is at most about k * 2^-24 * bound, and in practice far less.
-// TF32 rounds both inputs to 10 mantissa bits (up to 2^-10 relative each if truncated), BF16 to 7.
+// oneDNN's sgemm does: the rounding error is at most about k * 2^-24 * bound, and in practice far
+// less. TF32 rounds both inputs to 10 mantissa bits (up to 2^-10 relative each if truncated), BF16
+// to 7.
 Tolerance gemm_tolerance(Rounding rounding, int64_t k, double bound);
 
 void expect_close(const std::vector<float>& got, const std::vector<float>& ref, Tolerance tol,

@@ -1,6 +1,7 @@
 // Profiling hooks: every training step is a named range holding one range per layer and direction
-// (named as the state dict names the layers), ranges always balance, bench --profile opens the
-// profiler's window around the timed steps only, and the backend counts its own memory.
+// (named as the state dict names the layers), the loss and the optimizer; ranges always balance,
+// bench --profile opens the profiler's window around the timed steps only (and on the CPU reports
+// the ranges' times), and the backend counts its own memory.
 #include <algorithm>
 #include <catch2/catch.hpp>
 
@@ -51,7 +52,9 @@ TEST_CASE("profiling: a training step is one range with a range per layer and di
   CHECK(layers.front() == "layers.0 linear forward");
   CHECK(std::count(layers.begin(), layers.end(), "layers.9 linear forward") == 1);
   CHECK(std::count(layers.begin(), layers.end(), "layers.9 linear backward") == 1);
-  CHECK(layers.back() == "layers.0 linear backward");
+  CHECK(std::count(layers.begin(), layers.end(), "loss and metrics") == 1);
+  CHECK(layers.back() == "optimizer");
+  CHECK(layers[layers.size() - 2] == "layers.0 linear backward");
   // Every forward before every backward.
   const auto first_backward = std::find_if(layers.begin(), layers.end(), [](const std::string& s) {
     return s.find("backward") != std::string::npos;
@@ -59,11 +62,15 @@ TEST_CASE("profiling: a training step is one range with a range per layer and di
   CHECK(std::count_if(layers.begin(), first_backward, [](const std::string& s) {
           return s.find("forward") != std::string::npos;
         }) == 10);
+  CHECK(*first_backward == "layers.9 linear backward");
+  CHECK(*(first_backward - 1) == "loss and metrics");
 
   backend.ranges.clear();
   runner.eval_batch(4);
   CHECK(ranges_at(backend.ranges, 0) == std::vector<std::string>{"eval step"});
-  CHECK(ranges_at(backend.ranges, 1).size() == 10);
+  const auto eval_ranges = ranges_at(backend.ranges, 1);
+  CHECK(eval_ranges.size() == 11);
+  CHECK(eval_ranges.back() == "loss and metrics");
 }
 
 TEST_CASE("profiling: bench --profile opens the profiler's window around the timed steps only",
@@ -104,4 +111,49 @@ TEST_CASE("profiling: the CPU backend counts its own memory, and bench reports t
   // At least the parameters, their gradients and Adam's two state buffers.
   CHECK(r.peak_memory_bytes >= static_cast<size_t>(r.parameters) * 4 * sizeof(float));
   CHECK(r.epoch_seconds == Approx(static_cast<double>(kBalancedTrainSamples / 32) * r.seconds / 2));
+}
+
+TEST_CASE("profiling: bench --profile on the CPU times every range of the timed steps",
+          "[profiling][bench]") {
+  auto backend = make_cpu_backend();
+  // Ranges outside the profiler's window are not counted; the window starts empty.
+  backend->range_push("before");
+  backend->range_pop();
+  CHECK(backend->range_times().empty());
+
+  const int steps = 3;
+  const BenchResult r = bench(*backend, ModelKind::mlp, 32, steps, nullptr, true);
+  REQUIRE(r.profile.size() > 3);
+  CHECK(r.profile[0].name == "timed steps");
+  CHECK(r.profile[0].depth == 0);
+  CHECK(r.profile[0].count == 1);
+  // Within 1% of the bench's own clock, which brackets the same steps.
+  CHECK(r.profile[0].seconds == Approx(r.seconds).epsilon(0.01));
+  auto find = [&](const std::string& name) {
+    const auto it = std::find_if(r.profile.begin(), r.profile.end(),
+                                 [&](const RangeTime& t) { return t.name == name; });
+    REQUIRE(it != r.profile.end());
+    return *it;
+  };
+  CHECK(find("train step").count == steps);
+  CHECK(find("train step").depth == 1);
+  CHECK(find("layers.0 linear forward").count == steps);
+  CHECK(find("layers.0 linear forward").depth == 2);
+  CHECK(find("optimizer").count == steps);
+  // A step's parts take no longer than the step.
+  double parts = 0;
+  for (const RangeTime& t : r.profile) {
+    CHECK(t.seconds >= 0);
+    if (t.depth == 2) parts += t.seconds;
+  }
+  CHECK(parts <= find("train step").seconds);
+  CHECK(parts > 0);
+
+  const std::string report = bench_report(r, Precision::fp32, false);
+  CHECK(report.find("profile (host clock") != std::string::npos);
+  CHECK(report.find("\n      layers.0 linear forward ") != std::string::npos);
+  // Not profiled: no table.
+  const BenchResult plain = bench(*backend, ModelKind::mlp, 32, 2, nullptr, false);
+  CHECK(plain.profile.empty());
+  CHECK(bench_report(plain, Precision::fp32, false).find("profile") == std::string::npos);
 }

@@ -1,0 +1,93 @@
+#pragma once
+// oneDNN's direct convolution kernels for one convolution shape and one group of samples, planned
+// for one thread. The CPU backend cuts a batch into groups of a fixed size and runs each group on
+// one OpenMP thread, so no result depends on the thread count (cpu_conv2d.cpp).
+//
+// Tensors stay as the backend holds them (NCHW activations, OIHW weights). Each group is reordered
+// into the kernels' blocked layouts and back in buffers of the running thread's own; the weights
+// once per call, before the groups start.
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace emnist::cpu {
+
+struct ConvGeometry {
+  int64_t mb, c, h, w, o, k, ho, wo, stride, pad;
+  bool bias;
+
+  auto key() const { return std::tie(mb, c, h, w, o, k, stride, pad, bias); }
+  bool operator<(const ConvGeometry& other) const { return key() < other.key(); }
+};
+
+// A reorder between the user's layout and a kernel's, or none where the two are the same.
+struct LayoutChange {
+  dnnl::reorder primitive;
+  bool needed = false;
+
+  LayoutChange() = default;
+  LayoutChange(const dnnl::engine& engine, const dnnl::memory::desc& from,
+               const dnnl::memory::desc& to);
+  // `user` itself where no change is needed, else `buffer`, filled from it.
+  dnnl::memory in(dnnl::stream& stream, dnnl::memory user, dnnl::memory& buffer) const;
+  // Runs `kernel` with `args` and its output argument `out_arg`: written to `user` directly where
+  // no change is needed, else to `buffer` and reordered into `user`.
+  void out(dnnl::stream& stream, const dnnl::primitive& kernel,
+           std::unordered_map<int, dnnl::memory> args, int out_arg, dnnl::memory user,
+           dnnl::memory& buffer) const;
+};
+
+class OnednnConv {
+ public:
+  explicit OnednnConv(const ConvGeometry& g);
+  ~OnednnConv();
+  OnednnConv(const OnednnConv&) = delete;
+  OnednnConv& operator=(const OnednnConv&) = delete;
+
+  // Before a call's groups, on the calling thread: the user's OIHW weights into the layout the
+  // forward (or backward-data) kernel reads, and a buffer set for each of `threads` threads.
+  void prepare_forward(const float* w);
+  void prepare_backward_data(const float* w);
+  void reserve(int threads);
+
+  // One group, on thread `thread` (its buffers): y = conv(x) (+ b).
+  void forward(int thread, const float* x, const float* b, float* y);
+  // dx (may be null) and this group's weight gradient dw (may be null), both overwritten.
+  void backward(int thread, const float* x, const float* dy, float* dx, float* dw);
+
+ private:
+  struct Buffers;
+
+  ConvGeometry g_;
+  dnnl::engine engine_;
+  dnnl::memory::desc x_, y_, w_, b_;  // the user's layouts
+  dnnl::convolution_forward::primitive_desc forward_pd_;
+  dnnl::convolution_backward_data::primitive_desc backward_data_pd_;
+  dnnl::convolution_backward_weights::primitive_desc backward_weights_pd_;
+  dnnl::convolution_forward forward_;
+  dnnl::convolution_backward_data backward_data_;
+  dnnl::convolution_backward_weights backward_weights_;
+  dnnl::memory forward_weights_, backward_data_weights_;
+  // Into the kernels' layouts (src, diff_dst for each backward kernel, the backward-weights
+  // kernel's src) and back out of them (dst, diff_src, diff_weights).
+  LayoutChange src_, dst_, diff_dst_data_, diff_dst_weights_, weights_src_, diff_src_,
+      diff_weights_;
+  std::vector<std::unique_ptr<Buffers>> buffers_;
+};
+
+// The plans of every shape and group size seen so far (a batch's last group may be smaller, and
+// evaluation batches may be other sizes).
+class OnednnConvPlans {
+ public:
+  OnednnConv& plan(const ConvGeometry& g);
+
+ private:
+  std::map<ConvGeometry, std::unique_ptr<OnednnConv>> plans_;
+};
+
+}  // namespace emnist::cpu

@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""emnist beside its fair PyTorch peer on the CPU (README, "Speed on the CPU"): one real training
+epoch of the same IDX files on each side, the same reference model, batch 128, Adam (lr 1e-3),
+fp32 and thread count, run alternately, with each side's training samples/s and peak resident
+memory, then the median ratio and its range.
+
+    /usr/bin/python3 tools/cpu_speed.py --model cnn --threads 2 --rounds 4
+
+emnist runs as shipped (`emnist train`, one epoch, no validation share; its figure is
+metrics.csv's samples/s over the whole epoch, its first steps included). The peer is
+tools/torch_peer.py --data: the same epoch with its first 5 batches untimed, in its best setting
+on this machine by default (OMP_WAIT_POLICY=passive: its OpenMP and BLAS threads otherwise spin
+against each other); --peer-env and --peer-arg try others. Both sides get OMP_NUM_THREADS. Peak
+resident memory is the process's maximum RSS (what /usr/bin/time -v prints), from wait4.
+"""
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(command: list[str], env: dict[str, str]) -> tuple[str, float]:
+    """Runs a command to completion; returns its stdout and its peak resident memory in MiB."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode()
+        if process.returncode != 0:
+            sys.exit(f"cpu_speed: {' '.join(command)} failed (exit {process.returncode}):\n"
+                     f"{err.read().decode()[-2000:]}")
+    return text, usage.ru_maxrss / 1024.0
+
+
+def emnist_epoch(args: argparse.Namespace, threads: int) -> tuple[float, float]:
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = Path(tmp) / "run"
+        _, peak = run([str(args.emnist), "train", "--config", str(ROOT / f"configs/{args.model}.toml"),
+                       "--set", f"data.dataset={args.dataset}", "--data", str(args.data),
+                       "--set", "data.val_fraction=0", "--set", "train.epochs=1",
+                       "--device", "cpu", "--out", str(run_dir), "--quiet"], env)
+        with open(run_dir / "metrics.csv", newline="") as f:
+            rows = list(csv.DictReader(f))
+    return float(rows[-1]["samples_per_second"]), peak
+
+
+def peer_epoch(args: argparse.Namespace, threads: int) -> tuple[float, float]:
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    for setting in args.peer_env:
+        key, _, value = setting.partition("=")
+        env[key] = value
+    out, peak = run([args.python, str(ROOT / "tools/torch_peer.py"), "--device", "cpu",
+                     "--model", args.model, "--threads", str(threads), "--data", str(args.data),
+                     *args.peer_arg], env)
+    for line in out.splitlines():
+        if line.startswith("training samples/s:"):
+            return float(line.split(":")[1]), peak
+    sys.exit(f"cpu_speed: the peer printed no samples/s:\n{out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="cnn")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4, help="pairs of runs (at least 4)")
+    parser.add_argument("--emnist", type=Path, default=ROOT / "build/emnist")
+    parser.add_argument("--python", default="/usr/bin/python3", help="the Python with torch")
+    parser.add_argument("--data", type=Path, default=Path("/usr/share/datasets/fashion-mnist"))
+    parser.add_argument("--dataset", default="fashion-mnist", help="emnist's data.dataset for --data")
+    parser.add_argument("--peer-env", action="append", default=None,
+                        help="KEY=VALUE for the peer (default: OMP_WAIT_POLICY=passive)")
+    parser.add_argument("--peer-arg", action="append", default=[],
+                        help="an argument for torch_peer.py (--channels-last, --jit)")
+    args = parser.parse_args()
+    if args.peer_env is None:
+        args.peer_env = ["OMP_WAIT_POLICY=passive"]
+    if args.rounds < 1:
+        sys.exit("cpu_speed: --rounds must be at least 1")
+    if not args.emnist.is_file():
+        sys.exit(f"cpu_speed: {args.emnist}: no emnist binary (build it, or give --emnist)")
+
+    print(f"{args.model}, {args.threads} thread(s), one epoch of {args.data}; peer "
+          f"{' '.join(args.peer_env + args.peer_arg)}", flush=True)
+    print("round  emnist samples/s  peak MiB  |  pytorch samples/s  peak MiB  |  ratio", flush=True)
+    ratios, ours, theirs = [], [], []
+    for r in range(args.rounds):
+        # Alternate which side goes first, so that neither always runs on a warmer machine.
+        sides = [emnist_epoch, peer_epoch] if r % 2 == 0 else [peer_epoch, emnist_epoch]
+        results = {side: side(args, args.threads) for side in sides}
+        (a, a_peak), (b, b_peak) = results[emnist_epoch], results[peer_epoch]
+        ours.append(a)
+        theirs.append(b)
+        ratios.append(a / b)
+        print(f"{r + 1:5}  {a:16.1f}  {a_peak:8.1f}  |  {b:17.1f}  {b_peak:8.1f}  |  {a / b:5.2f}x",
+              flush=True)
+    print(f"median: emnist {statistics.median(ours):.1f}, pytorch {statistics.median(theirs):.1f}, "
+          f"ratio {statistics.median(ratios):.2f}x (range {min(ratios):.2f}x to {max(ratios):.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
