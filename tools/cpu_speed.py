@@ -11,7 +11,8 @@ metrics.csv's samples/s over the whole epoch, its first steps included). The pee
 tools/torch_peer.py --data: the same epoch with its first 5 batches untimed, in its best setting
 on this machine by default (OMP_WAIT_POLICY=passive: its OpenMP and BLAS threads otherwise spin
 against each other); --peer-env and --peer-arg try others. Both sides get OMP_NUM_THREADS. Peak
-resident memory is the process's maximum RSS (what /usr/bin/time -v prints), from wait4.
+resident memory is each process's own VmHWM (what /usr/bin/time -v prints for a process that
+starts no others), sampled while it runs.
 """
 import argparse
 import csv
@@ -20,34 +21,51 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def peak_resident_mib(pid: int) -> float | None:
+    """The process's own peak resident memory so far (VmHWM), or None once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
 def run(command: list[str], env: dict[str, str]) -> tuple[str, float]:
-    """Runs a command to completion; returns its stdout and its peak resident memory in MiB."""
+    """Runs a command to completion; returns its stdout and its own peak resident memory in MiB
+    (VmHWM, read while it runs: the child processes it starts after training, emnist's plots, do
+    not count, where /usr/bin/time -v would report the largest of them)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        peak = 0.0
+        while process.poll() is None:
+            peak = max(peak, peak_resident_mib(process.pid) or 0.0)
+            time.sleep(0.2)
         out.seek(0)
         err.seek(0)
         text = out.read().decode()
         if process.returncode != 0:
             sys.exit(f"cpu_speed: {' '.join(command)} failed (exit {process.returncode}):\n"
                      f"{err.read().decode()[-2000:]}")
-    return text, usage.ru_maxrss / 1024.0
+    return text, peak
 
 
 def emnist_epoch(args: argparse.Namespace, threads: int) -> tuple[float, float]:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "run"
-        _, peak = run([str(args.emnist), "train", "--config", str(ROOT / f"configs/{args.model}.toml"),
+        _, peak = run([str(args.emnist), "--quiet", "train", "--config", str(ROOT / f"configs/{args.model}.toml"),
                        "--set", f"data.dataset={args.dataset}", "--data", str(args.data),
                        "--set", "data.val_fraction=0", "--set", "train.epochs=1",
-                       "--device", "cpu", "--out", str(run_dir), "--quiet"], env)
+                       "--device", "cpu", "--out", str(run_dir)], env)
         with open(run_dir / "metrics.csv", newline="") as f:
             rows = list(csv.DictReader(f))
     return float(rows[-1]["samples_per_second"]), peak
