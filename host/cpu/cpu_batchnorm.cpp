@@ -54,21 +54,31 @@ void channel_sums(const BnShape& s, First first, Second second, double* a, doubl
   }
 }
 
-// Calls f(i, c) for every element i, with c its channel.
-template <class F>
-void for_each_element(const BnShape& s, F f) {
+// Calls run(begin, end, c) for every run [begin, end) of elements of one channel c: a whole plane
+// for [N, C, H, W], one element for [N, C]. A body that copies its channel's coefficients into
+// locals before its loop lets the loop vectorise: read through the pointers, they might alias the
+// output, and every store would force them to be read again.
+template <class Run>
+void for_each_run(const BnShape& s, Run run) {
   if (s.s == 1) {
 #pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
     for (int64_t n = 0; n < s.n; ++n) {
-      for (int64_t c = 0; c < s.c; ++c) f(n * s.c + c, c);
+      for (int64_t c = 0; c < s.c; ++c) run(n * s.c + c, n * s.c + c + 1, c);
     }
     return;
   }
 #pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
-  for (int64_t plane = 0; plane < s.n * s.c; ++plane) {
-    const int64_t c = plane % s.c;
-    for (int64_t i = plane * s.s; i < (plane + 1) * s.s; ++i) f(i, c);
-  }
+  for (int64_t plane = 0; plane < s.n * s.c; ++plane)
+    run(plane * s.s, (plane + 1) * s.s, plane % s.c);
+}
+
+// out = (in - mean[c]) * scale[c] + shift[c].
+void normalize(const BnShape& s, const float* in, const float* mean, const float* scale,
+               const float* shift, float* out) {
+  for_each_run(s, [=](int64_t begin, int64_t end, int64_t c) {
+    const float m = mean[c], k = scale[c], b = shift[c];
+    for (int64_t i = begin; i < end; ++i) out[i] = (in[i] - m) * k + b;
+  });
 }
 
 }  // namespace
@@ -105,11 +115,7 @@ void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Te
     scale[c] = gamma.data[c] * save_invstd.data[c];
   }
 
-  const float* mean = save_mean.data;
-  const float* shift = beta.data;
-  float* out = y.data;
-  for_each_element(s,
-                   [=](int64_t i, int64_t c) { out[i] = (in[i] - mean[c]) * scale[c] + shift[c]; });
+  normalize(s, in, save_mean.data, scale, beta.data, y.data);
 }
 
 void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
@@ -122,12 +128,7 @@ void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Te
         1.0 / std::sqrt(static_cast<double>(running_var.data[c]) + static_cast<double>(p.eps));
     scale[c] = gamma.data[c] * static_cast<float>(invstd);
   }
-  const float* in = x.data;
-  const float* mean = running_mean.data;
-  const float* shift = beta.data;
-  float* out = y.data;
-  for_each_element(s,
-                   [=](int64_t i, int64_t c) { out[i] = (in[i] - mean[c]) * scale[c] + shift[c]; });
+  normalize(s, x.data, running_mean.data, scale, beta.data, y.data);
 }
 
 // With xhat = (x - mean) * invstd and M values per channel (the batch statistics depend on x):
@@ -167,9 +168,12 @@ void CpuBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor sa
   }
   if (dx.empty()) return;
   float* out = dx.data;
-  for_each_element(s, [=](int64_t i, int64_t c) {
-    const float xhat = (in[i] - mean[c]) * invstd[c];
-    out[i] = k[c] * (g[i] - mean_dy[c] - xhat * mean_dy_xhat[c]);
+  for_each_run(s, [=](int64_t begin, int64_t end, int64_t c) {
+    const float m = mean[c], r = invstd[c], kc = k[c], a = mean_dy[c], b = mean_dy_xhat[c];
+    for (int64_t i = begin; i < end; ++i) {
+      const float xhat = (in[i] - m) * r;
+      out[i] = kc * (g[i] - a - xhat * b);
+    }
   });
 }
 
