@@ -1,5 +1,7 @@
 // Batch normalisation over [N, C] or [N, C, H, W], statistics per channel: the CPU backend's shape
-// checks, then one kernel per op (see kernels/batchnorm.cu).
+// checks, then one kernel per op (see kernels/batchnorm.cu). An activation that follows batch norm
+// (BatchNormParams::activate) runs as its own kernel in place on y, and the backward through both
+// is the Backend's default composition: not yet fused on the GPU.
 #include "cuda_backend.hpp"
 #include "emnist/op_checks.hpp"
 #include "kernels/kernels.hpp"
@@ -13,9 +15,11 @@ void CudaBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, T
   const OpRange range{op};
   const checks::BatchNormDims s = checks::batchnorm_forward_train(
       Device::cuda, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd);
+  checks::batchnorm_params(Device::cuda, op, p);
   kernels::batchnorm_forward_train(x.data, gamma.data, beta.data, running_mean.data,
                                    running_var.data, y.data, save_mean.data, save_invstd.data, s.n,
                                    s.c, s.s, p.momentum, p.eps, stream_.get());
+  if (p.activate) activation_forward(p.activation, y, y);
 }
 
 void CudaBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
@@ -24,8 +28,10 @@ void CudaBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, T
   const OpRange range{op};
   const checks::BatchNormDims s =
       checks::batchnorm_forward_infer(Device::cuda, x, gamma, beta, running_mean, running_var, y);
+  checks::batchnorm_params(Device::cuda, op, p);
   kernels::batchnorm_forward_infer(x.data, gamma.data, beta.data, running_mean.data,
                                    running_var.data, y.data, s.n, s.c, s.s, p.eps, stream_.get());
+  if (p.activate) activation_forward(p.activation, y, y);
 }
 
 void CudaBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,

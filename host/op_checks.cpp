@@ -164,6 +164,14 @@ PoolDims maxpool2d_backward(Device d, const Tensor& dy, const int32_t* argmax, c
                    "dy must be [N, C, H/2, W/2] of dx's [N, C, H, W]");
 }
 
+namespace {
+void activation_kind(const OpCheck& check, Activation a) {
+  check.require(a.kind == ActivationKind::relu || a.kind == ActivationKind::leaky_relu ||
+                    a.kind == ActivationKind::elu,
+                "unknown activation kind");
+}
+}  // namespace
+
 BatchNormDims batchnorm_forward_train(Device d, const Tensor& x, const Tensor& gamma,
                                       const Tensor& beta, const Tensor& running_mean,
                                       const Tensor& running_var, const Tensor& y,
@@ -203,13 +211,26 @@ BatchNormDims batchnorm_backward(Device d, const Tensor& x, const Tensor& dy, co
   return dims;
 }
 
-namespace {
-void activation_kind(const OpCheck& check, Activation a) {
-  check.require(a.kind == ActivationKind::relu || a.kind == ActivationKind::leaky_relu ||
-                    a.kind == ActivationKind::elu,
-                "unknown activation kind");
+void batchnorm_params(Device d, const char* op, const BatchNormParams& p) {
+  if (p.activate) activation_kind(OpCheck(d, op), p.activation);
 }
-}  // namespace
+
+BatchNormDims batchnorm_activation_backward(Device d, const Tensor& x, const Tensor& y,
+                                            const Tensor& dy, const Tensor& gamma,
+                                            const Tensor& beta, const Tensor& save_mean,
+                                            const Tensor& save_invstd, const Tensor& dx,
+                                            const Tensor& dgamma, const Tensor& dbeta,
+                                            const BatchNormParams& p) {
+  const BatchNormDims dims =
+      batchnorm_backward(d, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
+  const OpCheck check(d, "batchnorm_activation_backward");
+  check.tensor(y, x.rank, "y");
+  check.same_shape(x, y, "x and y");
+  check.vector(beta, dims.c, "beta");
+  check.require(p.activate, "the forward had no activation (BatchNormParams::activate)");
+  activation_kind(check, p.activation);
+  return dims;
+}
 
 void activation_forward(Device d, Activation a, const Tensor& x, const Tensor& y) {
   const OpCheck check(d, "activation_forward");

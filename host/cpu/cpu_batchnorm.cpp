@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "cpu/cpu_reduce.hpp"
+#include "emnist/element_math.hpp"
 #include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
@@ -72,12 +74,49 @@ void for_each_run(const BnShape& s, Run run) {
     run(plane * s.s, (plane + 1) * s.s, plane % s.c);
 }
 
-// out = (in - mean[c]) * scale[c] + shift[c].
+// Calls f(activate) with activate(v) the activation p asks for (the identity without one) and
+// activate.grad(y, dy) its derivative at output y: a type per kind, so each loop is compiled for
+// one.
+struct Identity {
+  float operator()(float v) const { return v; }
+  float grad(float, float dy) const { return dy; }
+};
+struct Relu {
+  float operator()(float v) const { return math::relu(v); }
+  float grad(float y, float dy) const { return math::relu_grad(y, dy); }
+};
+struct LeakyRelu {
+  float slope;
+  float operator()(float v) const { return math::leaky_relu(v, slope); }
+  float grad(float y, float dy) const { return math::leaky_relu_grad(y, dy, slope); }
+};
+struct Elu {
+  float alpha;
+  float operator()(float v) const { return math::elu(v, alpha); }
+  float grad(float y, float dy) const { return math::elu_grad(y, dy, alpha); }
+};
+
+template <class F>
+void with_activation(const BatchNormParams& p, F f) {
+  if (!p.activate) return f(Identity{});
+  switch (p.activation.kind) {
+    case ActivationKind::relu:
+      return f(Relu{});
+    case ActivationKind::leaky_relu:
+      return f(LeakyRelu{p.activation.leaky_slope});
+    case ActivationKind::elu:
+      return f(Elu{p.activation.elu_alpha});
+  }
+}
+
+// out = activation((in - mean[c]) * scale[c] + shift[c]).
 void normalize(const BnShape& s, const float* in, const float* mean, const float* scale,
-               const float* shift, float* out) {
-  for_each_run(s, [=](int64_t begin, int64_t end, int64_t c) {
-    const float m = mean[c], k = scale[c], b = shift[c];
-    for (int64_t i = begin; i < end; ++i) out[i] = (in[i] - m) * k + b;
+               const float* shift, float* out, const BatchNormParams& p) {
+  with_activation(p, [&](auto activate) {
+    for_each_run(s, [=](int64_t begin, int64_t end, int64_t c) {
+      const float m = mean[c], k = scale[c], b = shift[c];
+      for (int64_t i = begin; i < end; ++i) out[i] = activate((in[i] - m) * k + b);
+    });
   });
 }
 
@@ -88,6 +127,7 @@ void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Te
                                          Tensor save_invstd, BatchNormParams p) {
   const BnShape s = checks::batchnorm_forward_train(Device::cpu, x, gamma, beta, running_mean,
                                                     running_var, y, save_mean, save_invstd);
+  checks::batchnorm_params(Device::cpu, "batchnorm_forward_train", p);
 
   double* sum = grow(sums_, static_cast<size_t>(2 * s.c));
   double* sum_sq = sum + s.c;
@@ -115,54 +155,102 @@ void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Te
     scale[c] = gamma.data[c] * save_invstd.data[c];
   }
 
-  normalize(s, in, save_mean.data, scale, beta.data, y.data);
+  normalize(s, in, save_mean.data, scale, beta.data, y.data, p);
 }
 
 void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
                                          Tensor running_var, Tensor y, BatchNormParams p) {
   const BnShape s =
       checks::batchnorm_forward_infer(Device::cpu, x, gamma, beta, running_mean, running_var, y);
+  checks::batchnorm_params(Device::cpu, "batchnorm_forward_infer", p);
   float* scale = grow(coefficients_, static_cast<size_t>(s.c));
   for (int64_t c = 0; c < s.c; ++c) {
     const double invstd =
         1.0 / std::sqrt(static_cast<double>(running_var.data[c]) + static_cast<double>(p.eps));
     scale[c] = gamma.data[c] * static_cast<float>(invstd);
   }
-  normalize(s, x.data, running_mean.data, scale, beta.data, y.data);
+  normalize(s, x.data, running_mean.data, scale, beta.data, y.data, p);
 }
 
 // With xhat = (x - mean) * invstd and M values per channel (the batch statistics depend on x):
 //   dbeta = sum dy,  dgamma = sum dy * xhat,
-//   dx = gamma * invstd * (dy - dbeta / M - xhat * dgamma / M).
-void CpuBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,
-                                    Tensor save_invstd, Tensor dx, Tensor dgamma, Tensor dbeta) {
-  const BnShape s = checks::batchnorm_backward(Device::cpu, x, dy, gamma, save_mean, save_invstd,
-                                               dx, dgamma, dbeta);
-
-  double* sum_dy = grow(sums_, static_cast<size_t>(2 * s.c));
-  double* sum_dy_xc = sum_dy + s.c;  // sum of dy * (x - mean)
+//   dx = gamma * invstd * (dy - dbeta / M - xhat * dgamma / M),
+// where, after an activation, dy is the activation's backward at its output y, recomputed from x
+// with the forward's own float coefficients (the same bits as the forward's y).
+template <class Activate>
+void CpuBackend::batchnorm_backward_with(Activate activate, const checks::BatchNormDims& s,
+                                         Tensor x, Tensor dy, Tensor gamma, Tensor beta,
+                                         Tensor save_mean, Tensor save_invstd, Tensor dx,
+                                         Tensor dgamma, Tensor dbeta) {
   const float* in = x.data;
   const float* g = dy.data;
   const float* mean = save_mean.data;
   const float* invstd = save_invstd.data;
-  channel_sums(
-      s, [g](int64_t i, int64_t) { return static_cast<double>(g[i]); },
-      [=](int64_t i, int64_t c) {
-        return static_cast<double>(g[i]) *
-               (static_cast<double>(in[i]) - static_cast<double>(mean[c]));
-      },
-      sum_dy, sum_dy_xc);
+  float* coef = grow(coefficients_, static_cast<size_t>(4 * s.c));
+  float* k = coef;  // gamma * invstd: the forward's scale
+  for (int64_t c = 0; c < s.c; ++c) k[c] = gamma.data[c] * invstd[c];
+  // Without an activation there is no beta (and no shift to read).
+  constexpr bool plain = std::is_same_v<Activate, Identity>;
+  const float* shift = beta.data;
+  // The gradient reaching batch norm's output at element i of channel c.
+  auto grad = [=](int64_t i, int64_t c) {
+    if constexpr (plain) {
+      return g[i];
+    } else {
+      return activate.grad(activate((in[i] - mean[c]) * k[c] + shift[c]), g[i]);
+    }
+  };
+
+  double* sum_dy = grow(sums_, static_cast<size_t>(2 * s.c));
+  double* sum_dy_xc = sum_dy + s.c;  // sum of dy * (x - mean)
+  auto centred = [=](int64_t i, int64_t c) {
+    return static_cast<double>(in[i]) - static_cast<double>(mean[c]);
+  };
+  if (plain || s.s == 1) {
+    channel_sums(
+        s, [=](int64_t i, int64_t c) { return static_cast<double>(grad(i, c)); },
+        [=](int64_t i, int64_t c) { return static_cast<double>(grad(i, c)) * centred(i, c); },
+        sum_dy, sum_dy_xc);
+  } else {
+    // Per plane, the activation's gradient first into a row of scratch that stays in cache: both
+    // loops then vectorise (a select per element, rather than a branch inside the double sums),
+    // and memory is read once.
+    const int threads = omp_get_max_threads();
+    grow(plane_rows_, static_cast<size_t>(threads * s.s));
+    float* rows = plane_rows_.data();
+#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
+    for (int64_t c = 0; c < s.c; ++c) {
+      float* e = rows + omp_get_thread_num() * s.s;
+      const float m = mean[c], kc = k[c], sh = shift[c];
+      const double md = static_cast<double>(m);
+      double total_a = 0.0, total_b = 0.0;
+      for (int64_t n = 0; n < s.n; ++n) {
+        const float* xp = in + (n * s.c + c) * s.s;
+        const float* gp = g + (n * s.c + c) * s.s;
+        for (int64_t i = 0; i < s.s; ++i)
+          e[i] = activate.grad(activate((xp[i] - m) * kc + sh), gp[i]);
+        double plane_a = 0.0, plane_b = 0.0;
+        sum2_double(
+            s.s, [e](int64_t i) { return static_cast<double>(e[i]); },
+            [e, xp, md](int64_t i) {
+              return static_cast<double>(e[i]) * (static_cast<double>(xp[i]) - md);
+            },
+            plane_a, plane_b);
+        total_a += plane_a;
+        total_b += plane_b;
+      }
+      sum_dy[c] = total_a;
+      sum_dy_xc[c] = total_b;
+    }
+  }
 
   const double count = static_cast<double>(s.count());
-  float* coef = grow(coefficients_, static_cast<size_t>(3 * s.c));
-  float* k = coef;                       // gamma * invstd
   float* mean_dy = coef + s.c;           // dbeta / M
   float* mean_dy_xhat = coef + 2 * s.c;  // dgamma / M
   for (int64_t c = 0; c < s.c; ++c) {
     const double dg = sum_dy_xc[c] * static_cast<double>(invstd[c]);
     if (!dbeta.empty()) dbeta.data[c] = static_cast<float>(sum_dy[c]);
     if (!dgamma.empty()) dgamma.data[c] = static_cast<float>(dg);
-    k[c] = gamma.data[c] * invstd[c];
     mean_dy[c] = static_cast<float>(sum_dy[c] / count);
     mean_dy_xhat[c] = static_cast<float>(dg / count);
   }
@@ -170,10 +258,33 @@ void CpuBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor sa
   float* out = dx.data;
   for_each_run(s, [=](int64_t begin, int64_t end, int64_t c) {
     const float m = mean[c], r = invstd[c], kc = k[c], a = mean_dy[c], b = mean_dy_xhat[c];
+    const float sh = plain ? 0.0f : shift[c];
     for (int64_t i = begin; i < end; ++i) {
+      float gi = g[i];
+      if constexpr (!plain) gi = activate.grad(activate((in[i] - m) * kc + sh), gi);
       const float xhat = (in[i] - m) * r;
-      out[i] = kc * (g[i] - a - xhat * b);
+      out[i] = kc * (gi - a - xhat * b);
     }
+  });
+}
+
+void CpuBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,
+                                    Tensor save_invstd, Tensor dx, Tensor dgamma, Tensor dbeta) {
+  const BnShape s = checks::batchnorm_backward(Device::cpu, x, dy, gamma, save_mean, save_invstd,
+                                               dx, dgamma, dbeta);
+  batchnorm_backward_with(Identity{}, s, x, dy, gamma, Tensor{}, save_mean, save_invstd, dx, dgamma,
+                          dbeta);
+}
+
+void CpuBackend::batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Tensor gamma,
+                                               Tensor beta, Tensor save_mean, Tensor save_invstd,
+                                               Tensor dx, Tensor dgamma, Tensor dbeta,
+                                               BatchNormParams p) {
+  const BnShape s = checks::batchnorm_activation_backward(
+      Device::cpu, x, y, dy, gamma, beta, save_mean, save_invstd, dx, dgamma, dbeta, p);
+  with_activation(p, [&](auto activate) {
+    batchnorm_backward_with(activate, s, x, dy, gamma, beta, save_mean, save_invstd, dx, dgamma,
+                            dbeta);
   });
 }
 

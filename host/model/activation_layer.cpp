@@ -25,7 +25,25 @@ class ActivationLayer final : public Layer {
   Activation a_;
 };
 
+class FusedActivation final : public Layer {
+ public:
+  FusedActivation(SampleShape input, Activation activation) : Layer(input), a_(activation) {}
+  std::string kind() const override { return std::string(choice_name(a_.kind)); }
+  SampleShape output_shape() const override { return input_shape(); }
+  bool is_view() const override { return true; }
+  void forward(Backend&, const Tensor&, const Tensor&, const StepContext&) override {}
+  void backward(Backend&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                const StepContext&) override {}
+
+ private:
+  Activation a_;
+};
+
 }  // namespace
+
+std::unique_ptr<Layer> make_fused_activation(SampleShape input, Activation activation) {
+  return std::make_unique<FusedActivation>(input, activation);
+}
 
 std::unique_ptr<Layer> make_activation(SampleShape input, Activation activation) {
   return std::make_unique<ActivationLayer>(input, activation);

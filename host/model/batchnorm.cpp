@@ -16,6 +16,8 @@ class BatchNorm final : public Layer {
     return input_shape().rank == 1 ? "batchnorm1d" : "batchnorm2d";
   }
   SampleShape output_shape() const override { return input_shape(); }
+  // With an activation inside, backward takes its gradient at the output.
+  bool backward_reads_output() const override { return params_.activate; }
 
   std::vector<ParamSpec> param_specs() const override {
     const int64_t c = channels();
@@ -52,9 +54,15 @@ class BatchNorm final : public Layer {
                                       vec(running_var_, d), y, params_);
     }
   }
-  void backward(Backend& backend, const Tensor& x, const Tensor&, const Tensor& dy,
+  void backward(Backend& backend, const Tensor& x, const Tensor& y, const Tensor& dy,
                 const Tensor& dx, const StepContext&) override {
     const Device d = backend.device();
+    if (params_.activate) {
+      backend.batchnorm_activation_backward(x, y, dy, vec(gamma_, d), vec(beta_, d),
+                                            vec(save_mean_, d), vec(save_invstd_, d), dx,
+                                            vec(dgamma_, d), vec(dbeta_, d), params_);
+      return;
+    }
     backend.batchnorm_backward(x, dy, vec(gamma_, d), vec(save_mean_, d), vec(save_invstd_, d), dx,
                                vec(dgamma_, d), vec(dbeta_, d));
   }

@@ -6,13 +6,28 @@
 namespace emnist {
 namespace {
 
+// [BatchNorm], Activation after a linear or convolution layer. With batch norm the activation runs
+// inside it (one pass over memory fewer each way), and the activation's own layer is an identity
+// that keeps its place, so layer indices and the state dict's names are those of the plain stack.
+void add_norm_and_activation(std::vector<std::unique_ptr<Layer>>& layers, SampleShape shape,
+                             const ModelConfig& config) {
+  if (!config.batch_norm) {
+    layers.push_back(make_activation(shape, config.activation));
+    return;
+  }
+  BatchNormParams params;
+  params.activate = true;
+  params.activation = config.activation;
+  layers.push_back(make_batchnorm(shape, params));
+  layers.push_back(make_fused_activation(shape, config.activation));
+}
+
 // Linear, [BatchNorm1d], Activation, [Dropout]: the hidden block of the MLP and of the CNN head.
 void add_dense_block(std::vector<std::unique_ptr<Layer>>& layers, SampleShape& shape, int width,
                      const ModelConfig& config, float dropout, uint64_t seed) {
   layers.push_back(make_linear(shape, width, !config.batch_norm));
   shape = layers.back()->output_shape();
-  if (config.batch_norm) layers.push_back(make_batchnorm(shape));
-  layers.push_back(make_activation(shape, config.activation));
+  add_norm_and_activation(layers, shape, config);
   if (dropout > 0.0f)
     layers.push_back(make_dropout(shape, dropout, seed, static_cast<uint32_t>(layers.size())));
 }
@@ -49,8 +64,7 @@ std::vector<std::unique_ptr<Layer>> build_layers(const ModelConfig& config, Samp
       }
       layers.push_back(make_conv2d(shape, item.channels, config.kernel, !config.batch_norm));
       shape = layers.back()->output_shape();
-      if (config.batch_norm) layers.push_back(make_batchnorm(shape));
-      layers.push_back(make_activation(shape, config.activation));
+      add_norm_and_activation(layers, shape, config);
     }
     layers.push_back(make_flatten(shape));
     shape = layers.back()->output_shape();

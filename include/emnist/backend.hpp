@@ -42,6 +42,9 @@ struct StepScalars {
 struct BatchNormParams {
   float momentum = 0.1f;  // running = (1 - momentum) * running + momentum * batch (PyTorch)
   float eps = 1e-5f;
+  // y = activation(batch norm of x): the activation that follows batch norm, in the same pass.
+  bool activate = false;
+  Activation activation;
 };
 
 enum class OptimizerKind { sgd, adam, adamw, rmsprop };
@@ -160,6 +163,14 @@ class Backend {
                                        Tensor running_var, Tensor y, BatchNormParams p) = 0;
   virtual void batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,
                                   Tensor save_invstd, Tensor dx, Tensor dgamma, Tensor dbeta) = 0;
+  // The backward of a forward with p.activate: dy is the gradient of the activated output y, and
+  // dx, dgamma and dbeta are batchnorm_backward's. beta is the forward's, so that a backend may
+  // recompute y from x instead of reading it. The default (two passes over memory): the
+  // activation's backward into dx, then batchnorm_backward from dx in place; it needs dx.
+  virtual void batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Tensor gamma,
+                                             Tensor beta, Tensor save_mean, Tensor save_invstd,
+                                             Tensor dx, Tensor dgamma, Tensor dbeta,
+                                             BatchNormParams p);
 
   // ---- activations: y may alias x; backward reads y (see element_math.hpp) ----------------------
   virtual void activation_forward(Activation a, Tensor x, Tensor y) = 0;

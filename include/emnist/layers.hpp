@@ -103,6 +103,9 @@ std::unique_ptr<Layer> make_conv2d(SampleShape input, int64_t out_channels, int 
 std::unique_ptr<Layer> make_batchnorm(SampleShape input, BatchNormParams params = {});
 // In place.
 std::unique_ptr<Layer> make_activation(SampleShape input, Activation activation);
+// The activation that the batch norm before it applies (BatchNormParams::activate): an identity
+// view of that layer's output, named as the activation.
+std::unique_ptr<Layer> make_fused_activation(SampleShape input, Activation activation);
 // Inverted dropout; `layer` (the layer's index in the model) keeps each layer's mask stream apart.
 std::unique_ptr<Layer> make_dropout(SampleShape input, float p, uint64_t seed, uint32_t layer);
 // 2x2, stride 2, floor.

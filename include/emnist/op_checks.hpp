@@ -73,6 +73,15 @@ BatchNormDims batchnorm_forward_infer(Device d, const Tensor& x, const Tensor& g
 BatchNormDims batchnorm_backward(Device d, const Tensor& x, const Tensor& dy, const Tensor& gamma,
                                  const Tensor& save_mean, const Tensor& save_invstd,
                                  const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta);
+// The activation of a batch norm with p.activate is a known kind.
+void batchnorm_params(Device d, const char* op, const BatchNormParams& p);
+// batchnorm_backward's checks, and y as x, beta as gamma, p.activate set.
+BatchNormDims batchnorm_activation_backward(Device d, const Tensor& x, const Tensor& y,
+                                            const Tensor& dy, const Tensor& gamma,
+                                            const Tensor& beta, const Tensor& save_mean,
+                                            const Tensor& save_invstd, const Tensor& dx,
+                                            const Tensor& dgamma, const Tensor& dbeta,
+                                            const BatchNormParams& p);
 
 void activation_forward(Device d, Activation a, const Tensor& x, const Tensor& y);
 void activation_backward(Device d, Activation a, const Tensor& y, const Tensor& dy,

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
@@ -197,5 +198,77 @@ TEST_CASE("model: training steps and evaluation allocate nothing after construct
     const EvalResult result = evaluate(runner, feeder, all, true);  // 16, 16, 16, then 2
     CHECK(result.totals.samples == 50);
     CHECK(backend.allocations == before);
+  }
+}
+
+TEST_CASE("model: batch norm with its activation inside gives the plain stack's bits", "[model]") {
+  // The same network twice: conv, batch norm, activation, pool, linear, batch norm, activation,
+  // dropout, linear; once as separate layers, once as make_model builds it, the activation inside
+  // batch norm. On the CPU backend (its fused backward recomputes the activation from x) and on a
+  // backend that takes the Backend's default backward (the two ops, reading the activated output).
+  auto cpu = make_cpu_backend();
+  train_test::CountingBackend composing;
+  for (Backend* backend : {static_cast<Backend*>(cpu.get()), static_cast<Backend*>(&composing)}) {
+    CAPTURE(backend == &composing);
+    const Activation a{ActivationKind::leaky_relu, 0.1f, 1.0f};
+    auto build = [&](bool fused) {
+      std::vector<std::unique_ptr<Layer>> layers;
+      SampleShape shape = SampleShape::image(1, 8, 8);
+      auto add = [&](std::unique_ptr<Layer> layer) {
+        shape = layer->output_shape();
+        layers.push_back(std::move(layer));
+      };
+      auto norm_and_activation = [&] {
+        BatchNormParams p;
+        p.activate = fused;
+        p.activation = a;
+        add(make_batchnorm(shape, p));
+        add(fused ? make_fused_activation(shape, a) : make_activation(shape, a));
+      };
+      add(make_conv2d(shape, 4, 3, false));
+      norm_and_activation();
+      add(make_maxpool2x2(shape));
+      add(make_flatten(shape));
+      add(make_linear(shape, 12, false));
+      norm_and_activation();
+      add(make_dropout(shape, 0.25f, 7, static_cast<uint32_t>(layers.size())));
+      add(make_linear(shape, 5, true));
+      auto model = std::make_unique<Model>(*backend, std::move(layers), 6);
+      model->initialize(3);
+      return model;
+    };
+    auto plain = build(false), fused = build(true);
+    REQUIRE(kinds(*plain) == kinds(*fused));
+    REQUIRE(plain->parameter_count() == fused->parameter_count());
+
+    const int64_t n = 6;
+    std::vector<float> x(static_cast<size_t>(n * 64));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * static_cast<float>(i)) + 0.2f;
+    auto logits_and_grads = [&](Model& m, Mode mode) {
+      backend->copy_from_host(m.input(n).data, x.data(), sizeof(float) * x.size());
+      StepScalars scalars;
+      const StepContext ctx{mode, &scalars};
+      m.forward(n, ctx);
+      std::vector<float> out(static_cast<size_t>(n * 5));
+      backend->copy_to_host(out.data(), m.logits(n).data, sizeof(float) * out.size());
+      if (mode == Mode::train) {
+        // d(loss)/d(logits): any fixed values.
+        std::vector<float> dl(out.size());
+        for (size_t i = 0; i < dl.size(); ++i) dl[i] = std::cos(0.5f * static_cast<float>(i));
+        backend->copy_from_host(m.dlogits(n).data, dl.data(), sizeof(float) * dl.size());
+        m.backward(n, ctx);
+        std::vector<float> g(static_cast<size_t>(m.parameter_count()));
+        backend->copy_to_host(g.data(), m.grads().data, sizeof(float) * g.size());
+        out.insert(out.end(), g.begin(), g.end());
+      }
+      return out;
+    };
+    const auto train_plain = logits_and_grads(*plain, Mode::train);
+    const auto train_fused = logits_and_grads(*fused, Mode::train);
+    CHECK(train_plain == train_fused);
+    // Some gradients are not zero: the comparison covers the backward pass.
+    CHECK(std::count_if(train_fused.begin() + n * 5, train_fused.end(),
+                        [](float v) { return v != 0.0f; }) > 10);
+    CHECK(logits_and_grads(*plain, Mode::infer) == logits_and_grads(*fused, Mode::infer));
   }
 }

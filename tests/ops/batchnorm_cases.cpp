@@ -4,6 +4,7 @@
 // The CUDA backend sums each channel in double and then applies the same float formulas with the
 // same roundings as the CPU; only the order of the double sums differs, so a statistic may differ
 // by an ulp after rounding to float, and the outputs by a few ulps of their scale.
+#include <algorithm>
 #include <cmath>
 
 #include "ops/guarded.hpp"
@@ -27,21 +28,85 @@ Tensor view(float* data, const std::vector<int64_t>& s, Device d) {
 constexpr Tolerance kStat{1e-7, 4e-7};
 constexpr Tolerance kOut{2e-6, 1e-5};
 
-void check_batchnorm(OpTarget& target, const BnCase& t, uint32_t seed) {
-  const auto& s = t.shape;
+// A case's inputs for shape s ([N, C] or [N, C, H, W]): x in [-1, x_max), the rest fixed ranges.
+struct BnInputs {
+  int64_t c;
+  size_t nt, nc;
+  std::vector<float> x, dy, gamma, beta, rmean0, rvar0;
+
+  BnInputs(const std::vector<int64_t>& s, float x_max, uint32_t seed)
+      : c(s[1]),
+        nt(count(s)),
+        nc(static_cast<size_t>(c)),
+        x(uniform(nt, -1, x_max, seed)),
+        dy(uniform(nt, -1, 1, seed + 1)),
+        gamma(uniform(nc, 0.5f, 1.5f, seed + 2)),
+        beta(uniform(nc, -0.5f, 0.5f, seed + 3)),
+        rmean0(uniform(nc, -0.2f, 0.2f, seed + 4)),
+        rvar0(uniform(nc, 0.5f, 2.0f, seed + 5)) {}
+  static size_t count(const std::vector<int64_t>& s) {
+    int64_t total = 1;
+    for (int64_t d : s) total *= d;
+    return static_cast<size_t>(total);
+  }
+};
+
+// A case in the target's memory, with guard regions: its inputs and room for every output.
+struct BnOnTarget {
+  Guarded<float> x, dy, gamma, beta, rmean, rvar, y, smean, sinv, yi, dx, dg, db;
+
+  BnOnTarget(Backend& mem, const BnInputs& in)
+      : x(mem, in.x),
+        dy(mem, in.dy),
+        gamma(mem, in.gamma),
+        beta(mem, in.beta),
+        rmean(mem, in.rmean0),
+        rvar(mem, in.rvar0),
+        y(mem, in.nt),
+        smean(mem, in.nc),
+        sinv(mem, in.nc),
+        yi(mem, in.nt),
+        dx(mem, in.nt),
+        dg(mem, in.nc),
+        db(mem, in.nc) {}
+  void forward_train(OpTarget& target, const std::vector<int64_t>& s, const BatchNormParams& p) {
+    const int64_t c = s[1];
+    target.run([&](Backend& dev) {
+      const Device d = dev.device();
+      dev.batchnorm_forward_train(view(x.data(), s, d), gamma.tensor({c}), beta.tensor({c}),
+                                  rmean.tensor({c}), rvar.tensor({c}), view(y.data(), s, d),
+                                  smean.tensor({c}), sinv.tensor({c}), p);
+    });
+  }
+  // From the given running statistics (the reference's, so that only the op itself is compared).
+  void forward_infer(OpTarget& target, const std::vector<int64_t>& s,
+                     const std::vector<float>& running_mean, const std::vector<float>& running_var,
+                     const BatchNormParams& p) {
+    const int64_t c = s[1];
+    rmean.upload(running_mean);
+    rvar.upload(running_var);
+    target.run([&](Backend& dev) {
+      const Device d = dev.device();
+      dev.batchnorm_forward_infer(view(x.data(), s, d), gamma.tensor({c}), beta.tensor({c}),
+                                  rmean.tensor({c}), rvar.tensor({c}), view(yi.data(), s, d), p);
+    });
+  }
+  void check_guards(const char* what) {
+    for (auto* g : {&x, &dy, &gamma, &beta, &rmean, &rvar, &y, &smean, &sinv, &yi, &dx, &dg, &db})
+      g->check_guards(what);
+  }
+};
+
+void check_batchnorm(OpTarget& target, const BnCase& bn_case, uint32_t seed) {
+  const auto& s = bn_case.shape;
   CAPTURE(target.name(), s);
-  const int64_t c = s[1];
-  int64_t total = 1;
-  for (int64_t d : s) total *= d;
-  const size_t nt = static_cast<size_t>(total), nc = static_cast<size_t>(c);
   // A mean away from zero and unequal scales per element, so the mean subtraction matters.
-  auto x = uniform(nt, -1, 3, seed);
-  auto dy = uniform(nt, -1, 1, seed + 1);
-  auto gamma = uniform(nc, 0.5f, 1.5f, seed + 2);
-  auto beta = uniform(nc, -0.5f, 0.5f, seed + 3);
-  auto rmean0 = uniform(nc, -0.2f, 0.2f, seed + 4);
-  auto rvar0 = uniform(nc, 0.5f, 2.0f, seed + 5);
-  const BatchNormParams p{0.1f, 1e-5f};
+  BnInputs in(s, 3, seed);
+  const int64_t c = in.c;
+  const size_t nt = in.nt, nc = in.nc;
+  auto &x = in.x, &dy = in.dy, &gamma = in.gamma, &beta = in.beta;
+  const auto &rmean0 = in.rmean0, &rvar0 = in.rvar0;
+  const BatchNormParams p{0.1f, 1e-5f, false, {}};
 
   // ---- reference ----
   auto rmean = rmean0, rvar = rvar0;
@@ -66,47 +131,32 @@ void check_batchnorm(OpTarget& target, const BnCase& t, uint32_t seed) {
   // ---- target ----
   Backend& mem = target.backend();
   const Device td = mem.device();
-  Guarded<float> gx(mem, x), gdy(mem, dy), ggamma(mem, gamma), gbeta(mem, beta),
-      grmean(mem, rmean0), grvar(mem, rvar0);
-  Guarded<float> gy(mem, nt), gsmean(mem, nc), gsinv(mem, nc), gyi(mem, nt), gdx(mem, nt),
-      gdg(mem, nc), gdb(mem, nc);
-  target.run([&](Backend& dev) {
-    dev.batchnorm_forward_train(view(gx.data(), s, td), ggamma.tensor({c}), gbeta.tensor({c}),
-                                grmean.tensor({c}), grvar.tensor({c}), view(gy.data(), s, td),
-                                gsmean.tensor({c}), gsinv.tensor({c}), p);
-  });
-  target.expect_close(gsmean.read(), smean_ref, kStat, "save_mean");
-  target.expect_close(gsinv.read(), sinv_ref, kStat, "save_invstd");
-  target.expect_close(grmean.read(), rmean, kStat, "running_mean");
-  target.expect_close(grvar.read(), rvar, kStat, "running_var");
-  target.expect_close(gy.read(), y_ref, kOut, "y (train)");
+  BnOnTarget t(mem, in);
+  t.forward_train(target, s, p);
+  target.expect_close(t.smean.read(), smean_ref, kStat, "save_mean");
+  target.expect_close(t.sinv.read(), sinv_ref, kStat, "save_invstd");
+  target.expect_close(t.rmean.read(), rmean, kStat, "running_mean");
+  target.expect_close(t.rvar.read(), rvar, kStat, "running_var");
+  target.expect_close(t.y.read(), y_ref, kOut, "y (train)");
 
-  // Inference from the running statistics; the same float formula on identical inputs (the
-  // running statistics are re-uploaded from the reference's, so only the op itself is compared).
-  grmean.upload(rmean);
-  grvar.upload(rvar);
-  target.run([&](Backend& dev) {
-    dev.batchnorm_forward_infer(view(gx.data(), s, td), ggamma.tensor({c}), gbeta.tensor({c}),
-                                grmean.tensor({c}), grvar.tensor({c}), view(gyi.data(), s, td), p);
-  });
-  target.expect_close(gyi.read(), yi_ref, kOneUlp, "y (infer)");
+  // Inference from the reference's running statistics: the same float formula on identical inputs.
+  t.forward_infer(target, s, rmean, rvar, p);
+  target.expect_close(t.yi.read(), yi_ref, kOneUlp, "y (infer)");
 
   // Backward from the reference's saved statistics, likewise.
-  gsmean.upload(smean_ref);
-  gsinv.upload(sinv_ref);
+  t.smean.upload(smean_ref);
+  t.sinv.upload(sinv_ref);
   target.run([&](Backend& dev) {
-    dev.batchnorm_backward(view(gx.data(), s, td), view(gdy.data(), s, td), ggamma.tensor({c}),
-                           gsmean.tensor({c}), gsinv.tensor({c}), view(gdx.data(), s, td),
-                           gdg.tensor({c}), gdb.tensor({c}));
+    dev.batchnorm_backward(view(t.x.data(), s, td), view(t.dy.data(), s, td), t.gamma.tensor({c}),
+                           t.smean.tensor({c}), t.sinv.tensor({c}), view(t.dx.data(), s, td),
+                           t.dg.tensor({c}), t.db.tensor({c}));
   });
-  target.expect_close(gdx.read(), dx_ref, kOut, "dx");
+  target.expect_close(t.dx.read(), dx_ref, kOut, "dx");
   // Sums over the channel's N*H*W values, in double: an ulp of their magnitude.
-  target.expect_close(gdg.read(), dg_ref, Tolerance{1e-5, 1e-6}, "dgamma");
-  target.expect_close(gdb.read(), db_ref, Tolerance{1e-5, 1e-6}, "dbeta");
+  target.expect_close(t.dg.read(), dg_ref, Tolerance{1e-5, 1e-6}, "dgamma");
+  target.expect_close(t.db.read(), db_ref, Tolerance{1e-5, 1e-6}, "dbeta");
 
-  for (const auto* g :
-       {&gx, &gdy, &ggamma, &gbeta, &grmean, &grvar, &gy, &gsmean, &gsinv, &gyi, &gdx, &gdg, &gdb})
-    g->check_guards("batchnorm");
+  t.check_guards("batchnorm");
 }
 
 }  // namespace
@@ -163,6 +213,93 @@ OP_TEST_CASE("batchnorm: backward without dx (or without parameter gradients)", 
   target.expect_close(gdx.read(), dx_ref, kOut, "dx");
   for (const auto* g : {&gx, &gdy, &ggamma, &gmean, &ginv, &gdg, &gdb, &gdx})
     g->check_guards("batchnorm backward");
+}
+
+}  // namespace emnist::test
+
+namespace emnist::test {
+namespace {
+
+// Batch norm with the activation that follows it (BatchNormParams::activate) against batch norm
+// then the activation, as two ops on the reference: forward in training and inference, and the
+// backward through both. On the CPU the fused op must give the composition's bits (the same float
+// formulas, the activation's gradient recomputed from x with the forward's coefficients).
+void check_batchnorm_activation(OpTarget& target, const std::vector<int64_t>& s, Activation a,
+                                uint32_t seed) {
+  CAPTURE(target.name(), s, choice_name(a.kind));
+  // Centred inputs and shifts of both signs: about half the outputs on each side of zero.
+  BnInputs in(s, 1, seed);
+  const int64_t c = in.c;
+  const size_t nt = in.nt, nc = in.nc;
+  auto &x = in.x, &dy = in.dy, &gamma = in.gamma, &beta = in.beta;
+  const auto &rmean0 = in.rmean0, &rvar0 = in.rvar0;
+  const BatchNormParams plain{0.1f, 1e-5f, false, {}};
+  const BatchNormParams fused{0.1f, 1e-5f, true, a};
+
+  auto rmean = rmean0, rvar = rvar0;
+  auto y_ref = nan_vector(nt), yi_ref = nan_vector(nt), smean = nan_vector(nc),
+       sinv = nan_vector(nc), e = nan_vector(nt), dx_ref = nan_vector(nt), dg_ref = nan_vector(nc),
+       db_ref = nan_vector(nc);
+  run_reference([&](Backend& ref) {
+    const Device hd = Device::cpu;
+    ref.batchnorm_forward_train(view(x.data(), s, hd), host_tensor(gamma, {c}),
+                                host_tensor(beta, {c}), host_tensor(rmean, {c}),
+                                host_tensor(rvar, {c}), view(y_ref.data(), s, hd),
+                                host_tensor(smean, {c}), host_tensor(sinv, {c}), plain);
+    ref.activation_forward(a, view(y_ref.data(), s, hd), view(y_ref.data(), s, hd));
+    ref.batchnorm_forward_infer(view(x.data(), s, hd), host_tensor(gamma, {c}),
+                                host_tensor(beta, {c}), host_tensor(rmean, {c}),
+                                host_tensor(rvar, {c}), view(yi_ref.data(), s, hd), plain);
+    ref.activation_forward(a, view(yi_ref.data(), s, hd), view(yi_ref.data(), s, hd));
+    ref.activation_backward(a, view(y_ref.data(), s, hd), view(dy.data(), s, hd),
+                            view(e.data(), s, hd));
+    ref.batchnorm_backward(view(x.data(), s, hd), view(e.data(), s, hd), host_tensor(gamma, {c}),
+                           host_tensor(smean, {c}), host_tensor(sinv, {c}),
+                           view(dx_ref.data(), s, hd), host_tensor(dg_ref, {c}),
+                           host_tensor(db_ref, {c}));
+  });
+  // Both activations' outputs have values on each side of zero, so each branch is compared.
+  const auto negative = std::count_if(y_ref.begin(), y_ref.end(), [](float v) { return v <= 0; });
+  CHECK(negative > 0);
+  CHECK(negative < static_cast<std::ptrdiff_t>(nt));
+
+  Backend& mem = target.backend();
+  const Device td = mem.device();
+  BnOnTarget t(mem, in);
+  t.forward_train(target, s, fused);
+  target.expect_close(t.smean.read(), smean, kStat, "save_mean");
+  target.expect_close(t.y.read(), y_ref, kOut, "y (train)");
+  t.forward_infer(target, s, rmean, rvar, fused);
+  target.expect_close(t.yi.read(), yi_ref, kOneUlp, "y (infer)");
+
+  // Backward from the reference's statistics and output, so that every activation's gradient is
+  // taken on the same side of zero.
+  t.smean.upload(smean);
+  t.sinv.upload(sinv);
+  t.y.upload(y_ref);
+  target.run([&](Backend& dev) {
+    dev.batchnorm_activation_backward(
+        view(t.x.data(), s, td), view(t.y.data(), s, td), view(t.dy.data(), s, td),
+        t.gamma.tensor({c}), t.beta.tensor({c}), t.smean.tensor({c}), t.sinv.tensor({c}),
+        view(t.dx.data(), s, td), t.dg.tensor({c}), t.db.tensor({c}), fused);
+  });
+  target.expect_close(t.dx.read(), dx_ref, kOut, "dx");
+  target.expect_close(t.dg.read(), dg_ref, Tolerance{1e-5, 1e-6}, "dgamma");
+  target.expect_close(t.db.read(), db_ref, Tolerance{1e-5, 1e-6}, "dbeta");
+  t.check_guards("batchnorm with an activation");
+}
+
+}  // namespace
+
+OP_TEST_CASE("batchnorm with an activation: the same as batch norm, then the activation",
+             "[batchnorm]") {
+  const Activation activations[] = {{ActivationKind::relu, 0.01f, 1.0f},
+                                    {ActivationKind::leaky_relu, 0.1f, 1.0f},
+                                    {ActivationKind::elu, 0.01f, 0.7f}};
+  const std::vector<int64_t> shapes[] = {{37, 5}, {128, 256}, {3, 5, 7, 7}, {16, 32, 28, 28}};
+  uint32_t seed = 4500;
+  for (const Activation& a : activations)
+    for (const auto& s : shapes) check_batchnorm_activation(op_target(), s, a, seed += 10);
 }
 
 }  // namespace emnist::test
