@@ -282,10 +282,34 @@ void CpuBackend::batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Te
                                                BatchNormParams p) {
   const BnShape s = checks::batchnorm_activation_backward(
       Device::cpu, x, y, dy, gamma, beta, save_mean, save_invstd, dx, dgamma, dbeta, p);
+  if (s.s > 1) {
+    with_activation(p, [&](auto activate) {
+      batchnorm_backward_with(activate, s, x, dy, gamma, beta, save_mean, save_invstd, dx, dgamma,
+                              dbeta);
+    });
+    return;
+  }
+  // [N, C]: a channel's values are a column, so the activation's gradient is taken first, row by
+  // row along the channels (a loop that vectorises), into scratch; batch norm's backward follows
+  // from there. The layers are small (a batch of rows): the extra pass costs little.
+  float* e = grow(plane_rows_, static_cast<size_t>(s.numel()));
+  float* k = grow(coefficients_, static_cast<size_t>(s.c));
+  for (int64_t c = 0; c < s.c; ++c) k[c] = gamma.data[c] * save_invstd.data[c];
   with_activation(p, [&](auto activate) {
-    batchnorm_backward_with(activate, s, x, dy, gamma, beta, save_mean, save_invstd, dx, dgamma,
-                            dbeta);
+    const float* in = x.data;
+    const float* g = dy.data;
+    const float* mean = save_mean.data;
+    const float* shift = beta.data;
+    const int64_t channels = s.c;
+#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
+    for (int64_t n = 0; n < s.n; ++n) {
+      const int64_t row = n * channels;
+      for (int64_t c = 0; c < channels; ++c)
+        e[row + c] = activate.grad(activate((in[row + c] - mean[c]) * k[c] + shift[c]), g[row + c]);
+    }
   });
+  batchnorm_backward_with(Identity{}, s, x, Tensor(e, {s.n, s.c}, Device::cpu), gamma, Tensor{},
+                          save_mean, save_invstd, dx, dgamma, dbeta);
 }
 
 }  // namespace emnist::cpu
