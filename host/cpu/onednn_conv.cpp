@@ -76,6 +76,12 @@ OnednnConv::OnednnConv(const ConvGeometry& g) : g_(g), engine_(dnnl::engine::kin
   backward_weights_ = dnnl::convolution_backward_weights(backward_weights_pd_);
   forward_weights_ = memory(forward_pd_.weights_desc(), engine_);
   backward_data_weights_ = memory(backward_data_pd_.weights_desc(), engine_);
+  weights_stream_ = dnnl::stream(engine_);
+  user_weights_ = memory(w_, engine_, DNNL_MEMORY_NONE);
+  to_forward_weights_ = dnnl::reorder(
+      dnnl::reorder::primitive_desc(engine_, w_, engine_, forward_pd_.weights_desc()));
+  to_backward_data_weights_ = dnnl::reorder(
+      dnnl::reorder::primitive_desc(engine_, w_, engine_, backward_data_pd_.weights_desc()));
 
   src_ = LayoutChange(engine_, x_, forward_pd_.src_desc());
   dst_ = LayoutChange(engine_, forward_pd_.dst_desc(), y_);
@@ -109,17 +115,15 @@ void OnednnConv::reserve(int threads) {
 }
 
 void OnednnConv::prepare_forward(const float* w) {
-  dnnl::stream stream(engine_);
-  memory user(w_, engine_, const_cast<float*>(w));
-  dnnl::reorder(user, forward_weights_).execute(stream, user, forward_weights_);
-  stream.wait();
+  user_weights_.set_data_handle(const_cast<float*>(w));
+  to_forward_weights_.execute(weights_stream_, user_weights_, forward_weights_);
+  weights_stream_.wait();
 }
 
 void OnednnConv::prepare_backward_data(const float* w) {
-  dnnl::stream stream(engine_);
-  memory user(w_, engine_, const_cast<float*>(w));
-  dnnl::reorder(user, backward_data_weights_).execute(stream, user, backward_data_weights_);
-  stream.wait();
+  user_weights_.set_data_handle(const_cast<float*>(w));
+  to_backward_data_weights_.execute(weights_stream_, user_weights_, backward_data_weights_);
+  weights_stream_.wait();
 }
 
 void OnednnConv::forward(int thread, const float* x, const float* b, float* y) {

@@ -73,6 +73,10 @@ class OnednnConv {
   dnnl::convolution_backward_data backward_data_;
   dnnl::convolution_backward_weights backward_weights_;
   dnnl::memory forward_weights_, backward_data_weights_;
+  // The user's weights (rebound each call) into those layouts, on the calling thread's stream.
+  dnnl::memory user_weights_;
+  dnnl::reorder to_forward_weights_, to_backward_data_weights_;
+  dnnl::stream weights_stream_;
   // Into the kernels' layouts (src, diff_dst for each backward kernel, the backward-weights
   // kernel's src) and back out of them (dst, diff_src, diff_weights).
   LayoutChange src_, dst_, diff_dst_data_, diff_dst_weights_, weights_src_, diff_src_,
