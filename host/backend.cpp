@@ -14,7 +14,13 @@ void Backend::batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Tenso
                                         dgamma, dbeta, p);
   checks::OpCheck(d, "batchnorm_activation_backward")
       .require(!dx.empty(), "this backend needs dx to hold the activation's gradient");
-  activation_backward(p.activation, y, dy, dx);
+  const BatchNormDropout& drop = p.dropout;
+  if (drop.p > 0.0f) {
+    dropout_backward(dy, dx, drop.p, drop.seed, drop.layer, drop.scalars);
+    activation_backward(p.activation, y, dx, dx);
+  } else {
+    activation_backward(p.activation, y, dy, dx);
+  }
   batchnorm_backward(x, dx, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
 }
 

@@ -215,6 +215,17 @@ void batchnorm_params(Device d, const char* op, const BatchNormParams& p) {
   if (p.activate) activation_kind(OpCheck(d, op), p.activation);
 }
 
+void batchnorm_dropout(Device d, const char* op, const BatchNormParams& p, const Tensor& y) {
+  const BatchNormDropout& drop = p.dropout;
+  if (drop.p == 0.0f) return;
+  const OpCheck check(d, op);
+  check.require(drop.p > 0.0f && drop.p < 1.0f, "dropout p must be in (0, 1)");
+  check.require(p.activate, "dropout inside batch norm needs its activation (activate)");
+  check.require(drop.scalars != nullptr, "dropout's scalars is null");
+  check.tensor(drop.activated, y.rank, "dropout.activated");
+  check.same_shape(y, drop.activated, "y and dropout.activated");
+}
+
 BatchNormDims batchnorm_activation_backward(Device d, const Tensor& x, const Tensor& y,
                                             const Tensor& dy, const Tensor& gamma,
                                             const Tensor& beta, const Tensor& save_mean,
@@ -229,6 +240,7 @@ BatchNormDims batchnorm_activation_backward(Device d, const Tensor& x, const Ten
   check.vector(beta, dims.c, "beta");
   check.require(p.activate, "the forward had no activation (BatchNormParams::activate)");
   activation_kind(check, p.activation);
+  batchnorm_dropout(d, "batchnorm_activation_backward", p, x);
   return dims;
 }
 

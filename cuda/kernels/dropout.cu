@@ -11,11 +11,9 @@ namespace {
 
 __global__ void dropout_kernel(const float* in, float* out, int64_t n, float p, float scale,
                                uint64_t seed, uint32_t layer, const StepScalars* scalars) {
-  const uint64_t step = static_cast<uint64_t>(scalars->step);
+  const uint64_t key = math::dropout_key(seed, layer, static_cast<uint64_t>(scalars->step));
   for (int64_t i = global_thread(); i < n; i += grid_stride()) {
-    const bool keep = math::dropout_keep(seed, layer, step, static_cast<uint64_t>(i), p);
-    // The CPU's expression, operation for operation: the same bits.
-    out[i] = in[i] * (static_cast<float>(keep) * scale);
+    out[i] = in[i] * math::dropout_factor(key, static_cast<uint64_t>(i), p, scale);
   }
 }
 

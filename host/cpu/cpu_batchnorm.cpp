@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "cpu/cpu_backend.hpp"
+#include "cpu/cpu_dropout_mask.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "cpu/cpu_reduce.hpp"
 #include "emnist/element_math.hpp"
@@ -109,13 +110,45 @@ void with_activation(const BatchNormParams& p, F f) {
   }
 }
 
-// out = activation((in - mean[c]) * scale[c] + shift[c]).
+// f(mask) with the mask of p's dropout, or NoDropout: a type each, so a loop without dropout draws
+// nothing.
+template <class F>
+void with_dropout(const BatchNormDropout& d, F f) {
+  if (d.p == 0.0f) return f(NoDropout{});
+  f(DropoutMask(d.seed, d.layer, d.scalars, d.p));
+}
+
+// Calls body(i, c, factor) for every element i, of channel c, with its dropout factor: for [N, C]
+// row by row along the channels (the coefficients read per element), for [N, C, H, W] plane by
+// plane; either way the inner loop vectorises.
+template <class Mask, class Body>
+void for_each_element(const BnShape& s, const Mask& mask, Body body) {
+  if (s.s == 1) {
+    const int64_t channels = s.c;
+#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
+    for (int64_t n = 0; n < s.n; ++n) {
+      const int64_t row = n * channels;
+      with_factors(mask, row, row + channels,
+                   [=](int64_t i, float factor) { body(i, i - row, factor); });
+    }
+    return;
+  }
+  for_each_run(s, [=](int64_t begin, int64_t end, int64_t c) {
+    with_factors(mask, begin, end, [=](int64_t i, float factor) { body(i, c, factor); });
+  });
+}
+
+// out = activation((in - mean[c]) * scale[c] + shift[c]) * dropout's factor, and with dropout the
+// value before that factor into activated.
+template <class Mask>
 void normalize(const BnShape& s, const float* in, const float* mean, const float* scale,
-               const float* shift, float* out, const BatchNormParams& p) {
+               const float* shift, float* out, float* activated, const BatchNormParams& p,
+               const Mask& mask) {
   with_activation(p, [&](auto activate) {
-    for_each_run(s, [=](int64_t begin, int64_t end, int64_t c) {
-      const float m = mean[c], k = scale[c], b = shift[c];
-      for (int64_t i = begin; i < end; ++i) out[i] = activate((in[i] - m) * k + b);
+    for_each_element(s, mask, [=](int64_t i, int64_t c, float factor) {
+      const float a = activate((in[i] - mean[c]) * scale[c] + shift[c]);
+      if constexpr (Mask::active) activated[i] = a;
+      out[i] = a * factor;
     });
   });
 }
@@ -128,6 +161,7 @@ void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Te
   const BnShape s = checks::batchnorm_forward_train(Device::cpu, x, gamma, beta, running_mean,
                                                     running_var, y, save_mean, save_invstd);
   checks::batchnorm_params(Device::cpu, "batchnorm_forward_train", p);
+  checks::batchnorm_dropout(Device::cpu, "batchnorm_forward_train", p, y);
 
   double* sum = grow(sums_, static_cast<size_t>(2 * s.c));
   double* sum_sq = sum + s.c;
@@ -155,7 +189,9 @@ void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Te
     scale[c] = gamma.data[c] * save_invstd.data[c];
   }
 
-  normalize(s, in, save_mean.data, scale, beta.data, y.data, p);
+  with_dropout(p.dropout, [&](const auto& mask) {
+    normalize(s, in, save_mean.data, scale, beta.data, y.data, p.dropout.activated.data, p, mask);
+  });
 }
 
 void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
@@ -169,7 +205,7 @@ void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Te
         1.0 / std::sqrt(static_cast<double>(running_var.data[c]) + static_cast<double>(p.eps));
     scale[c] = gamma.data[c] * static_cast<float>(invstd);
   }
-  normalize(s, x.data, running_mean.data, scale, beta.data, y.data, p);
+  normalize(s, x.data, running_mean.data, scale, beta.data, y.data, nullptr, p, NoDropout{});
 }
 
 // With xhat = (x - mean) * invstd and M values per channel (the batch statistics depend on x):
@@ -282,34 +318,36 @@ void CpuBackend::batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Te
                                                BatchNormParams p) {
   const BnShape s = checks::batchnorm_activation_backward(
       Device::cpu, x, y, dy, gamma, beta, save_mean, save_invstd, dx, dgamma, dbeta, p);
-  if (s.s > 1) {
+  if (s.s > 1 && p.dropout.p == 0.0f) {
     with_activation(p, [&](auto activate) {
       batchnorm_backward_with(activate, s, x, dy, gamma, beta, save_mean, save_invstd, dx, dgamma,
                               dbeta);
     });
     return;
   }
-  // [N, C]: a channel's values are a column, so the activation's gradient is taken first, row by
-  // row along the channels (a loop that vectorises), into scratch; batch norm's backward follows
-  // from there. The layers are small (a batch of rows): the extra pass costs little.
+  // [N, C], or with dropout: the gradient at batch norm's output is taken first, into scratch,
+  // and batch norm's backward follows from there. For [N, C] a channel's values are a column, so
+  // this loop runs row by row along the channels (it vectorises); the layers are small (a batch of
+  // rows), so the extra pass costs little. The order is the separate ops': dropout's factor, then
+  // the activation's gradient at its output, recomputed from x with the forward's coefficients.
   float* e = grow(plane_rows_, static_cast<size_t>(s.numel()));
   float* k = grow(coefficients_, static_cast<size_t>(s.c));
   for (int64_t c = 0; c < s.c; ++c) k[c] = gamma.data[c] * save_invstd.data[c];
+  const float* in = x.data;
+  const float* g = dy.data;
+  const float* mean = save_mean.data;
+  const float* shift = beta.data;
   with_activation(p, [&](auto activate) {
-    const float* in = x.data;
-    const float* g = dy.data;
-    const float* mean = save_mean.data;
-    const float* shift = beta.data;
-    const int64_t channels = s.c;
-#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
-    for (int64_t n = 0; n < s.n; ++n) {
-      const int64_t row = n * channels;
-      for (int64_t c = 0; c < channels; ++c)
-        e[row + c] = activate.grad(activate((in[row + c] - mean[c]) * k[c] + shift[c]), g[row + c]);
-    }
+    with_dropout(p.dropout, [&](const auto& mask) {
+      for_each_element(s, mask, [=](int64_t i, int64_t c, float factor) {
+        e[i] = activate.grad(activate((in[i] - mean[c]) * k[c] + shift[c]), g[i] * factor);
+      });
+    });
   });
-  batchnorm_backward_with(Identity{}, s, x, Tensor(e, {s.n, s.c}, Device::cpu), gamma, Tensor{},
-                          save_mean, save_invstd, dx, dgamma, dbeta);
+  Tensor gradient = x;  // x's shape, e's values
+  gradient.data = e;
+  batchnorm_backward_with(Identity{}, s, x, gradient, gamma, Tensor{}, save_mean, save_invstd, dx,
+                          dgamma, dbeta);
 }
 
 }  // namespace emnist::cpu

@@ -2,29 +2,36 @@
 // math::dropout_keep(seed, layer, step, element), a pure function, so they agree with each other
 // and with the CUDA kernels bit for bit.
 #include "cpu/cpu_backend.hpp"
+#include "cpu/cpu_dropout_mask.hpp"
 #include "cpu/cpu_parallel.hpp"
-#include "emnist/element_math.hpp"
 #include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
+
+// One clone per instruction set, chosen at load time; all give the same bits (integer hashing, a
+// 24-bit integer converted to float exactly, one comparison, one float product).
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void dropout_factors(
+    uint64_t key, uint64_t first, int64_t n, float p, float scale, float* out) {
+  for (int64_t j = 0; j < n; ++j)
+    out[j] = math::dropout_factor(key, first + static_cast<uint64_t>(j), p, scale);
+}
+
 namespace {
 
-// out[i] = keep(i) ? in[i] / (1 - p) : 0, for forward (in = x) and backward (in = dy) alike.
+// out[i] = in[i] * factor(i), for forward (in = x) and backward (in = dy) alike.
 void apply_mask(const char* op, Tensor in, Tensor out, float p, uint64_t seed, uint32_t layer,
                 const StepScalars* scalars) {
   checks::dropout(Device::cpu, op, in, out, p, scalars);
   const int64_t n = in.numel();
-  const uint64_t step = static_cast<uint64_t>(scalars->step);
-  const float scale = 1.0f / (1.0f - p);
+  const DropoutMask mask(seed, layer, scalars, p);
   const float* src = in.data;
   float* dst = out.data;
-  // A draw costs several times a plain copy, so smaller tensors already pay for a second thread.
-#pragma omp parallel for schedule(static) if (worth_parallel(n * 4))
-  for (int64_t i = 0; i < n; ++i) {
-    const bool keep = math::dropout_keep(seed, layer, step, static_cast<uint64_t>(i), p);
-    // keep as a number, not a branch: a branch mispredicts on a fraction p of the elements and
-    // triples the cost of the loop.
-    dst[i] = src[i] * (static_cast<float>(keep) * scale);
+  constexpr int64_t kRun = 4096;  // elements per parallel iteration
+  // A draw costs about as much as a copy, so smaller tensors already pay for a second thread.
+#pragma omp parallel for schedule(static) if (worth_parallel(n * 2))
+  for (int64_t begin = 0; begin < n; begin += kRun) {
+    with_factors(mask, begin, std::min(n, begin + kRun),
+                 [=](int64_t i, float factor) { dst[i] = src[i] * factor; });
   }
 }
 

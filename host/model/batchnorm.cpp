@@ -16,8 +16,9 @@ class BatchNorm final : public Layer {
     return input_shape().rank == 1 ? "batchnorm1d" : "batchnorm2d";
   }
   SampleShape output_shape() const override { return input_shape(); }
-  // With an activation inside, backward takes its gradient at the output.
-  bool backward_reads_output() const override { return params_.activate; }
+  // With an activation inside, backward takes its gradient at the output (with dropout inside too,
+  // at the output before dropout, kept in this layer's workspace).
+  bool backward_reads_output() const override { return params_.activate && !dropout(); }
 
   std::vector<ParamSpec> param_specs() const override {
     const int64_t c = channels();
@@ -34,12 +35,14 @@ class BatchNorm final : public Layer {
     dgamma_ = grads[0];
     dbeta_ = grads[1];
   }
-  size_t workspace_bytes(int64_t) const override {
-    return 2 * sizeof(float) * static_cast<size_t>(channels());
+  size_t workspace_bytes(int64_t max_batch) const override {
+    const int64_t activated = dropout() ? max_batch * input_shape().numel() : 0;
+    return sizeof(float) * static_cast<size_t>(2 * channels() + activated);
   }
   void bind_workspace(void* workspace) override {
     save_mean_ = static_cast<float*>(workspace);
     save_invstd_ = save_mean_ + channels();
+    activated_ = save_invstd_ + channels();
   }
 
   void forward(Backend& backend, const Tensor& x, const Tensor& y,
@@ -48,19 +51,20 @@ class BatchNorm final : public Layer {
     if (ctx.mode == Mode::train) {
       backend.batchnorm_forward_train(x, vec(gamma_, d), vec(beta_, d), vec(running_mean_, d),
                                       vec(running_var_, d), y, vec(save_mean_, d),
-                                      vec(save_invstd_, d), params_);
+                                      vec(save_invstd_, d), step_params(x, ctx));
     } else {
       backend.batchnorm_forward_infer(x, vec(gamma_, d), vec(beta_, d), vec(running_mean_, d),
                                       vec(running_var_, d), y, params_);
     }
   }
   void backward(Backend& backend, const Tensor& x, const Tensor& y, const Tensor& dy,
-                const Tensor& dx, const StepContext&) override {
+                const Tensor& dx, const StepContext& ctx) override {
     const Device d = backend.device();
     if (params_.activate) {
-      backend.batchnorm_activation_backward(x, y, dy, vec(gamma_, d), vec(beta_, d),
-                                            vec(save_mean_, d), vec(save_invstd_, d), dx,
-                                            vec(dgamma_, d), vec(dbeta_, d), params_);
+      const BatchNormParams p = step_params(x, ctx);
+      backend.batchnorm_activation_backward(
+          x, dropout() ? p.dropout.activated : y, dy, vec(gamma_, d), vec(beta_, d),
+          vec(save_mean_, d), vec(save_invstd_, d), dx, vec(dgamma_, d), vec(dbeta_, d), p);
       return;
     }
     backend.batchnorm_backward(x, dy, vec(gamma_, d), vec(save_mean_, d), vec(save_invstd_, d), dx,
@@ -70,10 +74,22 @@ class BatchNorm final : public Layer {
  private:
   int64_t channels() const { return input_shape().dim(0); }
   Tensor vec(float* p, Device d) const { return Tensor(p, {channels()}, d); }
+  bool dropout() const { return params_.dropout.p > 0.0f; }
+  // The params of this step: dropout's step counter and the workspace for its input, x's shape.
+  BatchNormParams step_params(const Tensor& x, const StepContext& ctx) const {
+    BatchNormParams p = params_;
+    if (dropout()) {
+      p.dropout.scalars = ctx.scalars;
+      p.dropout.activated = x;
+      p.dropout.activated.data = activated_;
+    }
+    return p;
+  }
 
   BatchNormParams params_;
   float *gamma_ = nullptr, *beta_ = nullptr, *running_mean_ = nullptr, *running_var_ = nullptr;
   float *dgamma_ = nullptr, *dbeta_ = nullptr, *save_mean_ = nullptr, *save_invstd_ = nullptr;
+  float* activated_ = nullptr;
 };
 
 }  // namespace

@@ -6,20 +6,30 @@
 namespace emnist {
 namespace {
 
-// [BatchNorm], Activation after a linear or convolution layer. With batch norm the activation runs
-// inside it (one pass over memory fewer each way), and the activation's own layer is an identity
-// that keeps its place, so layer indices and the state dict's names are those of the plain stack.
+// [BatchNorm], Activation, [Dropout] after a linear or convolution layer. With batch norm the
+// activation and the dropout run inside it (a pass over memory fewer each way for each), and their
+// own layers are identities that keep their places, so layer indices (which seed dropout's masks)
+// and the state dict's names are those of the plain stack.
 void add_norm_and_activation(std::vector<std::unique_ptr<Layer>>& layers, SampleShape shape,
-                             const ModelConfig& config) {
+                             const ModelConfig& config, float dropout = 0.0f, uint64_t seed = 0) {
   if (!config.batch_norm) {
     layers.push_back(make_activation(shape, config.activation));
+    if (dropout > 0.0f)
+      layers.push_back(make_dropout(shape, dropout, seed, static_cast<uint32_t>(layers.size())));
     return;
   }
   BatchNormParams params;
   params.activate = true;
   params.activation = config.activation;
+  // Batch norm, its activation, then dropout: dropout's index is two past batch norm's.
+  if (dropout > 0.0f) {
+    params.dropout.p = dropout;
+    params.dropout.seed = seed;
+    params.dropout.layer = static_cast<uint32_t>(layers.size() + 2);
+  }
   layers.push_back(make_batchnorm(shape, params));
   layers.push_back(make_fused_activation(shape, config.activation));
+  if (dropout > 0.0f) layers.push_back(make_fused_dropout(shape));
 }
 
 // Linear, [BatchNorm1d], Activation, [Dropout]: the hidden block of the MLP and of the CNN head.
@@ -27,9 +37,7 @@ void add_dense_block(std::vector<std::unique_ptr<Layer>>& layers, SampleShape& s
                      const ModelConfig& config, float dropout, uint64_t seed) {
   layers.push_back(make_linear(shape, width, !config.batch_norm));
   shape = layers.back()->output_shape();
-  add_norm_and_activation(layers, shape, config);
-  if (dropout > 0.0f)
-    layers.push_back(make_dropout(shape, dropout, seed, static_cast<uint32_t>(layers.size())));
+  add_norm_and_activation(layers, shape, config, dropout, seed);
 }
 
 }  // namespace

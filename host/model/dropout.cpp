@@ -35,7 +35,24 @@ class Dropout final : public Layer {
   uint32_t layer_;
 };
 
+// Dropout that the batch norm before it applies (BatchNormDropout): an identity view of that
+// layer's output, named as dropout.
+class FusedDropout final : public Layer {
+ public:
+  using Layer::Layer;
+  std::string kind() const override { return "dropout"; }
+  SampleShape output_shape() const override { return input_shape(); }
+  bool is_view() const override { return true; }
+  void forward(Backend&, const Tensor&, const Tensor&, const StepContext&) override {}
+  void backward(Backend&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                const StepContext&) override {}
+};
+
 }  // namespace
+
+std::unique_ptr<Layer> make_fused_dropout(SampleShape input) {
+  return std::make_unique<FusedDropout>(input);
+}
 
 std::unique_ptr<Layer> make_dropout(SampleShape input, float p, uint64_t seed, uint32_t layer) {
   return std::make_unique<Dropout>(input, p, seed, layer);

@@ -39,12 +39,26 @@ struct StepScalars {
   int64_t step = 0;  // optimizer steps taken before this one (Adam's t is step + 1)
 };
 
+// Inverted dropout after batch norm's activation, in the same pass (training only; p == 0: none).
+// The mask is dropout_forward's for (seed, layer, scalars->step), element for element, so the
+// result is the separate ops' bit for bit. The forward also writes the activation's output before
+// dropout to `activated` ([N, C, ...] like y), for the backward's default composition (the CPU's
+// own backward recomputes it from x).
+struct BatchNormDropout {
+  float p = 0.0f;
+  uint64_t seed = 0;
+  uint32_t layer = 0;
+  const StepScalars* scalars = nullptr;
+  Tensor activated;
+};
+
 struct BatchNormParams {
   float momentum = 0.1f;  // running = (1 - momentum) * running + momentum * batch (PyTorch)
   float eps = 1e-5f;
   // y = activation(batch norm of x): the activation that follows batch norm, in the same pass.
   bool activate = false;
   Activation activation;
+  BatchNormDropout dropout;  // needs activate
 };
 
 enum class OptimizerKind { sgd, adam, adamw, rmsprop };
@@ -163,10 +177,11 @@ class Backend {
                                        Tensor running_var, Tensor y, BatchNormParams p) = 0;
   virtual void batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,
                                   Tensor save_invstd, Tensor dx, Tensor dgamma, Tensor dbeta) = 0;
-  // The backward of a forward with p.activate: dy is the gradient of the activated output y, and
-  // dx, dgamma and dbeta are batchnorm_backward's. beta is the forward's, so that a backend may
-  // recompute y from x instead of reading it. The default (two passes over memory): the
-  // activation's backward into dx, then batchnorm_backward from dx in place; it needs dx.
+  // The backward of a forward with p.activate: dy is the gradient of the forward's output, y the
+  // activation's output (with dropout: p.dropout.activated, before dropout), and dx, dgamma and
+  // dbeta are batchnorm_backward's. beta is the forward's, so that a backend may recompute y from x
+  // instead of reading it. The default (two or three passes over memory): dropout's backward into
+  // dx, the activation's backward into dx, then batchnorm_backward from dx in place; it needs dx.
   virtual void batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Tensor gamma,
                                              Tensor beta, Tensor save_mean, Tensor save_invstd,
                                              Tensor dx, Tensor dgamma, Tensor dbeta,

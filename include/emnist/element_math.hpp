@@ -23,13 +23,22 @@ EMNIST_HD uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
+// random_bits in two parts: the key of (seed, stream), shared by all of a stream's counters, and
+// the draw for one counter. A loop over counters computes the key once.
+EMNIST_HD uint64_t stream_key(uint64_t seed, uint64_t stream) {
+  return mix64(mix64(seed) ^ stream);
+}
+EMNIST_HD uint64_t keyed_bits(uint64_t key, uint64_t counter) { return mix64(key ^ counter); }
 EMNIST_HD uint64_t random_bits(uint64_t seed, uint64_t stream, uint64_t counter) {
-  return mix64(mix64(mix64(seed) ^ stream) ^ counter);
+  return keyed_bits(stream_key(seed, stream), counter);
 }
 
 // Uniform in [0, 1) with 24 bits, exactly representable in float on every device.
+EMNIST_HD float keyed_uniform01(uint64_t key, uint64_t counter) {
+  return static_cast<float>(keyed_bits(key, counter) >> 40) * (1.0f / 16777216.0f);
+}
 EMNIST_HD float uniform01(uint64_t seed, uint64_t stream, uint64_t counter) {
-  return static_cast<float>(random_bits(seed, stream, counter) >> 40) * (1.0f / 16777216.0f);
+  return keyed_uniform01(stream_key(seed, stream), counter);
 }
 
 // A pixel as the model sees it: p / 255 in float (division is correctly rounded on the host and,
@@ -51,10 +60,20 @@ EMNIST_HD uint64_t shuffle_key(uint64_t seed, uint64_t epoch, uint64_t index) {
 
 // Inverted dropout: an element is kept when its draw is >= p, and kept values are scaled by
 // 1/(1-p).
+// The key of one layer's mask at one step.
+EMNIST_HD uint64_t dropout_key(uint64_t seed, uint32_t layer, uint64_t step) {
+  const uint64_t stream = kStreamDropout ^ (static_cast<uint64_t>(layer) << 32);
+  return stream_key(seed, stream ^ (step << 8));
+}
 EMNIST_HD bool dropout_keep(uint64_t seed, uint32_t layer, uint64_t step, uint64_t element,
                             float p) {
-  const uint64_t stream = kStreamDropout ^ (static_cast<uint64_t>(layer) << 32);
-  return uniform01(seed, stream ^ (step << 8), element) >= p;
+  return keyed_uniform01(dropout_key(seed, layer, step), element) >= p;
+}
+// The factor an element is multiplied by, forward and backward, from its mask's key: 0, or
+// scale = 1/(1-p) computed in float on the host. A number rather than a branch: a branch
+// mispredicts on a fraction p of the elements.
+EMNIST_HD float dropout_factor(uint64_t key, uint64_t element, float p, float scale) {
+  return static_cast<float>(keyed_uniform01(key, element) >= p) * scale;
 }
 
 // ---- activations ------------------------------------------------------------------------------

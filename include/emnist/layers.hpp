@@ -108,6 +108,9 @@ std::unique_ptr<Layer> make_activation(SampleShape input, Activation activation)
 std::unique_ptr<Layer> make_fused_activation(SampleShape input, Activation activation);
 // Inverted dropout; `layer` (the layer's index in the model) keeps each layer's mask stream apart.
 std::unique_ptr<Layer> make_dropout(SampleShape input, float p, uint64_t seed, uint32_t layer);
+// The dropout that the batch norm before it applies (BatchNormParams::dropout): an identity view
+// of that layer's output, named as dropout.
+std::unique_ptr<Layer> make_fused_dropout(SampleShape input);
 // 2x2, stride 2, floor.
 std::unique_ptr<Layer> make_maxpool2x2(SampleShape input);
 // [C, H, W] -> [C*H*W], a view.

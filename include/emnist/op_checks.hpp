@@ -75,7 +75,10 @@ BatchNormDims batchnorm_backward(Device d, const Tensor& x, const Tensor& dy, co
                                  const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta);
 // The activation of a batch norm with p.activate is a known kind.
 void batchnorm_params(Device d, const char* op, const BatchNormParams& p);
-// batchnorm_backward's checks, and y as x, beta as gamma, p.activate set.
+// With p.dropout.p != 0 (training): p in (0, 1), after an activation, scalars given, and
+// p.dropout.activated shaped as y.
+void batchnorm_dropout(Device d, const char* op, const BatchNormParams& p, const Tensor& y);
+// batchnorm_backward's checks, and y as x, beta as gamma, p.activate set, batchnorm_dropout's.
 BatchNormDims batchnorm_activation_backward(Device d, const Tensor& x, const Tensor& y,
                                             const Tensor& dy, const Tensor& gamma,
                                             const Tensor& beta, const Tensor& save_mean,

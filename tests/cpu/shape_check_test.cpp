@@ -42,6 +42,32 @@ TEST_CASE("cpu backend rejects mismatched shapes", "[cpu][shapes]") {
                                               view(c, {3}), view(c, {3}), view(d, {1, 3}),
                                               view(d, {3}), view(d, {3}), BatchNormParams{}),
                   std::invalid_argument);
+  // dropout inside batch norm: after its activation, with scalars, activated shaped as y.
+  {
+    std::vector<float> x(12), gamma(3, 1.0f), beta(3), rm(3), rv(3, 1.0f), y(12), sm(3), si(3),
+        kept(12);
+    StepScalars step;
+    auto forward = [&](BatchNormParams p) {
+      be->batchnorm_forward_train(view(x, {4, 3}), view(gamma, {3}), view(beta, {3}), view(rm, {3}),
+                                  view(rv, {3}), view(y, {4, 3}), view(sm, {3}), view(si, {3}), p);
+    };
+    BatchNormParams p;
+    p.activate = true;
+    p.dropout = {0.5f, 1, 2, &step, view(kept, {4, 3})};
+    CHECK_NOTHROW(forward(p));
+    BatchNormParams no_activation = p;
+    no_activation.activate = false;
+    CHECK_THROWS_AS(forward(no_activation), std::invalid_argument);
+    BatchNormParams no_scalars = p;
+    no_scalars.dropout.scalars = nullptr;
+    CHECK_THROWS_AS(forward(no_scalars), std::invalid_argument);
+    BatchNormParams wrong_kept = p;
+    wrong_kept.dropout.activated = view(kept, {3, 4});
+    CHECK_THROWS_AS(forward(wrong_kept), std::invalid_argument);
+    BatchNormParams all_dropped = p;
+    all_dropped.dropout.p = 1.0f;
+    CHECK_THROWS_AS(forward(all_dropped), std::invalid_argument);
+  }
   // activation sizes.
   CHECK_THROWS_AS(be->activation_forward(Activation{}, view(a, {8}), view(b, {9})),
                   std::invalid_argument);

@@ -201,16 +201,19 @@ TEST_CASE("model: training steps and evaluation allocate nothing after construct
   }
 }
 
-TEST_CASE("model: batch norm with its activation inside gives the plain stack's bits", "[model]") {
-  // The same network twice: conv, batch norm, activation, pool, linear, batch norm, activation,
-  // dropout, linear; once as separate layers, once as make_model builds it, the activation inside
-  // batch norm. On the CPU backend (its fused backward recomputes the activation from x) and on a
-  // backend that takes the Backend's default backward (the two ops, reading the activated output).
+TEST_CASE("model: batch norm with its activation and dropout inside gives the plain stack's bits",
+          "[model]") {
+  // The same network twice: conv, batch norm, activation, dropout, pool, linear, batch norm,
+  // activation, dropout, linear; once as separate layers, once with the activation and the dropout
+  // inside batch norm (as make_model builds the dense block; the convolution's dropout covers the
+  // [N, C, H, W] path). On the CPU backend (its fused backward recomputes the activation from x)
+  // and on a backend that takes the Backend's default backward (the separate ops, reading the
+  // activated output the forward kept).
   auto cpu = make_cpu_backend();
   train_test::CountingBackend composing;
   for (Backend* backend : {static_cast<Backend*>(cpu.get()), static_cast<Backend*>(&composing)}) {
     CAPTURE(backend == &composing);
-    const Activation a{ActivationKind::leaky_relu, 0.1f, 1.0f};
+    const Activation a{ActivationKind::elu, 0.1f, 0.8f};
     auto build = [&](bool fused) {
       std::vector<std::unique_ptr<Layer>> layers;
       SampleShape shape = SampleShape::image(1, 8, 8);
@@ -218,20 +221,22 @@ TEST_CASE("model: batch norm with its activation inside gives the plain stack's 
         shape = layer->output_shape();
         layers.push_back(std::move(layer));
       };
-      auto norm_and_activation = [&] {
+      auto norm_activation_dropout = [&](float rate, uint64_t seed) {
+        const auto dropout_layer = static_cast<uint32_t>(layers.size() + 2);
         BatchNormParams p;
         p.activate = fused;
         p.activation = a;
+        if (fused) p.dropout = {rate, seed, dropout_layer, nullptr, {}};
         add(make_batchnorm(shape, p));
         add(fused ? make_fused_activation(shape, a) : make_activation(shape, a));
+        add(fused ? make_fused_dropout(shape) : make_dropout(shape, rate, seed, dropout_layer));
       };
       add(make_conv2d(shape, 4, 3, false));
-      norm_and_activation();
+      norm_activation_dropout(0.4f, 11);
       add(make_maxpool2x2(shape));
       add(make_flatten(shape));
       add(make_linear(shape, 12, false));
-      norm_and_activation();
-      add(make_dropout(shape, 0.25f, 7, static_cast<uint32_t>(layers.size())));
+      norm_activation_dropout(0.25f, 7);
       add(make_linear(shape, 5, true));
       auto model = std::make_unique<Model>(*backend, std::move(layers), 6);
       model->initialize(3);

@@ -12,6 +12,7 @@
 #include "ops/op_test_case.hpp"
 #include "ops/random_inputs.hpp"
 #include "ops/reference.hpp"
+#include "ops/target_scalars.hpp"
 
 namespace emnist::test {
 namespace {
@@ -106,7 +107,7 @@ void check_batchnorm(OpTarget& target, const BnCase& bn_case, uint32_t seed) {
   const size_t nt = in.nt, nc = in.nc;
   auto &x = in.x, &dy = in.dy, &gamma = in.gamma, &beta = in.beta;
   const auto &rmean0 = in.rmean0, &rvar0 = in.rvar0;
-  const BatchNormParams p{0.1f, 1e-5f, false, {}};
+  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}};
 
   // ---- reference ----
   auto rmean = rmean0, rvar = rvar0;
@@ -220,66 +221,87 @@ OP_TEST_CASE("batchnorm: backward without dx (or without parameter gradients)", 
 namespace emnist::test {
 namespace {
 
-// Batch norm with the activation that follows it (BatchNormParams::activate) against batch norm
-// then the activation, as two ops on the reference: forward in training and inference, and the
-// backward through both. On the CPU the fused op must give the composition's bits (the same float
-// formulas, the activation's gradient recomputed from x with the forward's coefficients).
+// Batch norm with the activation that follows it (BatchNormParams::activate), and with dropout
+// after that (BatchNormParams::dropout, rate > 0), against batch norm, the activation and dropout
+// as separate ops on the reference: forward in training (the output and the activated values kept
+// for the backward) and inference (no dropout), and the backward through all of them. On the CPU
+// the fused op must give the composition's bits (the same float formulas, the activation's
+// gradient recomputed from x with the forward's coefficients, the same mask).
 void check_batchnorm_activation(OpTarget& target, const std::vector<int64_t>& s, Activation a,
-                                uint32_t seed) {
-  CAPTURE(target.name(), s, choice_name(a.kind));
+                                float rate, uint32_t seed) {
+  CAPTURE(target.name(), s, choice_name(a.kind), rate);
   // Centred inputs and shifts of both signs: about half the outputs on each side of zero.
   BnInputs in(s, 1, seed);
   const int64_t c = in.c;
   const size_t nt = in.nt, nc = in.nc;
   auto &x = in.x, &dy = in.dy, &gamma = in.gamma, &beta = in.beta;
   const auto &rmean0 = in.rmean0, &rvar0 = in.rvar0;
-  const BatchNormParams plain{0.1f, 1e-5f, false, {}};
-  const BatchNormParams fused{0.1f, 1e-5f, true, a};
+  const bool dropping = rate > 0.0f;
+  const uint64_t mask_seed = seed * 3 + 1;
+  const uint32_t mask_layer = 5;
+  StepScalars scalars;
+  scalars.step = 17;
+  const BatchNormParams plain{0.1f, 1e-5f, false, {}, {}};
+  BatchNormParams fused{0.1f, 1e-5f, true, a, {}};
 
   auto rmean = rmean0, rvar = rvar0;
-  auto y_ref = nan_vector(nt), yi_ref = nan_vector(nt), smean = nan_vector(nc),
-       sinv = nan_vector(nc), e = nan_vector(nt), dx_ref = nan_vector(nt), dg_ref = nan_vector(nc),
-       db_ref = nan_vector(nc);
+  auto act_ref = nan_vector(nt), y_ref = nan_vector(nt), yi_ref = nan_vector(nt),
+       smean = nan_vector(nc), sinv = nan_vector(nc), dact = nan_vector(nt), e = nan_vector(nt),
+       dx_ref = nan_vector(nt), dg_ref = nan_vector(nc), db_ref = nan_vector(nc);
   run_reference([&](Backend& ref) {
     const Device hd = Device::cpu;
-    ref.batchnorm_forward_train(view(x.data(), s, hd), host_tensor(gamma, {c}),
-                                host_tensor(beta, {c}), host_tensor(rmean, {c}),
-                                host_tensor(rvar, {c}), view(y_ref.data(), s, hd),
+    auto v = [&](std::vector<float>& data) { return view(data.data(), s, hd); };
+    ref.batchnorm_forward_train(v(x), host_tensor(gamma, {c}), host_tensor(beta, {c}),
+                                host_tensor(rmean, {c}), host_tensor(rvar, {c}), v(act_ref),
                                 host_tensor(smean, {c}), host_tensor(sinv, {c}), plain);
-    ref.activation_forward(a, view(y_ref.data(), s, hd), view(y_ref.data(), s, hd));
-    ref.batchnorm_forward_infer(view(x.data(), s, hd), host_tensor(gamma, {c}),
-                                host_tensor(beta, {c}), host_tensor(rmean, {c}),
-                                host_tensor(rvar, {c}), view(yi_ref.data(), s, hd), plain);
-    ref.activation_forward(a, view(yi_ref.data(), s, hd), view(yi_ref.data(), s, hd));
-    ref.activation_backward(a, view(y_ref.data(), s, hd), view(dy.data(), s, hd),
-                            view(e.data(), s, hd));
-    ref.batchnorm_backward(view(x.data(), s, hd), view(e.data(), s, hd), host_tensor(gamma, {c}),
-                           host_tensor(smean, {c}), host_tensor(sinv, {c}),
-                           view(dx_ref.data(), s, hd), host_tensor(dg_ref, {c}),
+    ref.activation_forward(a, v(act_ref), v(act_ref));
+    y_ref = act_ref;
+    if (dropping) ref.dropout_forward(v(act_ref), v(y_ref), rate, mask_seed, mask_layer, &scalars);
+    ref.batchnorm_forward_infer(v(x), host_tensor(gamma, {c}), host_tensor(beta, {c}),
+                                host_tensor(rmean, {c}), host_tensor(rvar, {c}), v(yi_ref), plain);
+    ref.activation_forward(a, v(yi_ref), v(yi_ref));
+    dact = dy;
+    if (dropping) ref.dropout_backward(v(dy), v(dact), rate, mask_seed, mask_layer, &scalars);
+    ref.activation_backward(a, v(act_ref), v(dact), v(e));
+    ref.batchnorm_backward(v(x), v(e), host_tensor(gamma, {c}), host_tensor(smean, {c}),
+                           host_tensor(sinv, {c}), v(dx_ref), host_tensor(dg_ref, {c}),
                            host_tensor(db_ref, {c}));
   });
   // Both activations' outputs have values on each side of zero, so each branch is compared.
-  const auto negative = std::count_if(y_ref.begin(), y_ref.end(), [](float v) { return v <= 0; });
+  const auto negative =
+      std::count_if(act_ref.begin(), act_ref.end(), [](float v) { return v <= 0; });
   CHECK(negative > 0);
   CHECK(negative < static_cast<std::ptrdiff_t>(nt));
 
   Backend& mem = target.backend();
   const Device td = mem.device();
   BnOnTarget t(mem, in);
+  Guarded<float> activated(mem, nt);
+  TargetScalars tscalars(mem);
+  tscalars.upload(scalars);
+  if (dropping) {
+    // Dropped elements where the activation was not zero: the mask is compared, not only applied.
+    size_t dropped = 0;
+    for (size_t i = 0; i < nt; ++i) dropped += y_ref[i] == 0.0f && act_ref[i] != 0.0f;
+    CHECK(dropped > 0);
+    fused.dropout = {rate, mask_seed, mask_layer, tscalars.data(), view(activated.data(), s, td)};
+  }
   t.forward_train(target, s, fused);
   target.expect_close(t.smean.read(), smean, kStat, "save_mean");
   target.expect_close(t.y.read(), y_ref, kOut, "y (train)");
+  if (dropping) target.expect_close(activated.read(), act_ref, kOut, "activated (train)");
   t.forward_infer(target, s, rmean, rvar, fused);
   target.expect_close(t.yi.read(), yi_ref, kOneUlp, "y (infer)");
 
-  // Backward from the reference's statistics and output, so that every activation's gradient is
-  // taken on the same side of zero.
+  // Backward from the reference's statistics and activated output, so that every activation's
+  // gradient is taken on the same side of zero.
   t.smean.upload(smean);
   t.sinv.upload(sinv);
-  t.y.upload(y_ref);
+  Guarded<float>& activated_in = dropping ? activated : t.y;
+  activated_in.upload(act_ref);
   target.run([&](Backend& dev) {
     dev.batchnorm_activation_backward(
-        view(t.x.data(), s, td), view(t.y.data(), s, td), view(t.dy.data(), s, td),
+        view(t.x.data(), s, td), view(activated_in.data(), s, td), view(t.dy.data(), s, td),
         t.gamma.tensor({c}), t.beta.tensor({c}), t.smean.tensor({c}), t.sinv.tensor({c}),
         view(t.dx.data(), s, td), t.dg.tensor({c}), t.db.tensor({c}), fused);
   });
@@ -287,19 +309,27 @@ void check_batchnorm_activation(OpTarget& target, const std::vector<int64_t>& s,
   target.expect_close(t.dg.read(), dg_ref, Tolerance{1e-5, 1e-6}, "dgamma");
   target.expect_close(t.db.read(), db_ref, Tolerance{1e-5, 1e-6}, "dbeta");
   t.check_guards("batchnorm with an activation");
+  activated.check_guards("batchnorm with an activation: activated");
 }
+
+const Activation kActivations[] = {{ActivationKind::relu, 0.01f, 1.0f},
+                                   {ActivationKind::leaky_relu, 0.1f, 1.0f},
+                                   {ActivationKind::elu, 0.01f, 0.7f}};
+const std::vector<int64_t> kShapes[] = {{37, 5}, {128, 256}, {3, 5, 7, 7}, {16, 32, 28, 28}};
 
 }  // namespace
 
 OP_TEST_CASE("batchnorm with an activation: the same as batch norm, then the activation",
              "[batchnorm]") {
-  const Activation activations[] = {{ActivationKind::relu, 0.01f, 1.0f},
-                                    {ActivationKind::leaky_relu, 0.1f, 1.0f},
-                                    {ActivationKind::elu, 0.01f, 0.7f}};
-  const std::vector<int64_t> shapes[] = {{37, 5}, {128, 256}, {3, 5, 7, 7}, {16, 32, 28, 28}};
   uint32_t seed = 4500;
-  for (const Activation& a : activations)
-    for (const auto& s : shapes) check_batchnorm_activation(op_target(), s, a, seed += 10);
+  for (const Activation& a : kActivations)
+    for (const auto& s : kShapes) check_batchnorm_activation(op_target(), s, a, 0.0f, seed += 10);
+}
+
+OP_TEST_CASE("batchnorm with an activation and dropout: the same as the three ops", "[batchnorm]") {
+  uint32_t seed = 4700;
+  for (const Activation& a : kActivations)
+    for (const auto& s : kShapes) check_batchnorm_activation(op_target(), s, a, 0.3f, seed += 10);
 }
 
 }  // namespace emnist::test
