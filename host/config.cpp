@@ -287,6 +287,8 @@ const std::vector<KeySpec>& keys() {
     k.push_back(
         real_key(FIELD(train, weight_decay), kUnitClosed, "L2 on weights (decoupled for adamw)"));
     k.push_back(real_key(FIELD(train, l1), kUnitClosed, "L1 on weights"));
+    k.push_back(real_key(FIELD(train, label_smoothing), kUnitOpen,
+                         "the training loss's target: 1 - e at the label, e / classes everywhere"));
     k.push_back(choice_key(FIELD(train, schedule), "learning-rate schedule"));
     k.push_back(
         integer_key(FIELD(train, step_size), 1, 100000, "step schedule: epochs between decays"));

@@ -273,10 +273,12 @@ void dropout(Device d, const char* op, const Tensor& in, const Tensor& out, floa
 }
 
 int64_t softmax_cross_entropy(Device d, const Tensor& logits, const int32_t* labels,
-                              const Tensor& dlogits) {
+                              const Tensor& dlogits, float label_smoothing) {
   const OpCheck check(d, "softmax_cross_entropy");
   check.tensor(logits, 2, "logits");
   check.require(labels != nullptr, "labels is null");
+  check.require(label_smoothing >= 0.0f && label_smoothing < 1.0f,
+                "label_smoothing must be in [0, 1)");
   if (!dlogits.empty()) {
     check.tensor(dlogits, 2, "dlogits");
     check.same_shape(logits, dlogits, "logits and dlogits");

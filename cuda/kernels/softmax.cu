@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "cuda_check.hpp"
+#include "emnist/element_math.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/launch.cuh"
 
@@ -53,11 +54,10 @@ __device__ RowStats row_stats(const float* row, int64_t classes, int lane) {
 
 __global__ void __launch_bounds__(kLossWarps* kWarp)
     cross_entropy_kernel(const float* logits, const int32_t* labels, float* dlogits, float* loss,
-                         int64_t batch, int64_t classes) {
+                         int64_t batch, int64_t classes, math::SmoothedTarget target, double eps) {
   __shared__ double warp_totals[kLossWarps];
   const int warp = static_cast<int>(threadIdx.x) / kWarp;
   const int lane = static_cast<int>(threadIdx.x) % kWarp;
-  const float inv_batch = 1.0f / static_cast<float>(batch);
   double total = 0.0;  // this warp's rows, in row order (lane 0's copy is the one used)
 
   for (int64_t r = warp; r < batch; r += kLossWarps) {
@@ -66,6 +66,12 @@ __global__ void __launch_bounds__(kLossWarps* kWarp)
     const bool valid = label >= 0 && label < classes;
     const float z_label = valid ? row[label] : 0.0f;
     const RowStats st = row_stats(row, classes, lane);
+    // The mean of z - max, for the smoothed part of the target.
+    double sum_z = 0.0;
+    if (eps != 0.0) {
+      for (int64_t j = lane; j < classes; j += kWarp) sum_z += static_cast<double>(row[j] - st.max);
+      sum_z = warp_sum(sum_z);
+    }
     // dlogits may alias the logits: every lane's reads of this row (z_label above included)
     // must be done before any lane writes to it.
     __syncwarp();
@@ -73,16 +79,15 @@ __global__ void __launch_bounds__(kLossWarps* kWarp)
       float* drow = dlogits + r * classes;
       const float inv_sum = static_cast<float>(1.0 / st.sum);
       for (int64_t j = lane; j < classes; j += kWarp) {
-        // (e * inv_sum) * inv_batch, then minus inv_batch at the label: the CPU's roundings.
-        float d = __fmul_rn(__fmul_rn(expf(row[j] - st.max), inv_sum), inv_batch);
-        if (j == label) d = __fsub_rn(d, inv_batch);
-        drow[j] = valid ? d : NAN;
+        const float p = __fmul_rn(expf(row[j] - st.max), inv_sum);
+        drow[j] = valid ? math::cross_entropy_grad(p, target, j == label) : NAN;
       }
     }
     // -log softmax[label] = log sum exp(z - max) - (z[label] - max)
-    const double row_loss =
-        valid ? __dsub_rn(log(st.sum), static_cast<double>(z_label - st.max)) : NAN;
-    total += row_loss;
+    const double log_sum = log(st.sum);
+    const double nll = __dsub_rn(log_sum, static_cast<double>(z_label - st.max));
+    const double mean_z = sum_z / static_cast<double>(classes);
+    total += valid ? math::cross_entropy_row(nll, log_sum, mean_z, eps) : NAN;
     // The next row may be this one's neighbour in memory, but no lane reads what another writes.
   }
   if (lane == 0) warp_totals[warp] = total;
@@ -111,13 +116,16 @@ __global__ void softmax_kernel(const float* logits, float* probs, int64_t batch,
 }  // namespace
 
 void softmax_cross_entropy(const float* logits, const int32_t* labels, float* dlogits, float* loss,
-                           int64_t batch, int64_t classes, cudaStream_t stream) {
+                           int64_t batch, int64_t classes, float label_smoothing,
+                           cudaStream_t stream) {
   if (batch <= 0) {
     if (loss != nullptr) EMNIST_CUDA_CHECK(cudaMemsetAsync(loss, 0, sizeof(float), stream));
     return;
   }
-  cross_entropy_kernel<<<1, kLossWarps * kWarp, 0, stream>>>(logits, labels, dlogits, loss, batch,
-                                                             classes);
+  // The target's float constants computed here, on the host, as the CPU backend computes them.
+  cross_entropy_kernel<<<1, kLossWarps * kWarp, 0, stream>>>(
+      logits, labels, dlogits, loss, batch, classes,
+      math::smoothed_target(label_smoothing, classes, batch), static_cast<double>(label_smoothing));
   EMNIST_LAUNCH_CHECK();
 }
 

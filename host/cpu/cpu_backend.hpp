@@ -101,8 +101,8 @@ class CpuBackend final : public Backend {
   void dropout_backward(Tensor dy, Tensor dx, float p, uint64_t seed, uint32_t layer,
                         const StepScalars* scalars) override;
 
-  void softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
-                             float* loss) override;
+  void softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits, float* loss,
+                             float label_smoothing) override;
   void softmax(Tensor logits, Tensor probs) override;
 
   void regularize(Tensor weights, Tensor grads, float l1, float l2, float* penalty) override;

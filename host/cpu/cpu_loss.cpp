@@ -5,6 +5,7 @@
 
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_parallel.hpp"
+#include "emnist/element_math.hpp"
 #include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
@@ -30,8 +31,9 @@ double exp_row(const float* z, int64_t n, float max, float* e) {
 }  // namespace
 
 void CpuBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
-                                       float* loss) {
-  const int64_t classes = checks::softmax_cross_entropy(Device::cpu, logits, labels, dlogits);
+                                       float* loss, float label_smoothing) {
+  const int64_t classes =
+      checks::softmax_cross_entropy(Device::cpu, logits, labels, dlogits, label_smoothing);
   const int64_t batch = logits.dim(0);
   // Labels in host memory: checked here, before the parallel loop (an exception must not escape
   // it).
@@ -42,20 +44,28 @@ void CpuBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Ten
   double* row_loss = grow(sums_, static_cast<size_t>(batch));
   const float* z = logits.data;
   float* d = dlogits.empty() ? nullptr : dlogits.data;
-  const float inv_batch = 1.0f / static_cast<float>(batch);
+  const math::SmoothedTarget target = math::smoothed_target(label_smoothing, classes, batch);
+  const double eps = static_cast<double>(label_smoothing);
 #pragma omp parallel for schedule(static) if (worth_parallel(batch * classes))
   for (int64_t r = 0; r < batch; ++r) {
     const float* row = z + r * classes;
     const float max = row_max(row, classes);
-    const float z_label = row[labels[r]];  // read before dlogits, which may alias the logits
+    const int32_t label = labels[r];
+    const float z_label = row[label];  // read before dlogits, which may alias the logits
+    // The mean of z - max, for the smoothed part of the target, also before dlogits is written.
+    double sum_z = 0.0;
+    if (eps != 0.0)
+      for (int64_t j = 0; j < classes; ++j) sum_z += static_cast<double>(row[j] - max);
     float* drow = d == nullptr ? nullptr : d + r * classes;
     const double sum = exp_row(row, classes, max, drow);
+    const double log_sum = std::log(sum);
     // -log softmax[label] = log sum exp(z - max) - (z[label] - max)
-    row_loss[r] = std::log(sum) - static_cast<double>(z_label - max);
+    const double nll = log_sum - static_cast<double>(z_label - max);
+    row_loss[r] = math::cross_entropy_row(nll, log_sum, sum_z / static_cast<double>(classes), eps);
     if (drow != nullptr) {
       const float inv_sum = static_cast<float>(1.0 / sum);
-      for (int64_t j = 0; j < classes; ++j) drow[j] = drow[j] * inv_sum * inv_batch;
-      drow[labels[r]] -= inv_batch;
+      for (int64_t j = 0; j < classes; ++j)
+        drow[j] = math::cross_entropy_grad(drow[j] * inv_sum, target, j == label);
     }
   }
   if (loss != nullptr) {

@@ -6,6 +6,15 @@
 #include "emnist/toml_text.hpp"
 
 namespace emnist {
+namespace {
+
+// Removes the line that starts with `start` (after a newline), if any.
+void erase_line(std::string& text, const std::string& start) {
+  const size_t at = text.find("\n" + start);
+  if (at != std::string::npos) text.erase(at, text.find('\n', at + 1) - at);
+}
+
+}  // namespace
 
 std::string trial_key(const Config& config, int folds) {
   Config c = config;
@@ -14,6 +23,10 @@ std::string trial_key(const Config& config, int folds) {
   c.train.device = defaults.train.device;
   c.train.log_every = defaults.train.log_every;
   std::string text = to_toml(c) + fmt::format("\n[cross_validation]\nfolds = {}\n", folds);
+  // Keys added since the key's text was fixed count only when set: trials stored before a key
+  // existed computed what its default computes, and keep their keys.
+  if (c.train.label_smoothing == defaults.train.label_smoothing)
+    erase_line(text, "label_smoothing = ");
   // config.toml writes data.dir absolute, which would tie the key to the working directory: the
   // key keeps the dataset's default folder as written before, so stored trials keep their keys.
   const size_t dir = text.find("\ndir = ");

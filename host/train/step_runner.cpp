@@ -11,6 +11,7 @@ StepRunner::StepRunner(Model& model, const TrainConfig& config)
     : model_(model),
       optimizer_(model.backend(), config, model.parameter_count(), model.weight_count()),
       graphs_on_(config.cuda_graph),
+      label_smoothing_(static_cast<float>(config.label_smoothing)),
       classes_(model.num_classes()) {
   ArenaPlan plan;
   const size_t scalars = plan.add(sizeof(StepScalars));
@@ -127,7 +128,9 @@ void StepRunner::issue_forward_and_loss(int64_t n, const StepContext& ctx, bool 
   model_.forward(n, ctx);
   const ScopedRange range(b, "loss and metrics");
   const Tensor logits = model_.logits(n);
-  b.softmax_cross_entropy(logits, model_.labels(), train ? model_.dlogits(n) : Tensor{}, loss_);
+  // Validation and test losses stay the plain cross-entropy, comparable across recipes.
+  b.softmax_cross_entropy(logits, model_.labels(), train ? model_.dlogits(n) : Tensor{}, loss_,
+                          train ? label_smoothing_ : 0.0f);
   b.loss_accumulate(loss_, loss_sum_, n, train ? scalars_ : nullptr,
                     train ? first_nonfinite_ : nullptr);
   b.confusion_accumulate(logits, model_.labels(), confusion_);

@@ -90,6 +90,7 @@ class StepRunner {
   Model& model_;
   Optimizer optimizer_;
   bool graphs_on_;
+  float label_smoothing_;  // the training loss's; evaluation's loss is the plain one
   std::map<std::pair<bool, int64_t>, GraphSlot> graphs_;
   GraphCounts graph_counts_;
   int classes_;

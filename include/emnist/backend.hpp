@@ -198,10 +198,12 @@ class Backend {
                                 const StepScalars* scalars) = 0;
 
   // ---- loss: logits [B, C], labels [B] ----------------------------------------------------------
-  // loss[0] = mean over the batch of -log softmax(logits)[label], computed stably (max subtracted).
-  // dlogits = (softmax - onehot) / B, unless empty.
+  // loss[0] = mean over the batch of the cross-entropy between softmax(logits) and the target:
+  // the label's one-hot row, smoothed by label_smoothing in [0, 1) (1 - eps at the label plus eps /
+  // classes everywhere, as PyTorch's CrossEntropyLoss(label_smoothing=eps)); computed stably (max
+  // subtracted). dlogits = (softmax - target) / B, unless empty (math::cross_entropy_grad).
   virtual void softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
-                                     float* loss) = 0;
+                                     float* loss, float label_smoothing) = 0;
   virtual void softmax(Tensor logits, Tensor probs) = 0;  // rows of [B, C]
 
   // ---- regularisation over a span of weights: grad += l1 * sign(w) + l2 * w ---------------------

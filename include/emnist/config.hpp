@@ -59,6 +59,7 @@ struct TrainConfig {
   double alpha = 0.99;  // rmsprop
   double weight_decay = 0;
   double l1 = 0;
+  double label_smoothing = 0;  // of the training loss's target, [0, 1)
   ScheduleKind schedule = ScheduleKind::cosine;
   int step_size = 3;   // epochs, step schedule
   double gamma = 0.1;  // step schedule

@@ -76,6 +76,40 @@ EMNIST_HD float dropout_factor(uint64_t key, uint64_t element, float p, float sc
   return static_cast<float>(keyed_uniform01(key, element) >= p) * scale;
 }
 
+// ---- softmax cross-entropy ----------------------------------------------------------------------
+// a * b rounded on its own: nvcc would otherwise fuse it into a following addition, and the device
+// must round as the host does.
+EMNIST_HD float mul_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+
+// Labels smoothed by eps over K classes (PyTorch's label_smoothing): the target of a row is eps / K
+// for every class plus 1 - eps at its label. Per element of dlogits (batch B), in float:
+// off = eps / K / B everywhere, on = (1 - eps) / B more at the label; eps = 0 gives the plain
+// one-hot target's bits (off = 0, on = 1 / B).
+struct SmoothedTarget {
+  float off, on, inv_batch;
+};
+EMNIST_HD SmoothedTarget smoothed_target(float eps, int64_t classes, int64_t batch) {
+  const float inv_batch = 1.0f / static_cast<float>(batch);
+  return {mul_rn(eps / static_cast<float>(classes), inv_batch), mul_rn(1.0f - eps, inv_batch),
+          inv_batch};
+}
+// d(loss)/d(z_j) for softmax probability p_j: (p_j - target_j) / B.
+EMNIST_HD float cross_entropy_grad(float p, SmoothedTarget t, bool at_label) {
+  const float d = mul_rn(p, t.inv_batch) - t.off;
+  return at_label ? d - t.on : d;
+}
+// A row's loss, in double, from nll = -log p_label, log_sum = log sum exp(z - max) and mean_z, the
+// mean of z - max over the classes: (1 - eps) * nll + eps * (log_sum - mean_z).
+EMNIST_HD double cross_entropy_row(double nll, double log_sum, double mean_z, double eps) {
+  return eps == 0.0 ? nll : (1.0 - eps) * nll + eps * (log_sum - mean_z);
+}
+
 // ---- activations ------------------------------------------------------------------------------
 // Backward formulas take the forward output y, not x, so a forward may run in place. For Leaky ReLU
 // (slope > 0) and ELU (alpha > 0), y > 0 exactly when x > 0.

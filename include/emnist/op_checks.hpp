@@ -93,9 +93,9 @@ void activation_backward(Device d, Activation a, const Tensor& y, const Tensor& 
 void dropout(Device d, const char* op, const Tensor& in, const Tensor& out, float p,
              const StepScalars* scalars);
 
-// The number of classes.
+// The number of classes; label_smoothing in [0, 1).
 int64_t softmax_cross_entropy(Device d, const Tensor& logits, const int32_t* labels,
-                              const Tensor& dlogits);
+                              const Tensor& dlogits, float label_smoothing);
 int64_t softmax(Device d, const Tensor& logits, const Tensor& probs);
 int64_t confusion_accumulate(Device d, const Tensor& logits, const int32_t* labels,
                              const int64_t* confusion);

@@ -22,7 +22,7 @@ TEST_CASE("cpu softmax cross-entropy on known logits", "[cpu][loss]") {
   const double loss0 = lse0 - 3.0, loss1 = std::log(3.0);
   std::vector<float> d = nan_vector(9);
   float loss = NAN;
-  be->softmax_cross_entropy(view(logits, {3, 3}), labels.data(), view(d, {3, 3}), &loss);
+  be->softmax_cross_entropy(view(logits, {3, 3}), labels.data(), view(d, {3, 3}), &loss, 0.0f);
   CHECK(loss == Approx((2 * loss0 + loss1) / 3).epsilon(1e-6));
 
   const double p0[3] = {std::exp(1 - lse0), std::exp(2 - lse0), std::exp(3 - lse0)};
@@ -33,7 +33,7 @@ TEST_CASE("cpu softmax cross-entropy on known logits", "[cpu][loss]") {
 
   // Without a gradient view only the loss is computed.
   float loss_only = NAN;
-  be->softmax_cross_entropy(view(logits, {3, 3}), labels.data(), Tensor(), &loss_only);
+  be->softmax_cross_entropy(view(logits, {3, 3}), labels.data(), Tensor(), &loss_only, 0.0f);
   CHECK(loss_only == loss);
 
   std::vector<float> probs = nan_vector(9);
@@ -50,7 +50,50 @@ TEST_CASE("cpu softmax cross-entropy rejects labels out of range", "[cpu][loss]"
   std::vector<float> logits = {1, 2, 3, 4};
   std::vector<int32_t> labels = {0, 2};
   float loss = 0;
-  CHECK_THROWS(be->softmax_cross_entropy(view(logits, {2, 2}), labels.data(), Tensor(), &loss));
+  CHECK_THROWS(
+      be->softmax_cross_entropy(view(logits, {2, 2}), labels.data(), Tensor(), &loss, 0.0f));
+  // label_smoothing outside [0, 1).
+  labels = {0, 1};
+  CHECK_THROWS(
+      be->softmax_cross_entropy(view(logits, {2, 2}), labels.data(), Tensor(), &loss, 1.0f));
+  CHECK_THROWS(
+      be->softmax_cross_entropy(view(logits, {2, 2}), labels.data(), Tensor(), &loss, -0.1f));
+}
+
+TEST_CASE("cpu softmax cross-entropy with label smoothing: the smoothed target's cross-entropy",
+          "[cpu][loss]") {
+  // Against -sum_j q_j log p_j and (p - q) / B in double, q_j = eps / K + (1 - eps) [j == label]
+  // (PyTorch's CrossEntropyLoss(label_smoothing=eps)).
+  auto be = make_cpu_backend();
+  const int64_t batch = 5, classes = 6;
+  const float eps = 0.2f;
+  const auto logits = uniform(static_cast<size_t>(batch * classes), -4, 4, 131);
+  const std::vector<int32_t> labels = {0, 5, 2, 2, 4};
+  auto d = nan_vector(logits.size());
+  float loss = NAN;
+  auto z = logits;
+  be->softmax_cross_entropy(view(z, {batch, classes}), labels.data(), view(d, {batch, classes}),
+                            &loss, eps);
+  double expected = 0.0;
+  for (int64_t r = 0; r < batch; ++r) {
+    const float* row = logits.data() + r * classes;
+    double lse = 0.0;
+    for (int64_t j = 0; j < classes; ++j) lse += std::exp(static_cast<double>(row[j]));
+    lse = std::log(lse);
+    for (int64_t j = 0; j < classes; ++j) {
+      const double q = eps / static_cast<double>(classes) + (j == labels[r] ? 1.0 - eps : 0.0);
+      const double log_p = static_cast<double>(row[j]) - lse;
+      expected -= q * log_p;
+      const double grad = (std::exp(log_p) - q) / static_cast<double>(batch);
+      CHECK(d[static_cast<size_t>(r * classes + j)] == Approx(grad).margin(1e-7));
+    }
+  }
+  expected /= static_cast<double>(batch);
+  CHECK(loss == Approx(expected).epsilon(1e-6));
+  // It differs from the plain loss: the smoothing is applied.
+  float plain = NAN;
+  be->softmax_cross_entropy(view(z, {batch, classes}), labels.data(), Tensor(), &plain, 0.0f);
+  CHECK(std::abs(plain - loss) > 1e-3f);
 }
 
 TEST_CASE("cpu softmax cross-entropy gradient matches finite differences",
@@ -59,17 +102,21 @@ TEST_CASE("cpu softmax cross-entropy gradient matches finite differences",
   const int64_t batch = 4, classes = 7;
   auto logits = uniform(static_cast<size_t>(batch * classes), -3, 3, 111);
   std::vector<int32_t> labels = {0, 6, 3, 3};
-  // The objective is the loss itself (r = 1 on the single output).
-  const auto objective = [&] {
+  for (const float smoothing : {0.0f, 0.3f}) {
+    CAPTURE(smoothing);
+    // The objective is the loss itself (r = 1 on the single output).
+    const auto objective = [&] {
+      float loss = NAN;
+      be->softmax_cross_entropy(view(logits, {batch, classes}), labels.data(), Tensor(), &loss,
+                                smoothing);
+      return static_cast<double>(loss);
+    };
+    auto d = nan_vector(logits.size());
     float loss = NAN;
-    be->softmax_cross_entropy(view(logits, {batch, classes}), labels.data(), Tensor(), &loss);
-    return static_cast<double>(loss);
-  };
-  auto d = nan_vector(logits.size());
-  float loss = NAN;
-  be->softmax_cross_entropy(view(logits, {batch, classes}), labels.data(),
-                            view(d, {batch, classes}), &loss);
-  expect_gradients(objective, {{"logits", &logits, d}});
+    be->softmax_cross_entropy(view(logits, {batch, classes}), labels.data(),
+                              view(d, {batch, classes}), &loss, smoothing);
+    expect_gradients(objective, {{"logits", &logits, d}});
+  }
 }
 
 }  // namespace emnist::test

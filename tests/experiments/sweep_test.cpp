@@ -179,6 +179,10 @@ TEST_CASE("sweep: the trial key names what a trial computes", "[sweep]") {
   Config d = a;
   d.model.dropout = 0.3;
   CHECK(trial_key(a, 5) == trial_key(d, 5));
+  // A key added later (at its default above, so the stored key holds) counts once set.
+  Config e = a;
+  e.train.label_smoothing = 0.1;
+  CHECK(trial_key(a, 5) != trial_key(e, 5));
 }
 
 TEST_CASE("sweep: settings, the base file and overrides", "[sweep]") {

@@ -26,8 +26,8 @@ Tolerance dlogits_tolerance(int64_t batch) {
   return Tolerance{3e-7 / static_cast<double>(batch), 2e-6};
 }
 
-void check_loss(OpTarget& target, const LossCase& t, uint32_t seed) {
-  CAPTURE(target.name(), t.batch, t.classes, t.offset, t.in_place);
+void check_loss(OpTarget& target, const LossCase& t, uint32_t seed, float smoothing = 0.0f) {
+  CAPTURE(target.name(), t.batch, t.classes, t.offset, t.in_place, smoothing);
   const int64_t b = t.batch, c = t.classes;
   const size_t sz = static_cast<size_t>(b * c);
   auto z = uniform(sz, -5, 5, seed);
@@ -39,7 +39,7 @@ void check_loss(OpTarget& target, const LossCase& t, uint32_t seed) {
   auto z_copy = z;
   run_reference([&](Backend& ref) {
     ref.softmax_cross_entropy(host_tensor(z_copy, {b, c}), y.data(), host_tensor(d_ref, {b, c}),
-                              &loss_ref);
+                              &loss_ref, smoothing);
     ref.softmax(host_tensor(z_copy, {b, c}), host_tensor(p_ref, {b, c}));
   });
 
@@ -50,7 +50,8 @@ void check_loss(OpTarget& target, const LossCase& t, uint32_t seed) {
   target.run([&](Backend& dev) {
     // Softmax first: the in-place cross-entropy below overwrites the logits.
     dev.softmax(gz.tensor({b, c}), gp.tensor({b, c}));
-    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), dlogits.tensor({b, c}), gloss.data());
+    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), dlogits.tensor({b, c}), gloss.data(),
+                              smoothing);
   });
 
   target.expect_close(gp.read(), p_ref, Tolerance{1e-9, 2e-6}, "softmax");
@@ -78,6 +79,16 @@ OP_TEST_CASE("softmax cross-entropy: loss, gradient and softmax match the CPU", 
   for (const LossCase& c : cases) check_loss(op_target(), c, seed += 10);
 }
 
+OP_TEST_CASE("softmax cross-entropy with label smoothing matches the CPU", "[loss]") {
+  const LossCase cases[] = {{1, 47, 0.0f, false},
+                            {37, 47, 0.0f, true},
+                            {128, 62, 1000.0f, false},
+                            {2000, 26, -300.0f, true}};
+  uint32_t seed = 7300;
+  for (const float smoothing : {0.1f, 0.5f})
+    for (const LossCase& c : cases) check_loss(op_target(), c, seed += 10, smoothing);
+}
+
 OP_TEST_CASE("softmax cross-entropy: loss only, and gradient only", "[loss]") {
   OpTarget& target = op_target();
   CAPTURE(target.name());
@@ -88,19 +99,19 @@ OP_TEST_CASE("softmax cross-entropy: loss only, and gradient only", "[loss]") {
   auto d_ref = nan_vector(z.size());
   run_reference([&](Backend& ref) {
     ref.softmax_cross_entropy(host_tensor(z, {b, c}), y.data(), host_tensor(d_ref, {b, c}),
-                              &loss_ref);
+                              &loss_ref, 0.0f);
   });
 
   Backend& mem = target.backend();
   Guarded<float> gz(mem, z), gd(mem, z.size()), gloss(mem, 1);
   Guarded<int32_t> gy(mem, y);
   target.run([&](Backend& dev) {
-    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), Tensor{}, gloss.data());
+    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), Tensor{}, gloss.data(), 0.0f);
   });
   target.expect_close(gloss.read(), {loss_ref}, Tolerance{1e-6, 2e-6}, "loss without dlogits");
   for (float v : gd.read()) REQUIRE(std::isnan(v));
   target.run([&](Backend& dev) {
-    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), gd.tensor({b, c}), nullptr);
+    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), gd.tensor({b, c}), nullptr, 0.0f);
   });
   target.expect_close(gd.read(), d_ref, dlogits_tolerance(b), "dlogits without loss");
   for (const auto* g : {&gz, &gd, &gloss}) g->check_guards("softmax cross-entropy");

@@ -19,13 +19,15 @@ struct Run {
 
 // Trains on one fixed batch of every sample in `images` (so the whole set is the batch).
 Run fit_one_batch(const ModelConfig& config, const ImageSet& images, int classes, int steps,
-                  double lr, uint64_t seed, OptimizerKind optimizer = OptimizerKind::adam) {
+                  double lr, uint64_t seed, OptimizerKind optimizer = OptimizerKind::adam,
+                  double label_smoothing = 0.0) {
   auto backend = make_cpu_backend();
   TrainConfig train;
   train.batch_size = static_cast<int>(images.count);
   train.lr = lr;
   train.seed = seed;
   train.optimizer = optimizer;
+  train.label_smoothing = label_smoothing;
   const Subset all = train_test::whole(images);
   auto model = make_model(*backend, config, 28, 28, classes, images.count, seed);
   model->initialize(seed);
@@ -98,6 +100,23 @@ TEST_CASE("training: the same seed gives bit-identical losses and weights on the
     const Run c = fit_one_batch(config, images, 4, 6, 1e-3, 6);
     CHECK_FALSE(same_bits(a.losses, c.losses));
   }
+}
+
+TEST_CASE("training: label smoothing trains towards the smoothed target; 0 is the plain loss",
+          "[training]") {
+  const ImageSet images = train_test::synthetic_images(32, 4, 15, false);
+  const ModelConfig config = train_test::small_mlp();
+  const Run plain = fit_one_batch(config, images, 4, 60, 1e-2, 1);
+  const Run zero = fit_one_batch(config, images, 4, 60, 1e-2, 1, OptimizerKind::adam, 0.0);
+  CHECK(same_bits(plain.losses, zero.losses));
+  const Run smoothed = fit_one_batch(config, images, 4, 60, 1e-2, 1, OptimizerKind::adam, 0.2);
+  // The same weights at the first step, a different objective.
+  CHECK(smoothed.losses.front() != plain.losses.front());
+  // It still learns the batch, but its loss cannot fall below the target's entropy (0.59 for
+  // eps = 0.2 over 4 classes: 0.85 and three times 0.05).
+  CHECK(smoothed.accuracy == 1.0);
+  CHECK(smoothed.losses.back() > 0.2f);
+  CHECK(plain.losses.back() < 0.05f);
 }
 
 TEST_CASE("training: epoch order is a seeded permutation, different per epoch", "[training]") {
