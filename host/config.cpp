@@ -289,6 +289,9 @@ const std::vector<KeySpec>& keys() {
     k.push_back(real_key(FIELD(train, l1), kUnitClosed, "L1 on weights"));
     k.push_back(real_key(FIELD(train, label_smoothing), kUnitOpen,
                          "the training loss's target: 1 - e at the label, e / classes everywhere"));
+    k.push_back(real_key(FIELD(train, ema), kUnitOpen,
+                         "decay of the weights' moving average, which evaluation and "
+                         "model.safetensors use (0: off)"));
     k.push_back(choice_key(FIELD(train, schedule), "learning-rate schedule"));
     k.push_back(
         integer_key(FIELD(train, step_size), 1, 100000, "step schedule: epochs between decays"));

@@ -62,7 +62,18 @@ __global__ void rmsprop_kernel(float* p, const float* g, float* square_avg, floa
   }
 }
 
+__global__ void ema_kernel(float* average, const float* values, int64_t n, float decay) {
+  for (int64_t i = global_thread(); i < n; i += grid_stride())
+    average[i] = math::ema_update(average[i], values[i], decay);
+}
+
 }  // namespace
+
+void ema_update(float* average, const float* values, int64_t n, float decay, cudaStream_t stream) {
+  if (n <= 0) return;
+  ema_kernel<<<grid_for(n), kBlock, 0, stream>>>(average, values, n, decay);
+  EMNIST_LAUNCH_CHECK();
+}
 
 void optimizer_step(const OptimizerParams& o, float* params, const float* grads, float* state1,
                     float* state2, int64_t n, const StepScalars* scalars, cudaStream_t stream) {

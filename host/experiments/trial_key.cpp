@@ -27,6 +27,7 @@ std::string trial_key(const Config& config, int folds) {
   // existed computed what its default computes, and keep their keys.
   if (c.train.label_smoothing == defaults.train.label_smoothing)
     erase_line(text, "label_smoothing = ");
+  if (c.train.ema == defaults.train.ema) erase_line(text, "ema = ");
   // config.toml writes data.dir absolute, which would tie the key to the working directory: the
   // key keeps the dataset's default folder as written before, so stored trials keep their keys.
   const size_t dir = text.find("\ndir = ");

@@ -14,6 +14,7 @@ namespace {
 
 constexpr const char* kFormat = "emnist-checkpoint-1";
 constexpr const char* kModelPrefix = "model.";
+constexpr const char* kAveragePrefix = "ema.";
 
 std::string encode_history(const std::vector<EpochRecord>& history) {
   std::string out;
@@ -88,6 +89,7 @@ void write_checkpoint(const std::filesystem::path& run_dir, const Checkpoint& c,
   for (const auto& [name, t] : c.model) tensors.emplace(kModelPrefix + name, t);
   tensors.emplace("optimizer.state1", c.state1);
   tensors.emplace("optimizer.state2", c.state2);
+  for (const auto& [name, t] : c.average) tensors.emplace(kAveragePrefix + name, t);
   Metadata m;
   m["format"] = kFormat;
   m["config"] = c.config;
@@ -169,6 +171,8 @@ Checkpoint read_checkpoint(const std::filesystem::path& run_dir) {
   for (auto& [name, t] : tensors) {
     if (name.rfind(kModelPrefix, 0) == 0) {
       c.model.emplace(name.substr(std::char_traits<char>::length(kModelPrefix)), std::move(t));
+    } else if (name.rfind(kAveragePrefix, 0) == 0) {
+      c.average.emplace(name.substr(std::char_traits<char>::length(kAveragePrefix)), std::move(t));
     } else if (name == "optimizer.state1") {
       c.state1 = std::move(t);
     } else if (name == "optimizer.state2") {

@@ -49,12 +49,13 @@ void RunCheckpoints::resumed_at(int epoch, int64_t step) {
   last_good_ = position_text(epoch, step, steps_per_epoch_);
 }
 
-void RunCheckpoints::save(Checkpoint c, const Model& model, const Optimizer& optimizer) {
+void RunCheckpoints::save(Checkpoint c, Model& model, const Optimizer& optimizer,
+                          WeightAverage& average) {
   c.config = to_toml(config_);
   c.config_before = config_before_;
   c.data = data_;
   c.steps_per_epoch = steps_per_epoch_;
-  capture_state(c, model, optimizer);
+  capture_state(c, model, optimizer, average);
   for (const auto& [name, t] : c.model)
     if (!all_finite(t.values))
       diverged(fmt::format("'{}' holds NaN or infinite values at {}", name,

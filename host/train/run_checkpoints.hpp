@@ -11,6 +11,7 @@
 #include "emnist/config.hpp"
 #include "emnist/model.hpp"
 #include "train/optimizer.hpp"
+#include "train/weight_average.hpp"
 
 namespace emnist {
 
@@ -32,7 +33,7 @@ class RunCheckpoints {
   // Writes `c` (position, totals and history filled in) with the model's and the optimizer's
   // state, after checking the weights are finite (a finite loss does not prove finite weights);
   // then config.toml, if a resume's --set changed the configuration.
-  void save(Checkpoint c, const Model& model, const Optimizer& optimizer);
+  void save(Checkpoint c, Model& model, const Optimizer& optimizer, WeightAverage& average);
   // config.toml as the configuration now running (after a resume's --set changes).
   void sync_config_file() const;
 

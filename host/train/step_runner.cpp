@@ -10,6 +10,7 @@ namespace emnist {
 StepRunner::StepRunner(Model& model, const TrainConfig& config)
     : model_(model),
       optimizer_(model.backend(), config, model.parameter_count(), model.weight_count()),
+      average_(model, static_cast<float>(config.ema)),
       graphs_on_(config.cuda_graph),
       label_smoothing_(static_cast<float>(config.label_smoothing)),
       classes_(model.num_classes()) {
@@ -142,6 +143,7 @@ void StepRunner::issue_train(int64_t n) {
   model_.backward(n, ctx);
   const ScopedRange range(model_.backend(), "optimizer");
   optimizer_.step(model_.params(), model_.grads(), scalars_);
+  average_.update();
 }
 
 void StepRunner::eval_batch(int64_t n) {

@@ -23,6 +23,7 @@
 #include "emnist/model.hpp"
 #include "train/optimizer.hpp"
 #include "train/overlap.hpp"
+#include "train/weight_average.hpp"
 
 namespace emnist {
 
@@ -42,7 +43,8 @@ class StepRunner {
 
   Model& model() { return model_; }
   Optimizer& optimizer() { return optimizer_; }
-  int64_t steps() const { return steps_; }  // optimizer steps taken so far
+  WeightAverage& average() { return average_; }  // train.ema's, updated after every step
+  int64_t steps() const { return steps_; }       // optimizer steps taken so far
   const GraphCounts& graph_counts() const { return graph_counts_; }
 
   // The batch is in model.input(n) and model.labels(). Forward (train mode), loss, backward,
@@ -89,6 +91,7 @@ class StepRunner {
 
   Model& model_;
   Optimizer optimizer_;
+  WeightAverage average_;
   bool graphs_on_;
   float label_smoothing_;  // the training loss's; evaluation's loss is the plain one
   std::map<std::pair<bool, int64_t>, GraphSlot> graphs_;

@@ -76,7 +76,8 @@ class TrainingLoop {
           "{}: the checkpoint has {} steps per epoch, this data and batch size give {}; the data "
           "or train.batch_size changed since the run started",
           checkpoint_file(run_dir_).string(), c.steps_per_epoch, steps_per_epoch_));
-    restore_state(c, model_, runner_.optimizer(), checkpoint_file(run_dir_).string());
+    restore_state(c, model_, runner_.optimizer(), runner_.average(),
+                  checkpoint_file(run_dir_).string());
     runner_.restore(c.optimizer_steps, c.totals);
     start_epoch_ = c.epoch;
     start_step_ = c.step;
@@ -133,6 +134,7 @@ class TrainingLoop {
       record.val_loss = record.val_accuracy = std::numeric_limits<double>::quiet_NaN();
       if (splits_.val.size() > 0) {
         // The last validation pass keeps its predictions for the run directory.
+        const AverageInModel averaged(runner_.average());
         val = evaluate(runner_, feeder_, splits_.val, epoch + 1 == tc_.epochs);
         record.val_loss = val.totals.loss();
         record.val_accuracy = val.totals.accuracy();
@@ -158,8 +160,10 @@ class TrainingLoop {
     }
     if (checkpoints_.enabled()) checkpoints_.sync_config_file();
     // Resumed after the last epoch: the validation pass is recomputed (the same numbers).
-    if (splits_.val.size() > 0 && val.totals.samples == 0)
+    if (splits_.val.size() > 0 && val.totals.samples == 0) {
+      const AverageInModel averaged(runner_.average());
       val = evaluate(runner_, feeder_, splits_.val, true);
+    }
     return val;
   }
 
@@ -203,7 +207,7 @@ class TrainingLoop {
     c.totals = totals;
     c.history = history_;
     progress_.clear();  // a divergence found in the weights ends the run with a message
-    checkpoints_.save(std::move(c), model_, runner_.optimizer());
+    checkpoints_.save(std::move(c), model_, runner_.optimizer(), runner_.average());
   }
 
   const TrainConfig& tc_;
@@ -288,6 +292,9 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
 
   const auto run_start = Clock::now();
   const EvalResult val = loop.run();
+  // With train.ema the trained model is the weight average, from here on: model.safetensors and
+  // the test split (as the validation passes) see it.
+  runner.average().swap();
   summary.history = loop.history();
   summary.training_seconds = seconds_since(run_start);
   summary.samples_per_second = static_cast<double>(loop.steps_per_epoch() * tc.batch_size) *

@@ -216,6 +216,10 @@ class Backend {
   virtual void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
                               Tensor state2, const StepScalars* scalars) = 0;
 
+  // ---- the weights' exponential moving average: average = math::ema_update(average, values,
+  // decay) element by element; two flat spans of one size, decay in [0, 1).
+  virtual void ema_update(Tensor average, Tensor values, float decay) = 0;
+
   // ---- batches ----------------------------------------------------------------------------------
   // rows[i] = indices[order[i]], order being the epoch's permutation of positions 0..count-1:
   // stably sorted by math::shuffle_key(seed, epoch, position), as epoch_order computes it on the

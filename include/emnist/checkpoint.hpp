@@ -1,7 +1,8 @@
 #pragma once
 // What resuming a run needs, in one file written atomically: run_dir/checkpoint/state.safetensors.
 // Tensors: the model's state dict under "model.<name>", the optimizer state under
-// "optimizer.state1" and "optimizer.state2". Metadata (strings): the configuration that ran, the
+// "optimizer.state1" and "optimizer.state2", and with train.ema the weight average's state dict
+// under "ema.<name>". Metadata (strings): the configuration that ran, the
 // position, the running totals of the epoch in flight and the finished epochs' records.
 //
 // The random state needs no tensor of its own: shuffling is a pure function of (seed, epoch) and
@@ -18,6 +19,7 @@ namespace emnist {
 
 class Model;
 class Optimizer;
+class WeightAverage;
 
 struct Checkpoint {
   std::string config;  // to_toml of the configuration that ran
@@ -37,6 +39,7 @@ struct Checkpoint {
   std::vector<EpochRecord> history;
   TensorMap model;
   HostTensor state1, state2;
+  TensorMap average;  // train.ema's weight average (empty when off)
 };
 
 std::filesystem::path checkpoint_file(const std::filesystem::path& run_dir);
@@ -47,10 +50,12 @@ void write_checkpoint(const std::filesystem::path& run_dir, const Checkpoint& ch
 // UserError naming the file when it is missing, not safetensors, truncated or not a checkpoint.
 Checkpoint read_checkpoint(const std::filesystem::path& run_dir);
 
-// The model's state dict and the optimizer's two state buffers, copied from the backend into the
-// checkpoint, and back; restore_state's UserErrors name `source` and what does not fit.
-void capture_state(Checkpoint& checkpoint, const Model& model, const Optimizer& optimizer);
+// The model's state dict, the optimizer's two state buffers and the weight average's state dict
+// (when on), copied from the backend into the checkpoint, and back; restore_state's UserErrors
+// name `source` and what does not fit.
+void capture_state(Checkpoint& checkpoint, Model& model, const Optimizer& optimizer,
+                   WeightAverage& average);
 void restore_state(const Checkpoint& checkpoint, Model& model, const Optimizer& optimizer,
-                   const std::string& source);
+                   WeightAverage& average, const std::string& source);
 
 }  // namespace emnist

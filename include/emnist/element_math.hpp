@@ -188,4 +188,10 @@ EMNIST_HD void rmsprop_update(float& p, float g, float& square_avg, float& buf, 
   }
 }
 
+// ---- the weights' exponential moving average -------------------------------------------------
+// PyTorch's get_ema_multi_avg_fn(decay): a lerp of the average towards the value by 1 - decay.
+EMNIST_HD float ema_update(float average, float value, float decay) {
+  return average + (1.0f - decay) * (value - average);
+}
+
 }  // namespace emnist::math

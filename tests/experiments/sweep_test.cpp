@@ -183,6 +183,9 @@ TEST_CASE("sweep: the trial key names what a trial computes", "[sweep]") {
   Config e = a;
   e.train.label_smoothing = 0.1;
   CHECK(trial_key(a, 5) != trial_key(e, 5));
+  Config f = a;
+  f.train.ema = 0.999;
+  CHECK(trial_key(a, 5) != trial_key(f, 5));
 }
 
 TEST_CASE("sweep: settings, the base file and overrides", "[sweep]") {

@@ -85,9 +85,9 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
   };
   check("[train]\nlrr = 1\n",
         "config x.toml: unknown key 'train.lrr' (keys of [train]: epochs, batch_size, optimizer, "
-        "lr, momentum, nesterov, betas, eps, alpha, weight_decay, l1, label_smoothing, schedule, "
-        "step_size, gamma, min_lr, warmup_epochs, seed, device, precision, deterministic, "
-        "cuda_graph, feeder, log_every)");
+        "lr, momentum, nesterov, betas, eps, alpha, weight_decay, l1, label_smoothing, ema, "
+        "schedule, step_size, gamma, min_lr, warmup_epochs, seed, device, precision, "
+        "deterministic, cuda_graph, feeder, log_every)");
   check("[optim]\nlr = 1\n",
         "config x.toml: unknown section [optim] (sections: data, model, train)");
   check("[train]\nlr = -1\n", "config x.toml: train.lr: -1 is out of range: allowed (0, 10]");
@@ -100,6 +100,7 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
         "config x.toml: model.dropout: 1 is out of range: allowed [0, 1)");
   check("[train]\nlabel_smoothing = 1.0\n",
         "config x.toml: train.label_smoothing: 1 is out of range: allowed [0, 1)");
+  check("[train]\nema = 1.0\n", "config x.toml: train.ema: 1 is out of range: allowed [0, 1)");
   check(
       "[model]\nactivation = \"tanh\"\n",
       "config x.toml: model.activation: \"tanh\" is not allowed: use one of relu, leaky_relu, elu");

@@ -101,4 +101,33 @@ OP_TEST_CASE("optimizer: sgd without momentum needs no state", "[optimizer]") {
   gg.check_guards("grads");
 }
 
+OP_TEST_CASE("ema_update: the weights' moving average over three steps matches the CPU",
+             "[optimizer]") {
+  // Each step: a lerp towards new values by 1 - decay. The device may fuse its multiply and add:
+  // a few ulps of the values.
+  OpTarget& target = op_target();
+  for (const int64_t n : {int64_t{1}, int64_t{37}, int64_t{100003}}) {
+    for (const float decay : {0.5f, 0.9f, 0.999f}) {
+      CAPTURE(target.name(), n, decay);
+      const size_t sz = static_cast<size_t>(n);
+      auto average_ref = uniform(sz, -1, 1, 141);
+      Backend& mem = target.backend();
+      Guarded<float> gaverage(mem, average_ref), gvalues(mem, sz);
+      for (uint32_t step = 0; step < 3; ++step) {
+        auto values = uniform(sz, -2, 2, 150 + step);
+        run_reference([&](Backend& ref) {
+          ref.ema_update(host_tensor(average_ref, {n}), host_tensor(values, {n}), decay);
+        });
+        gvalues.upload(values);
+        target.run([&](Backend& dev) {
+          dev.ema_update(gaverage.tensor({n}), gvalues.tensor({n}), decay);
+        });
+        target.expect_close(gaverage.read(), average_ref, kParams, "average");
+      }
+      gaverage.check_guards("average");
+      gvalues.check_guards("values");
+    }
+  }
+}
+
 }  // namespace emnist::test

@@ -119,6 +119,48 @@ TEST_CASE("training: label smoothing trains towards the smoothed target; 0 is th
   CHECK(plain.losses.back() < 0.05f);
 }
 
+TEST_CASE("training: train.ema averages the weights and batch-norm statistics after every step",
+          "[training]") {
+  // One step from the initial values p0 to p1: the average is p0 + (1 - d) * (p1 - p0), for the
+  // parameters and the running statistics alike; swapped into the model for evaluation, and back.
+  const ImageSet images = train_test::synthetic_images(32, 4, 16, false);
+  auto backend = make_cpu_backend();
+  TrainConfig train;
+  train.batch_size = static_cast<int>(images.count);
+  train.ema = 0.75;
+  const Subset all = train_test::whole(images);
+  auto model = make_model(*backend, train_test::small_cnn(), 28, 28, 4, images.count, 1);
+  model->initialize(1);
+  const TensorMap p0 = model->state_dict();
+  StepRunner runner(*model, train);
+  BatchFeeder feeder(*backend, images.count, 28 * 28);
+  const std::vector<int64_t> order = epoch_order(1, 0, all.size());
+  feeder.load(model->batch(), all, order.data(), all.size());
+  runner.train_batch(all.size(), 1e-2f);
+  const TensorMap p1 = model->state_dict();
+  TensorMap average;
+  {
+    const AverageInModel in_model(runner.average());
+    average = model->state_dict();
+  }
+  CHECK(model->state_dict().at("layers.0.weight").values == p1.at("layers.0.weight").values);
+  size_t moved = 0, buffers = 0;
+  for (const auto& [name, t] : p1) {
+    INFO(name);
+    const auto& before = p0.at(name).values;
+    const auto& got = average.at(name).values;
+    buffers += name.find("running_") != std::string::npos;
+    size_t wrong = 0;
+    for (size_t i = 0; i < t.values.size(); ++i) {
+      wrong += got[i] != before[i] + 0.25f * (t.values[i] - before[i]);
+      moved += t.values[i] != before[i];
+    }
+    CHECK(wrong == 0);
+  }
+  CHECK(buffers > 0);
+  CHECK(moved > 100);
+}
+
 TEST_CASE("training: epoch order is a seeded permutation, different per epoch", "[training]") {
   const std::vector<int64_t> a = epoch_order(1, 0, 1000);
   const std::vector<int64_t> b = epoch_order(1, 1, 1000);
