@@ -160,7 +160,8 @@ int main(int argc, char** argv) {
                  "Let --out replace the run already there (its files only; other files stay)")
       ->needs(train_out);
 
-  std::string eval_run_dir, eval_split = "test", eval_device = "auto", eval_data;
+  std::string eval_run_dir, eval_split = "test", eval_device = "auto", eval_data,
+                            eval_weights = "last";
   auto* eval =
       app.add_subcommand("eval", "Evaluate a trained run's model again from its run directory");
   eval->add_option("--run", eval_run_dir, "The run directory")
@@ -173,6 +174,11 @@ int main(int argc, char** argv) {
   eval->add_option("--data", eval_data,
                    "Data directory, when the data has moved since training (default: the run's "
                    "data.dir)");
+  eval->add_option("--weights", eval_weights,
+                   "last (model.safetensors: the last epoch's, or its average with train.ema) or "
+                   "best (model_best.safetensors: the epoch with the best validation accuracy; "
+                   "files named <split>_best)")
+      ->check(CLI::IsMember({"last", "best"}));
 
   std::string report_run_dir;
   auto* report =
@@ -244,7 +250,9 @@ int main(int argc, char** argv) {
       auto backend =
           emnist::make_backend(emnist::parse_choice<emnist::DeviceChoice>(eval_device, "--device"));
       const emnist::DirectoryLock lock(eval_run_dir, "the run directory");
-      emnist::eval_run(eval_run_dir, eval_split, *backend, eval_data);
+      emnist::eval_run(
+          eval_run_dir, eval_split, *backend, eval_data,
+          eval_weights == "best" ? emnist::EvalWeights::best : emnist::EvalWeights::last);
       return 0;
     }
     if (*report) {

@@ -60,6 +60,12 @@ std::string summary_json(const TrainSummary& s, const Config& config) {
   j["samples_per_second"] = s.samples_per_second;
   j["metrics"] = {
       {"train", split_json(s.train)}, {"val", split_json(s.val)}, {"test", split_json(s.test)}};
+  if (s.best_epoch > 0) {
+    j["best_epoch"] = {
+        {"epoch", s.best_epoch},
+        {"val_accuracy", s.history[static_cast<size_t>(s.best_epoch - 1)].val_accuracy},
+        {"model", "model_best.safetensors"}};
+  }
   j["device"] = s.device;
   j["versions"] = {
 #ifdef EMNIST_VERSION

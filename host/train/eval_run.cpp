@@ -13,7 +13,7 @@
 namespace emnist {
 
 EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& split,
-                     Backend& backend, const std::filesystem::path& data_dir) {
+                     Backend& backend, const std::filesystem::path& data_dir, EvalWeights weights) {
   if (split != "train" && split != "val" && split != "test")
     throw UserError(fmt::format("split \"{}\": allowed are train, val, test", split));
   const std::filesystem::path config_path = RunFiles(run_dir).config();
@@ -22,9 +22,16 @@ EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& sp
                                 run_dir.string()));
   Config config = load_config(config_path);
   if (!data_dir.empty()) config.data.dir = data_dir.string();
-  const std::filesystem::path model_path = RunFiles(run_dir).model();
+  const bool best = weights == EvalWeights::best;
+  const std::filesystem::path model_path =
+      best ? RunFiles(run_dir).model_best() : RunFiles(run_dir).model();
+  if (best && !std::filesystem::exists(model_path))
+    throw UserError(fmt::format(
+        "{}: not found; only a run with a validation split (data.val_fraction > 0) keeps its best "
+        "epoch's model",
+        model_path.string()));
   // Read the weights before the (slower) data, so a bad file fails fast.
-  const TensorMap weights = read_safetensors(model_path);
+  const TensorMap tensors = read_safetensors(model_path);
 
   const Dataset data = load_dataset(config.data);
   const Splits splits = make_splits(data, config.data);
@@ -40,18 +47,18 @@ EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& sp
   // The training batch size, so the batches (and so every floating-point sum) match training's.
   auto model = make_model(backend, config.model, images.rows, images.cols, data.num_classes(),
                           tc.batch_size, tc.seed);
-  model->load_state_dict(weights, model_path.string());
+  model->load_state_dict(tensors, model_path.string());
   StepRunner runner(*model, tc);
   const std::unique_ptr<Feeder> feeder =
       make_feeder(tc, backend, tc.batch_size, images.image_size());
   const EvalResult result = evaluate(runner, *feeder, subset, true);
 
   EvalSummary summary;
-  summary.split = split;
-  summary.report = write_split_files(run_dir, split, result, data.class_names);
-  write_prediction_images(run_dir, split, subset);
+  summary.split = best ? split + "_best" : split;
+  summary.report = write_split_files(run_dir, summary.split, result, data.class_names);
+  write_prediction_images(run_dir, summary.split, subset);
   summary.metrics = split_metrics(result.totals, summary.report);
-  spdlog::info("{}: loss {:.4f}  accuracy {:.4f}  macro F1 {:.4f}  ({} samples, {})", split,
+  spdlog::info("{}: loss {:.4f}  accuracy {:.4f}  macro F1 {:.4f}  ({} samples, {})", summary.split,
                summary.metrics.loss, summary.metrics.accuracy, summary.metrics.macro_f1,
                summary.metrics.samples, backend.name());
   return summary;

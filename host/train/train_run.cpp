@@ -82,6 +82,8 @@ class TrainingLoop {
     start_epoch_ = c.epoch;
     start_step_ = c.step;
     history_ = c.history;
+    for (size_t i = 0; i < history_.size(); ++i)
+      if (beats_best(history_[i].val_accuracy)) best_epoch_ = static_cast<int>(i) + 1;
     train_seconds_ = c.train_seconds;
     if (c.step == 0 && c.epoch > 0) last_train_totals_ = c.totals;
     checkpoints_.resumed_at(c.epoch, c.step);
@@ -138,6 +140,12 @@ class TrainingLoop {
         val = evaluate(runner_, feeder_, splits_.val, epoch + 1 == tc_.epochs);
         record.val_loss = val.totals.loss();
         record.val_accuracy = val.totals.accuracy();
+        // Before the checkpoint: a run resumed from the previous one recomputes this epoch
+        // exactly and writes the same file again.
+        if (beats_best(record.val_accuracy)) {
+          write_safetensors(RunFiles(run_dir_).model_best(), model_.state_dict());
+          best_epoch_ = epoch + 1;
+        }
       }
       record.seconds = seconds_since(epoch_start);
       record.samples_per_second =
@@ -168,10 +176,18 @@ class TrainingLoop {
   }
 
   const std::vector<EpochRecord>& history() const { return history_; }
+  int best_epoch() const { return best_epoch_; }
   double train_seconds() const { return train_seconds_; }
   const std::optional<Totals>& last_train_totals() const { return last_train_totals_; }
 
  private:
+  // Whether a validation accuracy beats the best epoch's so far (the earliest of equals stays).
+  bool beats_best(double accuracy) const {
+    if (std::isnan(accuracy)) return false;
+    return best_epoch_ == 0 ||
+           accuracy > history_[static_cast<size_t>(best_epoch_ - 1)].val_accuracy;
+  }
+
   // A progress read-back arrives some steps after it was requested: the line reports the step it
   // was taken at, and the rate up to that step.
   void show_progress(const ProgressSample& sample, int epoch, int64_t first_step,
@@ -223,6 +239,7 @@ class TrainingLoop {
   int start_epoch_ = 0;
   int64_t start_step_ = 0;
   std::vector<EpochRecord> history_;
+  int best_epoch_ = 0;  // 1-based; 0: none yet
   double train_seconds_ = 0;
   std::optional<Totals> last_train_totals_;
 };
@@ -296,6 +313,7 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
   // the test split (as the validation passes) see it.
   runner.average().swap();
   summary.history = loop.history();
+  summary.best_epoch = loop.best_epoch();
   summary.training_seconds = seconds_since(run_start);
   summary.samples_per_second = static_cast<double>(loop.steps_per_epoch() * tc.batch_size) *
                                tc.epochs / loop.train_seconds();

@@ -49,6 +49,8 @@ class RunFiles : public DirectoryFiles {
   std::filesystem::path metrics() const { return dir_ / "metrics.csv"; }
   std::filesystem::path summary() const { return dir_ / "summary.json"; }
   std::filesystem::path model() const { return dir_ / "model.safetensors"; }
+  // The model of the epoch with the best validation accuracy (the earliest of equals).
+  std::filesystem::path model_best() const { return dir_ / "model_best.safetensors"; }
   std::filesystem::path checkpoint_dir() const { return dir_ / "checkpoint"; }
   std::filesystem::path checkpoint() const { return checkpoint_dir() / "state.safetensors"; }
   // split: train, val or test.

@@ -34,6 +34,9 @@ struct TrainSummary {
   // test: the final model, evaluated once at the end.
   SplitMetrics train, val, test;
   std::vector<EpochRecord> history;
+  // The epoch with the best validation accuracy (the earliest of equals), whose model is
+  // model_best.safetensors; 0 without a validation split.
+  int best_epoch = 0;
 };
 
 struct EvalSummary {
@@ -84,7 +87,11 @@ TrainSummary resume_run(const Resume& resume, Backend& backend,
 // did, evaluates `split` (train, val or test) and writes its confusion, report and predictions
 // files. On the same backend it reproduces training's final test figures bit for bit. A non-empty
 // `data_dir` reads the data from there instead of the data.dir config.toml names (the data moved).
+// EvalWeights::best evaluates model_best.safetensors instead (the epoch with the best validation
+// accuracy) and writes its files as those of split "<split>_best", beside the last model's.
+enum class EvalWeights { last, best };
 EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& split,
-                     Backend& backend, const std::filesystem::path& data_dir = {});
+                     Backend& backend, const std::filesystem::path& data_dir = {},
+                     EvalWeights weights = EvalWeights::last);
 
 }  // namespace emnist

@@ -53,6 +53,8 @@ void resume_to_reference(const Reference& ref, const std::filesystem::path& run,
   CHECK_THAT(resumed.output, Contains(says));
   CHECK(test::read_text(run / "model.safetensors") ==
         test::read_text(ref.run / "model.safetensors"));
+  CHECK(test::read_text(run / "model_best.safetensors") ==
+        test::read_text(ref.run / "model_best.safetensors"));
 }
 
 // Interrupted once by `fault`, then resumed: the same model bytes and metrics as the reference.

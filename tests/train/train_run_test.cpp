@@ -106,3 +106,58 @@ TEST_CASE("train_run: user errors for a bad split, a corrupt model or an oversiz
   config.train.batch_size = 4096;
   REQUIRE_THROWS_WITH(train_run(config, *backend, run), Catch::Contains("train.batch_size"));
 }
+
+TEST_CASE("train_run: keeps the best validation epoch's model beside the last; eval can use it",
+          "[train_run]") {
+  // A constant rate, so that the runs of 1, 2 and 3 epochs are prefixes of each other: the best
+  // epoch's model is the model of the run that stopped there.
+  test::TempDir dir;
+  Config config = synthetic_run(dir);
+  config.train.schedule = ScheduleKind::constant;
+  config.train.lr = 3e-3;
+  auto backend = make_cpu_backend();
+  std::vector<std::filesystem::path> runs;
+  TrainSummary full;
+  for (int epochs = 1; epochs <= 3; ++epochs) {
+    config.train.epochs = epochs;
+    runs.push_back(dir / ("epochs" + std::to_string(epochs)));
+    std::filesystem::create_directories(runs.back());
+    full = train_run(config, *backend, runs.back());
+  }
+  // The earliest epoch with the highest validation accuracy.
+  int best = 1;
+  for (int e = 2; e <= 3; ++e)
+    if (full.history[static_cast<size_t>(e - 1)].val_accuracy >
+        full.history[static_cast<size_t>(best - 1)].val_accuracy)
+      best = e;
+  CAPTURE(best);
+  CHECK(full.best_epoch == best);
+  const auto& last = runs.back();
+  CHECK(test::read_text(last / "model_best.safetensors") ==
+        test::read_text(runs[static_cast<size_t>(best - 1)] / "model.safetensors"));
+  const auto summary = nlohmann::json::parse(test::read_text(last / "summary.json"));
+  CHECK(summary["best_epoch"]["epoch"] == best);
+  CHECK(summary["best_epoch"]["val_accuracy"].get<double>() ==
+        full.history[static_cast<size_t>(best - 1)].val_accuracy);
+
+  // eval --weights best: the best epoch's model, in files of its own beside the last model's.
+  const std::string last_report = test::read_text(last / "report_test.csv");
+  const EvalSummary e = eval_run(last, "test", *backend, {}, EvalWeights::best);
+  CHECK(e.split == "test_best");
+  const EvalSummary then = eval_run(runs[static_cast<size_t>(best - 1)], "test", *backend);
+  CHECK(e.metrics.loss == then.metrics.loss);
+  CHECK(test::read_text(last / "report_test_best.csv") ==
+        test::read_text(runs[static_cast<size_t>(best - 1)] / "report_test.csv"));
+  CHECK(test::read_text(last / "report_test.csv") == last_report);
+
+  // Without a validation split there is no best epoch, and eval says why.
+  config.data.val_fraction = 0;
+  const auto no_val = dir / "no-val";
+  std::filesystem::create_directories(no_val);
+  const TrainSummary s = train_run(config, *backend, no_val);
+  CHECK(s.best_epoch == 0);
+  CHECK_FALSE(std::filesystem::exists(no_val / "model_best.safetensors"));
+  REQUIRE_THROWS_WITH(
+      eval_run(no_val, "test", *backend, {}, EvalWeights::best),
+      Catch::Contains("model_best.safetensors") && Catch::Contains("data.val_fraction"));
+}
