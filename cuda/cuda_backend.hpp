@@ -112,7 +112,8 @@ class CudaBackend final : public Backend {
   void epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
                   int64_t* rows) override;
   void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
-                    const int64_t* rows, Tensor x, int32_t* y) override;
+                    const int64_t* rows, Tensor x, int32_t* y,
+                    const BatchAugment* augment) override;
   void confusion_accumulate(Tensor logits, const int32_t* labels, int64_t* confusion) override;
   void loss_accumulate(const float* value, double* sum, int64_t count, const StepScalars* scalars,
                        int64_t* first_nonfinite) override;

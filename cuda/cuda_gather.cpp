@@ -21,12 +21,14 @@ void CudaBackend::epoch_rows(uint64_t seed, int epoch, const int64_t* indices, i
 }
 
 void CudaBackend::gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
-                               const int64_t* rows, Tensor x, int32_t* y) {
+                               const int64_t* rows, Tensor x, int32_t* y,
+                               const BatchAugment* augment) {
   const char* op = "gather_batch";
   const OpRange range{op};
-  checks::gather_batch(Device::cuda, images, labels, rows, x, y);
+  checks::gather_batch(Device::cuda, images, labels, rows, x, y, augment);
   const int64_t n = x.dim(0);
-  kernels::gather_batch(images, labels, count, rows, n, x.numel() / n, x.data, y, stream_.get());
+  kernels::gather_batch(images, labels, count, rows, n, x.numel() / n, x.data, y, augment,
+                        stream_.get());
 }
 
 }  // namespace emnist::cuda

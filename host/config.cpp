@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <numbers>
 #include <sstream>
 #include <type_traits>
 
@@ -309,13 +310,22 @@ const std::vector<KeySpec>& keys() {
     k.push_back(bool_key(FIELD(train, cuda_graph), "replay each step as a CUDA graph"));
     k.push_back(choice_key(FIELD(train, feeder), "how batches reach the device"));
     k.push_back(integer_key(FIELD(train, log_every), 1, kBig, "steps between progress lines"));
+    k.push_back(real_key(FIELD(augment, rotation), Interval{0, false, 90, false},
+                         "training images: rotation in degrees, up to this each way"));
+    k.push_back(real_key(FIELD(augment, scale), kFraction, "zoom in [1 - scale, 1 + scale)"));
+    k.push_back(real_key(FIELD(augment, shear), kUnitClosed,
+                         "horizontal shear factor, up to this each way"));
+    k.push_back(real_key(FIELD(augment, translate), Interval{0, false, 8, false},
+                         "shift in pixels, up to this each way"));
+    k.push_back(real_key(FIELD(augment, elastic), Interval{0, false, 8, false},
+                         "elastic distortion: a 4x4 grid's points moved up to this many pixels"));
     return k;
   }();
   return table;
 }
 #undef FIELD
 
-const std::vector<std::string> kSections = {"data", "model", "train"};
+const std::vector<std::string> kSections = {"data", "model", "train", "augment"};
 
 std::vector<std::string> key_names(const std::string& section) {
   std::vector<std::string> names;
@@ -366,6 +376,21 @@ std::filesystem::path DataConfig::resolved_dir() const {
 std::vector<int> ModelConfig::hidden_or_default() const {
   if (!hidden.empty()) return hidden;
   return kind == ModelKind::mlp ? std::vector<int>{512, 256, 128} : std::vector<int>{256};
+}
+
+bool AugmentConfig::active() const {
+  return rotation != 0 || scale != 0 || shear != 0 || translate != 0 || elastic != 0;
+}
+
+math::AugmentSpec AugmentConfig::spec(uint64_t seed) const {
+  math::AugmentSpec s;
+  s.tan_half_rotation = static_cast<float>(std::tan(rotation * std::numbers::pi / 360.0));
+  s.scale = static_cast<float>(scale);
+  s.shear = static_cast<float>(shear);
+  s.translate = static_cast<float>(translate);
+  s.elastic = static_cast<float>(elastic);
+  s.seed = seed;
+  return s;
 }
 
 double ModelConfig::dropout_or_default() const {

@@ -363,11 +363,16 @@ void epoch_rows(Device d, const int64_t* indices, int64_t count, const int64_t* 
 }
 
 void gather_batch(Device d, const uint8_t* images, const int32_t* labels, const int64_t* rows,
-                  const Tensor& x, const int32_t* y) {
+                  const Tensor& x, const int32_t* y, const BatchAugment* augment) {
   const OpCheck check(d, "gather_batch");
   check.require(images != nullptr && labels != nullptr && rows != nullptr && y != nullptr,
                 "images, labels, rows or y is null");
   check.tensor(x, -1, "x");
+  if (augment == nullptr) return;
+  check.require(augment->ids != nullptr, "augment->ids is null");
+  check.require(augment->rows > 1 && augment->cols > 1 &&
+                    int64_t{augment->rows} * augment->cols == x.per_sample(),
+                "augment's rows x cols is not x's sample size");
 }
 
 void fill(Device d, const Tensor& t) { OpCheck(d, "fill").tensor(t, -1, "t"); }

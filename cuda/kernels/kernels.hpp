@@ -18,7 +18,8 @@ size_t epoch_rows_scratch(int64_t count);
 void epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count, int64_t* rows,
                 void* scratch, size_t scratch_bytes, cudaStream_t stream);
 void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count, const int64_t* rows,
-                  int64_t n, int64_t pixels, float* x, int32_t* y, cudaStream_t stream);
+                  int64_t n, int64_t pixels, float* x, int32_t* y, const BatchAugment* augment,
+                  cudaStream_t stream);
 
 // ---- activations (math::relu etc.); y may alias x, dx may alias dy
 // --------------------------------

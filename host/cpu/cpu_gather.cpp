@@ -16,14 +16,27 @@ void CpuBackend::epoch_rows(uint64_t seed, int epoch, const int64_t* indices, in
 }
 
 void CpuBackend::gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
-                              const int64_t* rows, Tensor x, int32_t* y) {
-  checks::gather_batch(Device::cpu, images, labels, rows, x, y);
+                              const int64_t* rows, Tensor x, int32_t* y,
+                              const BatchAugment* augment) {
+  checks::gather_batch(Device::cpu, images, labels, rows, x, y, augment);
   const int64_t n = x.dim(0), pixels = x.numel() / n;
   // Rows in host memory: checked here.
   const checks::OpCheck check(Device::cpu, "gather_batch");
   for (int64_t b = 0; b < n; ++b)
     check.require(rows[b] >= 0 && rows[b] < count, "a row is outside [0, count)");
   float* dst = x.data;
+  if (augment != nullptr) {
+    // A draw per sample, then every pixel through it: heavier than a copy, so parallel sooner.
+#pragma omp parallel for schedule(static) if (worth_parallel(n * pixels * 16))
+    for (int64_t b = 0; b < n; ++b) {
+      const math::AugmentDraw t =
+          math::augment_draw(augment->spec, augment->epoch, static_cast<uint64_t>(augment->ids[b]));
+      math::augment_image(images + rows[b] * pixels, augment->rows, augment->cols, augment->spec, t,
+                          dst + b * pixels);
+      y[b] = labels[rows[b]];
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static) if (worth_parallel(n * pixels))
   for (int64_t b = 0; b < n; ++b) {
     const uint8_t* src = images + rows[b] * pixels;

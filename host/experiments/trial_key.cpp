@@ -28,6 +28,13 @@ std::string trial_key(const Config& config, int folds) {
   if (c.train.label_smoothing == defaults.train.label_smoothing)
     erase_line(text, "label_smoothing = ");
   if (c.train.ema == defaults.train.ema) erase_line(text, "ema = ");
+  if (!c.augment.active()) {
+    const size_t section = text.find("\n[augment]\n");
+    if (section != std::string::npos) {
+      const size_t next = text.find("\n[", section + 1);
+      text.erase(section, (next == std::string::npos ? text.size() : next) - section);
+    }
+  }
   // config.toml writes data.dir absolute, which would tie the key to the working directory: the
   // key keeps the dataset's default folder as written before, so stored trials keep their keys.
   const size_t dir = text.find("\ndir = ");

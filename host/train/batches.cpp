@@ -31,7 +31,7 @@ BatchFeeder::BatchFeeder(Backend& backend, int64_t max_batch, int64_t image_size
 
 template <typename PositionAt>
 void BatchFeeder::gather(const BatchView& batch, const Subset& subset, int64_t n,
-                         PositionAt position_at) {
+                         PositionAt position_at, int epoch) {
   if (n < 1 || n > max_batch_ || n > batch.max_batch())
     throw std::invalid_argument("feeder: batch size out of range");
   const ImageSet& source = *subset.source;
@@ -43,7 +43,12 @@ void BatchFeeder::gather(const BatchView& batch, const Subset& subset, int64_t n
     const int64_t index = subset.indices[static_cast<size_t>(position_at(b))];
     const uint8_t* src = source.image(index);
     float* dst = pixels_.data() + b * image_size_;
-    for (int64_t p = 0; p < image_size_; ++p) dst[p] = table[src[p]];
+    if (epoch >= 0) {
+      math::augment_image(src, source.rows, source.cols, augment_,
+                          math::augment_draw(augment_, epoch, static_cast<uint64_t>(index)), dst);
+    } else {
+      for (int64_t p = 0; p < image_size_; ++p) dst[p] = table[src[p]];
+    }
     labels_[static_cast<size_t>(b)] = source.labels[static_cast<size_t>(index)];
   }
   backend_.copy_from_host(batch.input(n).data, pixels_.data(),
@@ -53,6 +58,7 @@ void BatchFeeder::gather(const BatchView& batch, const Subset& subset, int64_t n
 
 void BatchFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
   epoch_subset_ = &subset;
+  epoch_ = epoch;
   epoch_order_ = epoch_order(seed, epoch, subset.size());
 }
 
@@ -60,17 +66,22 @@ void BatchFeeder::load_step(const BatchView& batch, int64_t step, int64_t n) {
   if (epoch_subset_ == nullptr) throw std::logic_error("feeder: load_step before begin_epoch");
   if (step < 0 || (step + 1) * n > static_cast<int64_t>(epoch_order_.size()))
     throw std::invalid_argument("feeder: step beyond the epoch's order");
-  load(batch, *epoch_subset_, epoch_order_.data() + step * n, n);
+  const int64_t* positions = epoch_order_.data() + step * n;
+  gather(
+      batch, *epoch_subset_, n, [positions](int64_t b) { return positions[b]; },
+      augmenting() ? epoch_ : -1);
 }
 
 void BatchFeeder::load(const BatchView& batch, const Subset& subset, const int64_t* positions,
                        int64_t n) {
-  gather(batch, subset, n, [positions](int64_t b) { return positions[b]; });
+  gather(
+      batch, subset, n, [positions](int64_t b) { return positions[b]; }, -1);
 }
 
 void BatchFeeder::load_range(const BatchView& batch, const Subset& subset, int64_t first,
                              int64_t n) {
-  gather(batch, subset, n, [first](int64_t b) { return first + b; });
+  gather(
+      batch, subset, n, [first](int64_t b) { return first + b; }, -1);
 }
 
 }  // namespace emnist

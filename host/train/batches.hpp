@@ -37,6 +37,15 @@ class Feeder {
                           int64_t n) = 0;
   // The labels of the last load_range batch, on the host.
   virtual const std::vector<int32_t>& labels() const = 0;
+
+  // Training batches (load_step) are drawn through `spec` from now on: math::augment_draw of
+  // (spec, the epoch of begin_epoch, each image's row in its image set). Evaluation batches never
+  // are. Every feeder gives the same augmented batches bit for bit.
+  void augment_training(const math::AugmentSpec& spec) { augment_ = spec; }
+
+ protected:
+  bool augmenting() const { return math::augment_active(augment_); }
+  math::AugmentSpec augment_;
 };
 
 class BatchFeeder final : public Feeder {
@@ -54,8 +63,10 @@ class BatchFeeder final : public Feeder {
   void load(const BatchView& batch, const Subset& subset, const int64_t* positions, int64_t n);
 
  private:
+  // epoch >= 0: augmented, as training batches of that epoch.
   template <typename PositionAt>
-  void gather(const BatchView& batch, const Subset& subset, int64_t n, PositionAt position_at);
+  void gather(const BatchView& batch, const Subset& subset, int64_t n, PositionAt position_at,
+              int epoch);
 
   Backend& backend_;
   int64_t max_batch_, image_size_;
@@ -63,6 +74,7 @@ class BatchFeeder final : public Feeder {
   std::vector<int32_t> labels_;
   const Subset* epoch_subset_ = nullptr;
   std::vector<int64_t> epoch_order_;
+  int epoch_ = 0;
 };
 
 class ResidentFeeder final : public Feeder {
@@ -81,6 +93,7 @@ class ResidentFeeder final : public Feeder {
   struct ImagesOnDevice {
     DeviceBuffer pixels, labels;
     int64_t count = 0;
+    int rows = 0, cols = 0;
   };
   struct RowsOnDevice {
     DeviceBuffer rows;
@@ -90,13 +103,16 @@ class ResidentFeeder final : public Feeder {
   const ImagesOnDevice& images_of(const ImageSet& set);
   const RowsOnDevice& indices_of(const Subset& subset);  // the subset's rows in subset order
   void upload_rows(RowsOnDevice& dst, const Subset& subset, const std::vector<int64_t>& rows);
-  void gather(const BatchView& batch, const RowsOnDevice& rows, int64_t first, int64_t n);
+  // epoch >= 0: augmented, as training batches of that epoch.
+  void gather(const BatchView& batch, const RowsOnDevice& rows, int64_t first, int64_t n,
+              int epoch);
 
   Backend& backend_;
   int64_t image_size_;
   std::map<const ImageSet*, ImagesOnDevice> images_;
   std::map<const Subset*, RowsOnDevice> eval_rows_;
   RowsOnDevice epoch_rows_;
+  int epoch_ = 0;
   std::vector<int32_t> labels_;
 };
 

@@ -20,6 +20,7 @@ PinnedFeeder::PinnedFeeder(Backend& backend, int64_t max_batch, int64_t image_si
   ArenaPlan slot;
   pixels_offset_ = slot.add_array<uint8_t>(max_batch * image_size);
   labels_offset_ = slot.add_array<int32_t>(max_batch);
+  ids_offset_ = slot.add_array<int64_t>(max_batch);  // each image's row: augmentation's sample id
   slot_bytes_ = slot.total();
   const size_t ring = slot_bytes_ * static_cast<size_t>(slots);
   host_ = HostBuffer(backend, ring);
@@ -108,12 +109,14 @@ void PinnedFeeder::fill(const Job& job, int64_t k, int slot) {
   const size_t base = slot_bytes_ * static_cast<size_t>(slot);
   uint8_t* pixels = host_.at<uint8_t>(base + pixels_offset_);
   int32_t* labels = host_.at<int32_t>(base + labels_offset_);
+  int64_t* ids = host_.at<int64_t>(base + ids_offset_);
   for (int64_t b = 0; b < n; ++b) {
     int64_t position = first + b;
     if (job.order != nullptr) position = (*job.order)[static_cast<size_t>(position)];
     const int64_t index = subset.indices[static_cast<size_t>(position)];
     std::memcpy(pixels + b * image_size_, source.image(index), static_cast<size_t>(image_size_));
     labels[b] = source.labels[static_cast<size_t>(index)];
+    ids[b] = index;
   }
 }
 
@@ -134,6 +137,7 @@ void PinnedFeeder::start(const Job& job, int64_t first) {
 }
 
 void PinnedFeeder::consume(const BatchView& batch, int64_t k, int64_t n, bool keep_labels) {
+  const Subset* subset = job_.subset;
   Slot& slot = slots_[static_cast<size_t>(k % slot_count_)];
   {
     std::unique_lock lock(mutex_);
@@ -155,9 +159,18 @@ void PinnedFeeder::consume(const BatchView& batch, int64_t k, int64_t n, bool ke
   backend_.copy_from_host_async(device_pixels, host_.at<uint8_t>(base + pixels_offset_),
                                 pixel_bytes, Queue::copy);
   backend_.copy_from_host_async(device_labels, host_labels, label_bytes, Queue::copy);
+  // Training batches of an augmented run: the images' rows go along, as the samples' ids.
+  const bool augment = training_job_ && augmenting();
+  int64_t* device_ids = device_.at<int64_t>(base + ids_offset_);
+  if (augment)
+    backend_.copy_from_host_async(device_ids, host_.at<int64_t>(base + ids_offset_),
+                                  sizeof(int64_t) * static_cast<size_t>(n), Queue::copy);
   slot.copied.record(Queue::copy);
   slot.copied.make_wait(Queue::compute);
-  backend_.gather_batch(device_pixels, device_labels, n, iota_, batch.input(n), batch.labels);
+  const BatchAugment augmentation{augment_, epoch_, device_ids, subset->source->rows,
+                                  subset->source->cols};
+  backend_.gather_batch(device_pixels, device_labels, n, iota_, batch.input(n), batch.labels,
+                        augment ? &augmentation : nullptr);
   slot.gathered.record(Queue::compute);
   if (keep_labels) labels_.assign(host_labels, host_labels + n);
   {
@@ -187,6 +200,7 @@ void PinnedFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
   }
   epoch_subset_ = &subset;
   epoch_order_ = epoch_order(seed, epoch, subset.size());
+  epoch_ = epoch;
   training_job_ = true;
   const int64_t batch = std::min(max_batch_, subset.size());
   if (batch > 0) start(Job{&subset, &epoch_order_, 0, batch, subset.size() / batch}, 0);

@@ -70,7 +70,7 @@ class PinnedFeeder final : public Feeder {
   Backend& backend_;
   int64_t max_batch_, image_size_;
   int slot_count_;
-  size_t pixels_offset_ = 0, labels_offset_ = 0, slot_bytes_ = 0;
+  size_t pixels_offset_ = 0, labels_offset_ = 0, ids_offset_ = 0, slot_bytes_ = 0;
   HostBuffer host_;      // slot_count_ slots of slot_bytes_
   DeviceBuffer device_;  // the same layout on the backend, then the rows 0..max_batch-1
   int64_t* iota_ = nullptr;
@@ -79,6 +79,7 @@ class PinnedFeeder final : public Feeder {
   // The main thread's view.
   const Subset* epoch_subset_ = nullptr;
   std::vector<int64_t> epoch_order_;
+  int epoch_ = 0;
   bool training_job_ = false;  // the current job is the epoch's training batches
   int64_t next_ = 0;           // the batch of the current job the main thread takes next
   std::vector<int32_t> labels_;

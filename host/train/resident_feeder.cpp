@@ -17,6 +17,8 @@ const ResidentFeeder::ImagesOnDevice& ResidentFeeder::images_of(const ImageSet& 
   if (set.image_size() != image_size_)
     throw std::invalid_argument("feeder: image size does not match the model input");
   d.count = set.count;
+  d.rows = set.rows;
+  d.cols = set.cols;
   d.pixels = DeviceBuffer(backend_, set.pixels.size());
   d.labels = DeviceBuffer(backend_, sizeof(int32_t) * set.labels.size());
   backend_.copy_from_host(d.pixels.data(), set.pixels.data(), set.pixels.size());
@@ -46,29 +48,33 @@ void ResidentFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch)
   if (epoch_rows_.rows.bytes() < bytes) epoch_rows_.rows = DeviceBuffer(backend_, bytes);
   epoch_rows_.images = indices.images;
   epoch_rows_.count = indices.count;
+  epoch_ = epoch;
   backend_.epoch_rows(seed, epoch, indices.rows.at<int64_t>(0), indices.count,
                       epoch_rows_.rows.at<int64_t>(0));
 }
 
 void ResidentFeeder::gather(const BatchView& batch, const RowsOnDevice& rows, int64_t first,
-                            int64_t n) {
+                            int64_t n, int epoch) {
   if (n < 1 || n > batch.max_batch() || first < 0 || first + n > rows.count)
     throw std::invalid_argument("feeder: batch outside the rows");
   if (batch.sample_size() != image_size_)
     throw std::invalid_argument("feeder: image size does not match the model input");
+  const int64_t* at = rows.rows.at<int64_t>(0) + first;
+  // The rows name the images of the set: they are the samples' ids too.
+  const BatchAugment augment{augment_, epoch, at, rows.images->rows, rows.images->cols};
   backend_.gather_batch(rows.images->pixels.at<uint8_t>(0), rows.images->labels.at<int32_t>(0),
-                        rows.images->count, rows.rows.at<int64_t>(0) + first, batch.input(n),
-                        batch.labels);
+                        rows.images->count, at, batch.input(n), batch.labels,
+                        epoch >= 0 ? &augment : nullptr);
 }
 
 void ResidentFeeder::load_step(const BatchView& batch, int64_t step, int64_t n) {
   if (epoch_rows_.images == nullptr) throw std::logic_error("feeder: load_step before begin_epoch");
-  gather(batch, epoch_rows_, step * n, n);
+  gather(batch, epoch_rows_, step * n, n, augmenting() ? epoch_ : -1);
 }
 
 void ResidentFeeder::load_range(const BatchView& batch, const Subset& subset, int64_t first,
                                 int64_t n) {
-  gather(batch, indices_of(subset), first, n);
+  gather(batch, indices_of(subset), first, n, -1);
   labels_.resize(static_cast<size_t>(n));
   for (int64_t b = 0; b < n; ++b)
     labels_[static_cast<size_t>(b)] =

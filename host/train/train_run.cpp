@@ -290,6 +290,7 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
   StepRunner runner(*model, tc);
   const std::unique_ptr<Feeder> feeder =
       make_feeder(tc, backend, tc.batch_size, images.image_size());
+  if (config.augment.active()) feeder->augment_training(config.augment.spec(tc.seed));
   const std::string fingerprint = checkpoints ? data_fingerprint(data) : std::string();
   TrainingLoop loop(config, splits, *model, runner, *feeder, run_dir, checkpoints,
                     resume != nullptr ? resume->config_file : to_toml(config), fingerprint);

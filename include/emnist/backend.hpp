@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "emnist/element_math.hpp"
 #include "emnist/memory_tracker.hpp"
 #include "emnist/tensor.hpp"
 
@@ -50,6 +51,14 @@ struct BatchNormDropout {
   uint32_t layer = 0;
   const StepScalars* scalars = nullptr;
   Tensor activated;
+};
+
+// Augmentation of a gathered batch (gather_batch).
+struct BatchAugment {
+  math::AugmentSpec spec;
+  int epoch = 0;
+  const int64_t* ids = nullptr;
+  int rows = 0, cols = 0;
 };
 
 struct BatchNormParams {
@@ -230,8 +239,12 @@ class Backend {
   // labels[rows[b]]. images [count, pixels] uint8 (pixels = x.numel() / n), labels [count], rows
   // [n]: all in backend memory. A row outside [0, count) is an error on the CPU; the CUDA kernel
   // leaves that sample's outputs unwritten.
+  // With `augment` (training batches), sample b is instead drawn through
+  // math::augment_pixel(images[rows[b]], ..., math::augment_draw(spec, epoch, ids[b])): ids [n] in
+  // backend memory name each sample (the dataset's row), images are rows x cols.
   virtual void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
-                            const int64_t* rows, Tensor x, int32_t* y) = 0;
+                            const int64_t* rows, Tensor x, int32_t* y,
+                            const BatchAugment* augment) = 0;
 
   // ---- metrics ----------------------------------------------------------------------------------
   // confusion[true * C + predicted] += 1 for each row; predicted is the first maximal logit.

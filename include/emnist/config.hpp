@@ -77,10 +77,23 @@ struct TrainConfig {
   OptimizerParams optimizer_params() const;
 };
 
+// Training-time augmentation (math::AugmentSpec): off while every key is 0.
+struct AugmentConfig {
+  double rotation = 0;   // degrees, up to this each way
+  double scale = 0;      // zoom in [1 - scale, 1 + scale)
+  double shear = 0;      // horizontal shear factor, up to this each way
+  double translate = 0;  // pixels, up to this each way
+  double elastic = 0;    // pixels: the largest displacement of the elastic grid's points
+
+  bool active() const;
+  math::AugmentSpec spec(uint64_t seed) const;  // the draws' parameters, seeded by train.seed
+};
+
 struct Config {
   DataConfig data;
   ModelConfig model;
   TrainConfig train;
+  AugmentConfig augment;
 };
 
 // Reads a TOML file (UserError naming file, line and key on any problem).

@@ -51,6 +51,7 @@ enum Stream : uint64_t {
   kStreamInit = 2,
   kStreamDropout = 3,  // + layer index << 32
   kStreamSplit = 4,
+  kStreamAugment = 5,  // + epoch << 8
 };
 
 // Epoch order: sample indices stably sorted by this key.
@@ -108,6 +109,118 @@ EMNIST_HD float cross_entropy_grad(float p, SmoothedTarget t, bool at_label) {
 // mean of z - max over the classes: (1 - eps) * nll + eps * (log_sum - mean_z).
 EMNIST_HD double cross_entropy_row(double nll, double log_sum, double mean_z, double eps) {
   return eps == 0.0 ? nll : (1.0 - eps) * nll + eps * (log_sum - mean_z);
+}
+
+// ---- augmentation ------------------------------------------------------------------------------
+// Each training sample, in each epoch, is drawn through a random affine map and an elastic
+// displacement and sampled bilinearly (zero outside the image). Everything is a pure function of
+// (seed, epoch, sample id) computed with +, -, * and / only (rotations drawn through the tangent of
+// the half angle, no sin or cos), so the host and every device give the same bits.
+struct AugmentSpec {
+  float tan_half_rotation = 0.0f;  // tan(max rotation / 2)
+  float scale = 0.0f;              // the zoom is 1 + scale * u
+  float shear = 0.0f;              // horizontal shear factor, up to this
+  float translate = 0.0f;          // pixels, up to this each way
+  float elastic = 0.0f;            // pixels: the largest displacement of a control point
+  uint64_t seed = 0;
+};
+EMNIST_HD bool augment_active(const AugmentSpec& s) {
+  return s.tan_half_rotation != 0.0f || s.scale != 0.0f || s.shear != 0.0f || s.translate != 0.0f ||
+         s.elastic != 0.0f;
+}
+
+constexpr int kElasticGrid = 4;         // control points per side, spanning the image
+constexpr uint64_t kAugmentDraws = 64;  // counters per sample: 5 + 2 * 16 used
+constexpr int kElasticPoints = kElasticGrid * kElasticGrid;
+
+// One sample's draw: output pixel (x, y) reads the source at
+// (a, b; c, d) (x - cx, y - cy) + (cx + tx, cy + ty) + the elastic displacement at (x, y).
+struct AugmentDraw {
+  float a, b, c, d, tx, ty;
+  float ex[kElasticPoints], ey[kElasticPoints];  // control points' displacements, row-major
+};
+
+// Uniform in [-1, 1).
+EMNIST_HD float augment_uniform(uint64_t key, uint64_t id, uint64_t k) {
+  return mul_rn(2.0f, keyed_uniform01(key, id * kAugmentDraws + k)) - 1.0f;
+}
+
+EMNIST_HD AugmentDraw augment_draw(const AugmentSpec& s, int epoch, uint64_t id) {
+  const uint64_t key = stream_key(s.seed, kStreamAugment ^ (static_cast<uint64_t>(epoch) << 8));
+  AugmentDraw t;
+  // Rotation by theta with tan(theta / 2) = h: cos = (1 - h^2) / (1 + h^2), sin = 2h / (1 + h^2).
+  const float h = mul_rn(s.tan_half_rotation, augment_uniform(key, id, 0));
+  const float h2 = mul_rn(h, h);
+  const float cosine = (1.0f - h2) / (1.0f + h2);
+  const float sine = mul_rn(2.0f, h) / (1.0f + h2);
+  // The inverse map: output to source, so a zoom of z reads at 1/z.
+  const float inverse_zoom = 1.0f / (1.0f + mul_rn(s.scale, augment_uniform(key, id, 1)));
+  const float shear = mul_rn(s.shear, augment_uniform(key, id, 2));
+  t.a = mul_rn(inverse_zoom, cosine);
+  t.b = mul_rn(inverse_zoom, mul_rn(cosine, shear) - sine);
+  t.c = mul_rn(inverse_zoom, sine);
+  t.d = mul_rn(inverse_zoom, mul_rn(sine, shear) + cosine);
+  t.tx = mul_rn(s.translate, augment_uniform(key, id, 3));
+  t.ty = mul_rn(s.translate, augment_uniform(key, id, 4));
+  for (int k = 0; k < kElasticPoints; ++k) {
+    t.ex[k] = mul_rn(s.elastic, augment_uniform(key, id, 5 + 2 * static_cast<uint64_t>(k)));
+    t.ey[k] = mul_rn(s.elastic, augment_uniform(key, id, 6 + 2 * static_cast<uint64_t>(k)));
+  }
+  return t;
+}
+
+// v00..v11 at the corners of a unit cell, weights fx, fy in [0, 1).
+EMNIST_HD float bilinear(float v00, float v01, float v10, float v11, float fx, float fy) {
+  const float top = mul_rn(1.0f - fx, v00) + mul_rn(fx, v01);
+  const float bottom = mul_rn(1.0f - fx, v10) + mul_rn(fx, v11);
+  return mul_rn(1.0f - fy, top) + mul_rn(fy, bottom);
+}
+
+// Output pixel (y, x) of an augmented rows x cols image: pixel_value of the source, sampled
+// bilinearly at the drawn position (0 outside the image).
+EMNIST_HD float augment_pixel(const uint8_t* image, int rows, int cols, const AugmentSpec& s,
+                              const AugmentDraw& t, int y, int x) {
+  const float cx = mul_rn(static_cast<float>(cols - 1), 0.5f);
+  const float cy = mul_rn(static_cast<float>(rows - 1), 0.5f);
+  const float dx = static_cast<float>(x) - cx, dy = static_cast<float>(y) - cy;
+  float sx = mul_rn(t.a, dx) + mul_rn(t.b, dy) + (cx + t.tx);
+  float sy = mul_rn(t.c, dx) + mul_rn(t.d, dy) + (cy + t.ty);
+  if (s.elastic != 0.0f) {
+    // The displacement at (x, y): bilinear between the control points around it.
+    const float gx =
+        static_cast<float>(x) * static_cast<float>(kElasticGrid - 1) / static_cast<float>(cols - 1);
+    const float gy =
+        static_cast<float>(y) * static_cast<float>(kElasticGrid - 1) / static_cast<float>(rows - 1);
+    const int px =
+        gx < static_cast<float>(kElasticGrid - 1) ? static_cast<int>(gx) : kElasticGrid - 2;
+    const int py =
+        gy < static_cast<float>(kElasticGrid - 1) ? static_cast<int>(gy) : kElasticGrid - 2;
+    const float fx = gx - static_cast<float>(px), fy = gy - static_cast<float>(py);
+    const int k = py * kElasticGrid + px;
+    sx +=
+        bilinear(t.ex[k], t.ex[k + 1], t.ex[k + kElasticGrid], t.ex[k + kElasticGrid + 1], fx, fy);
+    sy +=
+        bilinear(t.ey[k], t.ey[k + 1], t.ey[k + kElasticGrid], t.ey[k + kElasticGrid + 1], fx, fy);
+  }
+  const float fx0 = floorf(sx), fy0 = floorf(sy);
+  // Far outside (and NaN): nothing to read.
+  if (!(fx0 >= -1.0f && fx0 < static_cast<float>(cols) && fy0 >= -1.0f &&
+        fy0 < static_cast<float>(rows)))
+    return 0.0f;
+  const int x0 = static_cast<int>(fx0), y0 = static_cast<int>(fy0);
+  const auto at = [&](int yy, int xx) {
+    return yy >= 0 && yy < rows && xx >= 0 && xx < cols ? pixel_value(image[yy * cols + xx]) : 0.0f;
+  };
+  return bilinear(at(y0, x0), at(y0, x0 + 1), at(y0 + 1, x0), at(y0 + 1, x0 + 1), sx - fx0,
+                  sy - fy0);
+}
+
+// A whole image through one draw, row-major into out (the host's loop; a kernel takes a pixel per
+// thread).
+EMNIST_HD void augment_image(const uint8_t* image, int rows, int cols, const AugmentSpec& s,
+                             const AugmentDraw& t, float* out) {
+  for (int y = 0; y < rows; ++y)
+    for (int x = 0; x < cols; ++x) out[y * cols + x] = augment_pixel(image, rows, cols, s, t, y, x);
 }
 
 // ---- activations ------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ void optimizer_step(Device d, const OptimizerParams& o, const Tensor& params, co
 
 void epoch_rows(Device d, const int64_t* indices, int64_t count, const int64_t* rows);
 void gather_batch(Device d, const uint8_t* images, const int32_t* labels, const int64_t* rows,
-                  const Tensor& x, const int32_t* y);
+                  const Tensor& x, const int32_t* y, const BatchAugment* augment);
 void fill(Device d, const Tensor& t);
 
 }  // namespace emnist::checks

@@ -1,7 +1,7 @@
 // The resident feeder (uint8 split on the device, gathered by a kernel) and the pinned feeder
 // (loader thread, page-locked ring, copy stream, events) on the GPU against the host feeder on the
 // CPU: the same batches bit for bit (math::pixel_value is one correctly rounded division on both),
-// over epochs and for evaluation ranges with a partial last batch.
+// over epochs (plain and augmented) and for evaluation ranges with a partial last batch.
 #include <catch2/catch.hpp>
 #include <cstring>
 
@@ -15,50 +15,57 @@ using namespace emnist::cuda_test;
 
 TEST_CASE("cuda resident and pinned feeders: the CPU feeder's batches, bit for bit",
           "[cuda][feeder]") {
-  for (const FeederChoice kind : {FeederChoice::resident, FeederChoice::pinned}) {
-    CAPTURE(choice_name(kind).data());
-    const ImageSet images = synthetic_images(500, 16, 81, false);  // noise: every pixel value
-    Subset subset;
-    subset.source = &images;
-    for (int64_t i = 499; i >= 0; i -= 2) subset.indices.push_back(i);
-    const int64_t batch = 32;
-    auto cpu_model = make_model(cpu(), reference_mlp(), 28, 28, 16, batch, 1);
-    auto gpu_model = make_model(gpu(), reference_mlp(), 28, 28, 16, batch, 1);
-    BatchFeeder host(cpu(), batch, 784);
-    TrainConfig tc;
-    tc.feeder = kind;
-    const std::unique_ptr<Feeder> feeder = make_feeder(tc, gpu(), batch, 784);
-    Feeder& resident = *feeder;
-    auto read = [](const Model& m, int64_t n) {
-      std::vector<float> x(static_cast<size_t>(n * 784));
-      std::vector<int32_t> y(static_cast<size_t>(n));
-      m.backend().copy_to_host(x.data(), m.input(n).data, sizeof(float) * x.size());
-      m.backend().copy_to_host(y.data(), m.labels(), sizeof(int32_t) * y.size());
-      return std::make_pair(x, y);
-    };
-    for (int epoch = 0; epoch < 2; ++epoch) {
-      host.begin_epoch(subset, 9, epoch);
-      resident.begin_epoch(subset, 9, epoch);
-      for (int64_t step = 0; step < subset.size() / batch; ++step) {
-        host.load_step(cpu_model->batch(), step, batch);
-        resident.load_step(gpu_model->batch(), step, batch);
-        const auto [hx, hy] = read(*cpu_model, batch);
-        const auto [gx, gy] = read(*gpu_model, batch);
+  // Augmented training batches too: math::augment_draw and augment_pixel use +, -, * (unfused)
+  // and / only, the same bits on the device as on the host.
+  for (const bool augmented : {false, true})
+    for (const FeederChoice kind : {FeederChoice::resident, FeederChoice::pinned}) {
+      CAPTURE(choice_name(kind).data(), augmented);
+      const ImageSet images = synthetic_images(500, 16, 81, false);  // noise: every pixel value
+      Subset subset;
+      subset.source = &images;
+      for (int64_t i = 499; i >= 0; i -= 2) subset.indices.push_back(i);
+      const int64_t batch = 32;
+      auto cpu_model = make_model(cpu(), reference_mlp(), 28, 28, 16, batch, 1);
+      auto gpu_model = make_model(gpu(), reference_mlp(), 28, 28, 16, batch, 1);
+      BatchFeeder host(cpu(), batch, 784);
+      TrainConfig tc;
+      tc.feeder = kind;
+      const std::unique_ptr<Feeder> feeder = make_feeder(tc, gpu(), batch, 784);
+      Feeder& resident = *feeder;
+      if (augmented) {
+        host.augment_training(test::every_augmentation(4));
+        resident.augment_training(test::every_augmentation(4));
+      }
+      auto read = [](const Model& m, int64_t n) {
+        std::vector<float> x(static_cast<size_t>(n * 784));
+        std::vector<int32_t> y(static_cast<size_t>(n));
+        m.backend().copy_to_host(x.data(), m.input(n).data, sizeof(float) * x.size());
+        m.backend().copy_to_host(y.data(), m.labels(), sizeof(int32_t) * y.size());
+        return std::make_pair(x, y);
+      };
+      for (int epoch = 0; epoch < 2; ++epoch) {
+        host.begin_epoch(subset, 9, epoch);
+        resident.begin_epoch(subset, 9, epoch);
+        for (int64_t step = 0; step < subset.size() / batch; ++step) {
+          host.load_step(cpu_model->batch(), step, batch);
+          resident.load_step(gpu_model->batch(), step, batch);
+          const auto [hx, hy] = read(*cpu_model, batch);
+          const auto [gx, gy] = read(*gpu_model, batch);
+          REQUIRE(hy == gy);
+          REQUIRE(std::memcmp(hx.data(), gx.data(), sizeof(float) * hx.size()) == 0);
+        }
+      }
+      for (int64_t first = 0; first < subset.size(); first += batch) {
+        const int64_t n = std::min(batch, subset.size() - first);
+        host.load_range(cpu_model->batch(), subset, first, n);
+        resident.load_range(gpu_model->batch(), subset, first, n);
+        const auto [hx, hy] = read(*cpu_model, n);
+        const auto [gx, gy] = read(*gpu_model, n);
         REQUIRE(hy == gy);
         REQUIRE(std::memcmp(hx.data(), gx.data(), sizeof(float) * hx.size()) == 0);
+        REQUIRE(host.labels() == resident.labels());
       }
     }
-    for (int64_t first = 0; first < subset.size(); first += batch) {
-      const int64_t n = std::min(batch, subset.size() - first);
-      host.load_range(cpu_model->batch(), subset, first, n);
-      resident.load_range(gpu_model->batch(), subset, first, n);
-      const auto [hx, hy] = read(*cpu_model, n);
-      const auto [gx, gy] = read(*gpu_model, n);
-      REQUIRE(hy == gy);
-      REQUIRE(std::memcmp(hx.data(), gx.data(), sizeof(float) * hx.size()) == 0);
-      REQUIRE(host.labels() == resident.labels());
-    }
-  }
 }
 
 TEST_CASE("cuda epoch_rows: the CPU's permutation, exactly", "[cuda][feeder][sanitize]") {

@@ -95,39 +95,53 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "e2e resume: with train.ema the checkpoint carries the weight average, and the resumed run "
-    "ends with the uninterrupted run's averaged model byte for byte",
+    "e2e resume: with train.ema (the checkpoint carries the weight average) and with [augment], "
+    "the resumed run ends with the uninterrupted run's model byte for byte",
     "[e2e][resume]") {
-  test::TempDir dir{"emnist-resume-ema"};
+  test::TempDir dir{"emnist-resume-options"};
   const auto plain_config = write_setup(dir);
-  Config c = load_config(plain_config);
-  c.train.ema = 0.9;
-  const auto config = dir / "ema.toml";
-  test::write_file(config, to_toml(c));
-  const auto reference = dir / "uninterrupted";
-  check_succeeded(train(config, reference));
   const auto plain = dir / "plain";
   check_succeeded(train(plain_config, plain));
-  // The model is the average, not the last step's weights.
-  CHECK(test::read_text(reference / "model.safetensors") !=
-        test::read_text(plain / "model.safetensors"));
+  for (const bool ema : {true, false}) {
+    CAPTURE(ema);
+    Config c = load_config(plain_config);
+    if (ema) {
+      c.train.ema = 0.9;
+    } else {
+      c.augment.rotation = 10;
+      c.augment.translate = 2;
+      c.augment.elastic = 1;
+    }
+    const std::string name = ema ? "ema" : "augment";
+    const auto config = dir / (name + ".toml");
+    test::write_file(config, to_toml(c));
+    const auto reference = dir / (name + "-uninterrupted");
+    check_succeeded(train(config, reference));
+    // The option changed what was trained.
+    CHECK(test::read_text(reference / "model.safetensors") !=
+          test::read_text(plain / "model.safetensors"));
 
-  const auto run = dir / "interrupted";
-  const auto stopped = train(config, run, "sigint@step=25");
-  INFO(stopped.output);
-  REQUIRE(stopped.exit_code == 130);
-  const Checkpoint checkpoint = read_checkpoint(run);
-  REQUIRE(checkpoint.average.size() == checkpoint.model.size());
-  size_t differing = 0;
-  for (const auto& [name, t] : checkpoint.model)
-    differing += checkpoint.average.at(name).values != t.values;
-  CHECK(differing > 0);
-  const auto resumed = resume(run);
-  INFO(resumed.output);
-  REQUIRE(resumed.exit_code == 0);
-  CHECK(test::read_text(run / "model.safetensors") ==
-        test::read_text(reference / "model.safetensors"));
-  CHECK(metrics_without_times(run) == metrics_without_times(reference));
+    const auto run = dir / (name + "-interrupted");
+    const auto stopped = train(config, run, "sigint@step=25");
+    INFO(stopped.output);
+    REQUIRE(stopped.exit_code == 130);
+    const Checkpoint checkpoint = read_checkpoint(run);
+    if (ema) {
+      REQUIRE(checkpoint.average.size() == checkpoint.model.size());
+      size_t differing = 0;
+      for (const auto& [tensor, t] : checkpoint.model)
+        differing += checkpoint.average.at(tensor).values != t.values;
+      CHECK(differing > 0);
+    } else {
+      CHECK(checkpoint.average.empty());
+    }
+    const auto resumed = resume(run);
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(test::read_text(run / "model.safetensors") ==
+          test::read_text(reference / "model.safetensors"));
+    CHECK(metrics_without_times(run) == metrics_without_times(reference));
+  }
 }
 
 TEST_CASE(

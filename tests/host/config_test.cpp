@@ -89,7 +89,9 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
         "schedule, step_size, gamma, min_lr, warmup_epochs, seed, device, precision, "
         "deterministic, cuda_graph, feeder, log_every)");
   check("[optim]\nlr = 1\n",
-        "config x.toml: unknown section [optim] (sections: data, model, train)");
+        "config x.toml: unknown section [optim] (sections: data, model, train, augment)");
+  check("[augment]\nrotation = 120\n",
+        "config x.toml: augment.rotation: 120 is out of range: allowed [0, 90]");
   check("[train]\nlr = -1\n", "config x.toml: train.lr: -1 is out of range: allowed (0, 10]");
   check("[train]\nlr = 0\n", "config x.toml: train.lr: 0 is out of range: allowed (0, 10]");
   check("[train]\nbatch_size = 0\n",
@@ -115,7 +117,8 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
   check("[train\nlr = 1\n",
         "config x.toml:1:7: not valid TOML: Error while parsing table header: expected ']', saw "
         "'\\n'");
-  check("lr = 1\n", "config x.toml: unknown top-level key 'lr' (sections: data, model, train)");
+  check("lr = 1\n",
+        "config x.toml: unknown top-level key 'lr' (sections: data, model, train, augment)");
 }
 
 TEST_CASE("bad overrides name the assignment", "[config][smoke]") {

@@ -21,6 +21,17 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
 
 }  // namespace
 
+math::AugmentSpec every_augmentation(uint64_t seed) {
+  math::AugmentSpec spec;
+  spec.tan_half_rotation = 0.2f;
+  spec.scale = 0.1f;
+  spec.shear = 0.3f;
+  spec.translate = 2.0f;
+  spec.elastic = 2.0f;
+  spec.seed = seed;
+  return spec;
+}
+
 ImageSet synthetic_images(int64_t count, int classes, uint64_t seed, bool learnable) {
   ImageSet set;
   set.count = count;

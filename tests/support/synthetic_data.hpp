@@ -6,12 +6,16 @@
 
 #include "emnist/config.hpp"
 #include "emnist/data.hpp"
+#include "emnist/element_math.hpp"
 
 namespace emnist::test {
 
 // `count` 28x28 images, label i % classes (classes <= 16). When `learnable`, a bright 7x7 block
 // whose place on a 4x4 grid is the class, over noise: a pattern that generalises to unseen
 // samples; otherwise noise only (learnable by memorising).
+// An augmentation with every part on (rotation, zoom, shear, shift, elastic), moderate.
+math::AugmentSpec every_augmentation(uint64_t seed);
+
 ImageSet synthetic_images(int64_t count, int classes, uint64_t seed, bool learnable = true);
 
 // IDX3 images and IDX1 labels (raw, uncompressed) as the official files store them.

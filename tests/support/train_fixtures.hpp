@@ -166,8 +166,9 @@ class CountingBackend final : public Backend {
     inner_->epoch_rows(seed, epoch, indices, count, rows);
   }
   void gather_batch(const uint8_t* images, const int32_t* labels, int64_t count,
-                    const int64_t* rows, Tensor x, int32_t* y) override {
-    inner_->gather_batch(images, labels, count, rows, x, y);
+                    const int64_t* rows, Tensor x, int32_t* y,
+                    const BatchAugment* augment) override {
+    inner_->gather_batch(images, labels, count, rows, x, y, augment);
   }
   void confusion_accumulate(Tensor l, const int32_t* y, int64_t* c) override {
     inner_->confusion_accumulate(l, y, c);

@@ -188,3 +188,65 @@ TEST_CASE("feeders: a training run with the pinned feeder gives the host feeder'
   CHECK(model_bytes("pinned") == host);
   CHECK(model_bytes("resident") == host);
 }
+
+TEST_CASE("feeders: augmented training batches are the same from every feeder, bit for bit",
+          "[feeder][threads]") {
+  const ImageSet images = train_test::synthetic_images(120, 10, 75, false);
+  Subset subset;
+  subset.source = &images;
+  for (int64_t i = 119; i >= 0; i -= 2) subset.indices.push_back(i);
+  const math::AugmentSpec spec = test::every_augmentation(3);
+
+  const int64_t batch = 10;
+  auto cpu = make_cpu_backend();
+  train_test::CountingBackend resident_backend, pinned_backend;
+  pinned_backend.defer_async = true;
+  auto host_model = make_model(*cpu, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  auto plain_model = make_model(*cpu, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  auto resident_model = make_model(resident_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  auto pinned_model = make_model(pinned_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  BatchFeeder host(*cpu, batch, 784), plain(*cpu, batch, 784);
+  ResidentFeeder resident(resident_backend, 784);
+  PinnedFeeder pinned(pinned_backend, batch, 784, 3);
+  host.augment_training(spec);
+  resident.augment_training(spec);
+  pinned.augment_training(spec);
+
+  Batch epoch0_step0;
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    for (Feeder* f : std::initializer_list<Feeder*>{&host, &plain, &resident, &pinned})
+      f->begin_epoch(subset, 9, epoch);
+    for (int64_t step = 0; step < subset.size() / batch; ++step) {
+      INFO("epoch " << epoch << " step " << step);
+      host.load_step(host_model->batch(), step, batch);
+      plain.load_step(plain_model->batch(), step, batch);
+      resident.load_step(resident_model->batch(), step, batch);
+      pinned.load_step(pinned_model->batch(), step, batch);
+      const Batch augmented = read_batch(*host_model, batch);
+      REQUIRE(same_bits(augmented, read_batch(*resident_model, batch)));
+      REQUIRE(same_bits(augmented, read_batch(*pinned_model, batch)));
+      // The same samples and labels as without augmentation, other pixels.
+      const Batch unaugmented = read_batch(*plain_model, batch);
+      CHECK(augmented.y == unaugmented.y);
+      CHECK_FALSE(same_bits(augmented, unaugmented));
+      if (epoch == 0 && step == 0) epoch0_step0 = augmented;
+    }
+    // Evaluation batches are never augmented.
+    host.load_range(host_model->batch(), subset, 0, batch);
+    plain.load_range(plain_model->batch(), subset, 0, batch);
+    pinned.load_range(pinned_model->batch(), subset, 0, batch);
+    REQUIRE(same_bits(read_batch(*host_model, batch), read_batch(*plain_model, batch)));
+    REQUIRE(same_bits(read_batch(*pinned_model, batch), read_batch(*plain_model, batch)));
+  }
+  // Epoch 1 draws other transforms for the same images (epoch 1's first batch holds other samples
+  // too, so compare one image: sample 0 of epoch 0 drawn again for epoch 1).
+  std::vector<float> again(784);
+  const int64_t id = subset.indices[static_cast<size_t>(epoch_order(9, 0, subset.size())[0])];
+  math::augment_image(images.image(id), 28, 28, spec, math::augment_draw(spec, 0, id),
+                      again.data());
+  CHECK(std::memcmp(again.data(), epoch0_step0.x.data(), sizeof(float) * 784) == 0);
+  math::augment_image(images.image(id), 28, 28, spec, math::augment_draw(spec, 1, id),
+                      again.data());
+  CHECK(std::memcmp(again.data(), epoch0_step0.x.data(), sizeof(float) * 784) != 0);
+  pinned_backend.catch_up();
+}
