@@ -160,13 +160,18 @@ int main(int argc, char** argv) {
                  "Let --out replace the run already there (its files only; other files stay)")
       ->needs(train_out);
 
-  std::string eval_run_dir, eval_split = "test", eval_device = "auto", eval_data,
-                            eval_weights = "last";
+  std::vector<std::string> eval_runs;
+  std::string eval_split = "test", eval_device = "auto", eval_data, eval_weights = "last", eval_out;
   auto* eval =
       app.add_subcommand("eval", "Evaluate a trained run's model again from its run directory");
-  eval->add_option("--run", eval_run_dir, "The run directory")
+  eval->add_option("--run", eval_runs,
+                   "The run directory; repeated (--run A --run B ...), an ensemble of the runs "
+                   "that averages their probabilities (needs --out)")
       ->required()
       ->check(CLI::ExistingDirectory);
+  eval->add_option("--out", eval_out,
+                   "An ensemble's folder for its split files and ensemble.json (created if "
+                   "missing)");
   eval->add_option("--split", eval_split, "test, val or train")
       ->check(CLI::IsMember({"test", "val", "train"}));
   eval->add_option("--device", eval_device, "auto, cpu or cuda")
@@ -249,10 +254,24 @@ int main(int argc, char** argv) {
     if (*eval) {
       auto backend =
           emnist::make_backend(emnist::parse_choice<emnist::DeviceChoice>(eval_device, "--device"));
-      const emnist::DirectoryLock lock(eval_run_dir, "the run directory");
-      emnist::eval_run(
-          eval_run_dir, eval_split, *backend, eval_data,
-          eval_weights == "best" ? emnist::EvalWeights::best : emnist::EvalWeights::last);
+      const auto weights =
+          eval_weights == "best" ? emnist::EvalWeights::best : emnist::EvalWeights::last;
+      if (eval_runs.size() > 1) {
+        if (eval_out.empty())
+          throw emnist::UserError(
+              "eval with several --run is an ensemble: give --out, the folder for its files");
+        std::filesystem::create_directories(eval_out);
+        const emnist::DirectoryLock lock(eval_out, "the ensemble's folder");
+        emnist::eval_ensemble({eval_runs.begin(), eval_runs.end()}, eval_split, *backend, eval_out,
+                              eval_data, weights);
+        return 0;
+      }
+      if (!eval_out.empty())
+        throw emnist::UserError(
+            "--out is for an ensemble (several --run); eval of one run writes "
+            "into its run directory");
+      const emnist::DirectoryLock lock(eval_runs.front(), "the run directory");
+      emnist::eval_run(eval_runs.front(), eval_split, *backend, eval_data, weights);
       return 0;
     }
     if (*report) {

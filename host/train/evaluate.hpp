@@ -13,9 +13,10 @@ namespace emnist {
 struct EvalResult {
   Totals totals;
   std::vector<Prediction> predictions;  // in subset order, when asked for
+  std::vector<float> probabilities;     // [samples, classes] in subset order, when asked for
 };
 
-EvalResult evaluate(StepRunner& runner, Feeder& feeder, const Subset& subset,
-                    bool with_predictions);
+EvalResult evaluate(StepRunner& runner, Feeder& feeder, const Subset& subset, bool with_predictions,
+                    bool with_probabilities = false);
 
 }  // namespace emnist

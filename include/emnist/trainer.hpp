@@ -94,4 +94,14 @@ EvalSummary eval_run(const std::filesystem::path& run_dir, const std::string& sp
                      Backend& backend, const std::filesystem::path& data_dir = {},
                      EvalWeights weights = EvalWeights::last);
 
+// An ensemble of trained runs: each run's model (as eval_run loads it) gives its probabilities on
+// `split`, the ensemble predicts their mean. The runs must split the same data the same way
+// (UserError naming the first that does not). Writes the split's confusion, report and predictions
+// files and ensemble.json (members, metrics) into out_dir, which must exist.
+EvalSummary eval_ensemble(const std::vector<std::filesystem::path>& run_dirs,
+                          const std::string& split, Backend& backend,
+                          const std::filesystem::path& out_dir,
+                          const std::filesystem::path& data_dir = {},
+                          EvalWeights weights = EvalWeights::last);
+
 }  // namespace emnist

@@ -161,3 +161,53 @@ TEST_CASE("train_run: keeps the best validation epoch's model beside the last; e
       eval_run(no_val, "test", *backend, {}, EvalWeights::best),
       Catch::Contains("model_best.safetensors") && Catch::Contains("data.val_fraction"));
 }
+
+TEST_CASE("eval_ensemble: the mean of the runs' probabilities, as an ordinary set of split files",
+          "[train_run]") {
+  test::TempDir dir;
+  Config config = synthetic_run(dir);
+  config.train.epochs = 2;
+  auto backend = make_cpu_backend();
+  auto train_seed = [&](uint64_t seed, const std::string& name) {
+    Config c = config;
+    c.train.seed = seed;
+    std::filesystem::create_directories(dir / name);
+    return train_run(c, *backend, dir / name);
+  };
+  const TrainSummary a = train_seed(1, "a");
+  train_seed(1, "a-again");
+  train_seed(2, "b");
+
+  // Two copies of one model: the ensemble is that model.
+  const auto same = dir / "same";
+  std::filesystem::create_directories(same);
+  const EvalSummary twice = eval_ensemble({dir / "a", dir / "a-again"}, "test", *backend, same);
+  CHECK(twice.metrics.accuracy == a.test.accuracy);
+  CHECK(twice.metrics.macro_f1 == a.test.macro_f1);
+  CHECK(twice.metrics.loss == Approx(a.test.loss).epsilon(1e-6));
+  CHECK(test::read_text(same / "confusion_test.csv") ==
+        test::read_text(dir / "a" / "confusion_test.csv"));
+
+  // Two different models: the files of a split, and ensemble.json naming the members.
+  const auto pair = dir / "pair";
+  std::filesystem::create_directories(pair);
+  const EvalSummary e = eval_ensemble({dir / "a", dir / "b"}, "test", *backend, pair);
+  CHECK(e.metrics.samples == a.test.samples);
+  for (const char* name : {"confusion_test.csv", "report_test.csv", "predictions_test.csv"})
+    CHECK(count_lines(test::read_text(pair / name)) > 1);
+  const auto json = nlohmann::json::parse(test::read_text(pair / "ensemble.json"));
+  CHECK(json["members"].size() == 2);
+  CHECK(json["metrics"]["accuracy"].get<double>() == e.metrics.accuracy);
+
+  // Runs that split the data otherwise are refused by name: data.seed draws another validation
+  // part (the official test file is the same).
+  Config other = config;
+  other.data.seed = 7;
+  std::filesystem::create_directories(dir / "other");
+  train_run(other, *backend, dir / "other");
+  CHECK_NOTHROW(eval_ensemble({dir / "a", dir / "other"}, "test", *backend, pair));
+  REQUIRE_THROWS_WITH(eval_ensemble({dir / "a", dir / "other"}, "val", *backend, pair),
+                      Catch::Contains("other") && Catch::Contains("split the same data"));
+  REQUIRE_THROWS_WITH(eval_ensemble({dir / "a"}, "test", *backend, pair),
+                      Catch::Contains("at least two runs"));
+}
