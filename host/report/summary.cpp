@@ -17,7 +17,8 @@ nlohmann::json split_json(const SplitMetrics& m) {
   return {{"samples", m.samples},
           {"loss", number_or_null(m.loss)},
           {"accuracy", number_or_null(m.accuracy)},
-          {"macro_f1", number_or_null(m.macro_f1)}};
+          {"macro_f1", number_or_null(m.macro_f1)},
+          {"balanced_accuracy", number_or_null(m.balanced_accuracy)}};
 }
 
 std::string shell_quote(const std::string& s) {

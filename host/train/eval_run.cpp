@@ -71,8 +71,10 @@ void evaluate_run(const std::filesystem::path& run_dir, const std::string& split
 }
 
 void log_metrics(const std::string& what, const SplitMetrics& m, const Backend& backend) {
-  spdlog::info("{}: loss {:.4f}  accuracy {:.4f}  macro F1 {:.4f}  ({} samples, {})", what, m.loss,
-               m.accuracy, m.macro_f1, m.samples, backend.name());
+  spdlog::info(
+      "{}: loss {:.4f}  accuracy {:.4f}  balanced accuracy {:.4f}  macro F1 {:.4f}  ({} samples, "
+      "{})",
+      what, m.loss, m.accuracy, m.balanced_accuracy, m.macro_f1, m.samples, backend.name());
 }
 
 }  // namespace
@@ -110,6 +112,7 @@ EvalSummary eval_ensemble(const std::vector<std::filesystem::path>& run_dirs,
     log_metrics(run_dirs[m].string(), own, backend);
     members.push_back({{"run", std::filesystem::absolute(run_dirs[m]).string()},
                        {"accuracy", own.accuracy},
+                       {"balanced_accuracy", own.balanced_accuracy},
                        {"macro_f1", own.macro_f1}});
     std::vector<int32_t> labels;
     for (const Prediction& p : run.result.predictions) labels.push_back(p.truth);
@@ -156,6 +159,7 @@ EvalSummary eval_ensemble(const std::vector<std::filesystem::path>& run_dirs,
   j["metrics"] = {{"samples", summary.metrics.samples},
                   {"loss", summary.metrics.loss},
                   {"accuracy", summary.metrics.accuracy},
+                  {"balanced_accuracy", summary.metrics.balanced_accuracy},
                   {"macro_f1", summary.metrics.macro_f1}};
   write_file_atomic(out_dir / "ensemble.json", j.dump(2) + "\n");
   log_metrics(fmt::format("ensemble of {}", run_dirs.size()), summary.metrics, backend);

@@ -12,6 +12,7 @@ SplitMetrics split_metrics(const Totals& totals, const ClassificationReport& rep
   m.loss = totals.loss();
   m.accuracy = totals.accuracy();
   m.macro_f1 = report.macro_avg.f1;
+  m.balanced_accuracy = report.macro_avg.recall;
   return m;
 }
 

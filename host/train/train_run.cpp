@@ -156,10 +156,13 @@ class TrainingLoop {
       if (checkpoints_.enabled()) save(epoch + 1, 0, totals);
 
       progress_.clear();
-      const std::string val_text =
-          splits_.val.size() > 0
-              ? fmt::format("  val loss {:.4f} acc {:.4f}", record.val_loss, record.val_accuracy)
-              : std::string();
+      std::string val_text;
+      if (splits_.val.size() > 0) {
+        const ClassificationReport report =
+            classification_report(val.totals.confusion, val.totals.classes);
+        val_text = fmt::format("  val loss {:.4f} acc {:.4f} bal {:.4f} F1 {:.4f}", record.val_loss,
+                               record.val_accuracy, report.macro_avg.recall, report.macro_avg.f1);
+      }
       spdlog::info(
           "epoch {}/{}  lr {:.3g}  train loss {:.4f} acc {:.4f}{}  {:.1f} s  {:.0f} samples/s",
           epoch + 1, tc_.epochs, lr, record.train_loss, record.train_accuracy, val_text,
@@ -332,9 +335,11 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
     const EvalResult test = evaluate(runner, *feeder, splits.test, true);
     const ClassificationReport report = write_split_files(run_dir, "test", test, data.class_names);
     summary.test = split_metrics(test.totals, report);
-    spdlog::info("test loss {:.4f}  accuracy {:.4f}  macro F1 {:.4f}  ({} samples)",
-                 summary.test.loss, summary.test.accuracy, summary.test.macro_f1,
-                 summary.test.samples);
+    spdlog::info(
+        "test loss {:.4f}  accuracy {:.4f}  balanced accuracy {:.4f}  macro F1 {:.4f}  ({} "
+        "samples)",
+        summary.test.loss, summary.test.accuracy, summary.test.balanced_accuracy,
+        summary.test.macro_f1, summary.test.samples);
     log_samples(test, data);
   }
   write_run_images(run_dir, splits, data.class_names);

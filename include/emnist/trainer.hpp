@@ -20,6 +20,9 @@ struct SplitMetrics {
   double loss = std::numeric_limits<double>::quiet_NaN();
   double accuracy = std::numeric_limits<double>::quiet_NaN();
   double macro_f1 = std::numeric_limits<double>::quiet_NaN();
+  // The mean of the classes' recalls (scikit-learn's balanced_accuracy_score): what accuracy is
+  // when every class counts the same, whatever its share of the split.
+  double balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct TrainSummary {

@@ -556,6 +556,9 @@ def cards_html(run: Run) -> str:
         if m.get("accuracy") is not None:
             items.append((f"{split_name(split)} accuracy", f"{100 * m['accuracy']:.2f}%"))
             items.append((f"{split_name(split)} macro F1", f"{m['macro_f1']:.4f}"))
+            if m.get("balanced_accuracy") is not None:
+                items.append((f"{split_name(split)} balanced accuracy",
+                              f"{100 * m['balanced_accuracy']:.2f}%"))
     for key, label, show in (
         ("parameters", "parameters", lambda v: f"{v:,}"),
         ("epochs", "epochs", str),

@@ -47,9 +47,9 @@ TEST_CASE("e2e: compare: two runs side by side in Markdown and CSV", "[e2e][comp
   CHECK(r.output.find(md) != std::string::npos);  // stdout shows the Markdown
   for (const char* row :
        {"| | mlp | cnn |", "| model | mlp | cnn |", "| test accuracy |", "| macro precision |",
-        "| macro recall |", "| macro F1 |", "| weighted precision |", "| weighted recall |",
-        "| weighted F1 |", "| parameters |", "| training time (s) |", "| samples/s |",
-        "## Per-class F1 (test)", "| class | support | mlp | cnn | difference |",
+        "| macro recall (balanced accuracy) |", "| macro F1 |", "| weighted precision |",
+        "| weighted recall |", "| weighted F1 |", "| parameters |", "| training time (s) |",
+        "| samples/s |", "## Per-class F1 (test)", "| class | support | mlp | cnn | difference |",
         "## Most confused pairs (test)"}) {
     INFO(row);
     CHECK(md.find(row) != std::string::npos);

@@ -68,6 +68,12 @@ TEST_CASE("train_run: fills the run directory, and eval_run reproduces the test 
   CHECK(e.metrics.loss == s.test.loss);  // bit for bit: same batches, same weights, same ops
   CHECK(e.metrics.accuracy == s.test.accuracy);
   CHECK(e.metrics.macro_f1 == s.test.macro_f1);
+  // Balanced accuracy: the mean of the classes' recalls (each class counts the same).
+  double recall_sum = 0;
+  for (const ClassScores& c : e.report.classes) recall_sum += c.recall;
+  CHECK(s.test.balanced_accuracy ==
+        Approx(recall_sum / static_cast<double>(e.report.classes.size())).epsilon(1e-12));
+  CHECK(summary["metrics"]["test"]["balanced_accuracy"].get<double>() == s.test.balanced_accuracy);
   CHECK(test::read_text(run / "report_test.csv") == report);
   CHECK(test::read_text(run / "confusion_test.csv") == confusion);
   CHECK(test::read_text(run / "predictions_test.csv") == predictions);
