@@ -36,9 +36,9 @@ namespace emnist {
 namespace {
 
 const std::vector<std::string> kTopKeys = {
-    "base",         "description", "mode",  "random", "folds", "seed",   "budget_minutes",
-    "prune_margin", "data",        "model", "train",  "axes",  "bundles"};
-const std::vector<std::string> kSections = {"data", "model", "train"};
+    "base",         "description", "mode",  "random", "folds",   "seed",  "budget_minutes",
+    "prune_margin", "data",        "model", "train",  "augment", "axes",  "bundles"};
+const std::vector<std::string> kSections = {"data", "model", "train", "augment"};
 
 // Bigger grids are not validated combination by combination (each axis value still is).
 constexpr size_t kMaxValidatedGrid = 20000;

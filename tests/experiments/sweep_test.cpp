@@ -299,3 +299,19 @@ TEST_CASE("sweep: CSV fields as the engine quotes them read back", "[sweep]") {
   CHECK(rows[1] == std::vector<std::string>{"1", "", "3"});
   CHECK(rows[2] == std::vector<std::string>{"last"});
 }
+
+TEST_CASE("sweep: the shipped sweep files load, every trial a valid configuration", "[sweep]") {
+  for (const char* name :
+       {"sweep-smoke", "sweep-mlp", "sweep-cnn", "sweep-recipe-mlp", "sweep-recipe-cnn"}) {
+    CAPTURE(name);
+    const SweepSpec spec = load_sweep(std::filesystem::path(EMNIST_SOURCE_DIR) / "configs" /
+                                      (std::string(name) + ".toml"));
+    CHECK_FALSE(spec.axes.empty());
+  }
+  // The recipe sweeps search the tuning options on the ByMerge corpus's training part.
+  const SweepSpec cnn =
+      load_sweep(std::filesystem::path(EMNIST_SOURCE_DIR) / "configs" / "sweep-recipe-cnn.toml");
+  CHECK(cnn.base.data.dataset == "emnist-bymerge");
+  CHECK(cnn.base.data.split == SplitKind::holdout);
+  CHECK(cnn.base.model.kind == ModelKind::cnn);
+}
