@@ -10,14 +10,14 @@
 namespace emnist::cuda {
 
 void CudaBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
-                                        float* loss, float label_smoothing) {
+                                        float* loss, CrossEntropyParams p) {
   const char* op = "softmax_cross_entropy";
   const OpRange range{op};
-  const int64_t classes =
-      checks::softmax_cross_entropy(Device::cuda, logits, labels, dlogits, label_smoothing);
+  const int64_t classes = checks::softmax_cross_entropy(Device::cuda, logits, labels, dlogits, p);
   const int64_t batch = logits.dim(0);
   kernels::softmax_cross_entropy(logits.data, labels, dlogits.empty() ? nullptr : dlogits.data,
-                                 loss, batch, classes, label_smoothing, stream_.get());
+                                 loss, batch, classes, p.label_smoothing, p.class_weights,
+                                 stream_.get());
 }
 
 void CudaBackend::softmax(Tensor logits, Tensor probs) {

@@ -290,6 +290,9 @@ const std::vector<KeySpec>& keys() {
     k.push_back(real_key(FIELD(train, l1), kUnitClosed, "L1 on weights"));
     k.push_back(real_key(FIELD(train, label_smoothing), kUnitOpen,
                          "the training loss's target: 1 - e at the label, e / classes everywhere"));
+    k.push_back(choice_key(FIELD(train, class_weights),
+                           "the training loss's class weights: none, or balanced (n / (classes * "
+                           "count) over the training split)"));
     k.push_back(real_key(FIELD(train, ema), kUnitOpen,
                          "decay of the weights' moving average, which evaluation and "
                          "model.safetensors use (0: off)"));

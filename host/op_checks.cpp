@@ -281,11 +281,11 @@ void ema_update(Device d, const Tensor& average, const Tensor& values, float dec
 }
 
 int64_t softmax_cross_entropy(Device d, const Tensor& logits, const int32_t* labels,
-                              const Tensor& dlogits, float label_smoothing) {
+                              const Tensor& dlogits, const CrossEntropyParams& p) {
   const OpCheck check(d, "softmax_cross_entropy");
   check.tensor(logits, 2, "logits");
   check.require(labels != nullptr, "labels is null");
-  check.require(label_smoothing >= 0.0f && label_smoothing < 1.0f,
+  check.require(p.label_smoothing >= 0.0f && p.label_smoothing < 1.0f,
                 "label_smoothing must be in [0, 1)");
   if (!dlogits.empty()) {
     check.tensor(dlogits, 2, "dlogits");

@@ -63,7 +63,7 @@ void maxpool2x2_backward(const float* dy, const int32_t* argmax, float* dx, int6
 // check device labels without a synchronisation).
 void softmax_cross_entropy(const float* logits, const int32_t* labels, float* dlogits, float* loss,
                            int64_t batch, int64_t classes, float label_smoothing,
-                           cudaStream_t stream);
+                           const float* class_weights, cudaStream_t stream);
 void softmax(const float* logits, float* probs, int64_t batch, int64_t classes,
              cudaStream_t stream);
 

@@ -54,11 +54,35 @@ __device__ RowStats row_stats(const float* row, int64_t classes, int lane) {
 
 __global__ void __launch_bounds__(kLossWarps* kWarp)
     cross_entropy_kernel(const float* logits, const int32_t* labels, float* dlogits, float* loss,
-                         int64_t batch, int64_t classes, math::SmoothedTarget target, double eps) {
+                         int64_t batch, int64_t classes, float label_smoothing,
+                         const float* class_weights) {
   __shared__ double warp_totals[kLossWarps];
+  __shared__ double weight_parts[kLossWarps * kWarp];
+  __shared__ double weight_sum;
   const int warp = static_cast<int>(threadIdx.x) / kWarp;
   const int lane = static_cast<int>(threadIdx.x) % kWarp;
+  const double eps = static_cast<double>(label_smoothing);
   double total = 0.0;  // this warp's rows, in row order (lane 0's copy is the one used)
+
+  // The rows' weights summed first, each thread its rows in order, then the threads in order.
+  if (class_weights != nullptr) {
+    double part = 0.0;
+    for (int64_t r = threadIdx.x; r < batch; r += blockDim.x) {
+      const int32_t label = labels[r];
+      if (label >= 0 && label < classes) part += static_cast<double>(class_weights[label]);
+    }
+    weight_parts[threadIdx.x] = part;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      double sum = 0.0;
+      for (unsigned t = 0; t < blockDim.x; ++t) sum += weight_parts[t];
+      weight_sum = sum;
+    }
+  } else if (threadIdx.x == 0) {
+    weight_sum = static_cast<double>(batch);
+  }
+  __syncthreads();
+  const float weight_total = static_cast<float>(weight_sum);
 
   for (int64_t r = warp; r < batch; r += kLossWarps) {
     const float* row = logits + r * classes;
@@ -78,6 +102,9 @@ __global__ void __launch_bounds__(kLossWarps* kWarp)
     if (dlogits != nullptr) {
       float* drow = dlogits + r * classes;
       const float inv_sum = static_cast<float>(1.0 / st.sum);
+      const math::SmoothedTarget target = math::smoothed_target(
+          label_smoothing, classes,
+          valid ? math::row_share(class_weights, label, batch, weight_total) : 0.0f);
       for (int64_t j = lane; j < classes; j += kWarp) {
         const float p = __fmul_rn(expf(row[j] - st.max), inv_sum);
         drow[j] = valid ? math::cross_entropy_grad(p, target, j == label) : NAN;
@@ -87,7 +114,9 @@ __global__ void __launch_bounds__(kLossWarps* kWarp)
     const double log_sum = log(st.sum);
     const double nll = __dsub_rn(log_sum, static_cast<double>(z_label - st.max));
     const double mean_z = sum_z / static_cast<double>(classes);
-    total += valid ? math::cross_entropy_row(nll, log_sum, mean_z, eps) : NAN;
+    double row_loss = valid ? math::cross_entropy_row(nll, log_sum, mean_z, eps) : NAN;
+    if (class_weights != nullptr && valid) row_loss *= static_cast<double>(class_weights[label]);
+    total += row_loss;
     // The next row may be this one's neighbour in memory, but no lane reads what another writes.
   }
   if (lane == 0) warp_totals[warp] = total;
@@ -95,7 +124,7 @@ __global__ void __launch_bounds__(kLossWarps* kWarp)
   if (threadIdx.x == 0 && loss != nullptr) {
     double sum = 0.0;
     for (int w = 0; w < kLossWarps; ++w) sum += warp_totals[w];
-    loss[0] = batch == 0 ? 0.0f : static_cast<float>(sum / static_cast<double>(batch));
+    loss[0] = batch == 0 ? 0.0f : static_cast<float>(sum / weight_sum);
   }
 }
 
@@ -117,15 +146,13 @@ __global__ void softmax_kernel(const float* logits, float* probs, int64_t batch,
 
 void softmax_cross_entropy(const float* logits, const int32_t* labels, float* dlogits, float* loss,
                            int64_t batch, int64_t classes, float label_smoothing,
-                           cudaStream_t stream) {
+                           const float* class_weights, cudaStream_t stream) {
   if (batch <= 0) {
     if (loss != nullptr) EMNIST_CUDA_CHECK(cudaMemsetAsync(loss, 0, sizeof(float), stream));
     return;
   }
-  // The target's float constants computed here, on the host, as the CPU backend computes them.
   cross_entropy_kernel<<<1, kLossWarps * kWarp, 0, stream>>>(
-      logits, labels, dlogits, loss, batch, classes,
-      math::smoothed_target(label_smoothing, classes, batch), static_cast<double>(label_smoothing));
+      logits, labels, dlogits, loss, batch, classes, label_smoothing, class_weights);
   EMNIST_LAUNCH_CHECK();
 }
 

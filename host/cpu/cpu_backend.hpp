@@ -102,7 +102,7 @@ class CpuBackend final : public Backend {
                         const StepScalars* scalars) override;
 
   void softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits, float* loss,
-                             float label_smoothing) override;
+                             CrossEntropyParams p) override;
   void softmax(Tensor logits, Tensor probs) override;
 
   void regularize(Tensor weights, Tensor grads, float l1, float l2, float* penalty) override;

@@ -31,9 +31,9 @@ double exp_row(const float* z, int64_t n, float max, float* e) {
 }  // namespace
 
 void CpuBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
-                                       float* loss, float label_smoothing) {
+                                       float* loss, CrossEntropyParams params) {
   const int64_t classes =
-      checks::softmax_cross_entropy(Device::cpu, logits, labels, dlogits, label_smoothing);
+      checks::softmax_cross_entropy(Device::cpu, logits, labels, dlogits, params);
   const int64_t batch = logits.dim(0);
   // Labels in host memory: checked here, before the parallel loop (an exception must not escape
   // it).
@@ -44,8 +44,17 @@ void CpuBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Ten
   double* row_loss = grow(sums_, static_cast<size_t>(batch));
   const float* z = logits.data;
   float* d = dlogits.empty() ? nullptr : dlogits.data;
-  const math::SmoothedTarget target = math::smoothed_target(label_smoothing, classes, batch);
+  const float label_smoothing = params.label_smoothing;
   const double eps = static_cast<double>(label_smoothing);
+  // With class weights a row's share of the mean is w[label] / sum w, the sum in row order.
+  const float* weights = params.class_weights;
+  double weight_sum = static_cast<double>(batch);
+  if (weights != nullptr) {
+    weight_sum = 0.0;
+    for (int64_t r = 0; r < batch; ++r) weight_sum += static_cast<double>(weights[labels[r]]);
+    check.require(weight_sum > 0.0, "the batch's class weights sum to 0");
+  }
+  const float weight_total = static_cast<float>(weight_sum);
 #pragma omp parallel for schedule(static) if (worth_parallel(batch * classes))
   for (int64_t r = 0; r < batch; ++r) {
     const float* row = z + r * classes;
@@ -62,8 +71,11 @@ void CpuBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Ten
     // -log softmax[label] = log sum exp(z - max) - (z[label] - max)
     const double nll = log_sum - static_cast<double>(z_label - max);
     row_loss[r] = math::cross_entropy_row(nll, log_sum, sum_z / static_cast<double>(classes), eps);
+    if (weights != nullptr) row_loss[r] *= static_cast<double>(weights[label]);
     if (drow != nullptr) {
       const float inv_sum = static_cast<float>(1.0 / sum);
+      const math::SmoothedTarget target = math::smoothed_target(
+          label_smoothing, classes, math::row_share(weights, label, batch, weight_total));
       for (int64_t j = 0; j < classes; ++j)
         drow[j] = math::cross_entropy_grad(drow[j] * inv_sum, target, j == label);
     }
@@ -71,7 +83,7 @@ void CpuBackend::softmax_cross_entropy(Tensor logits, const int32_t* labels, Ten
   if (loss != nullptr) {
     double total = 0.0;
     for (int64_t r = 0; r < batch; ++r) total += row_loss[r];
-    loss[0] = batch == 0 ? 0.0f : static_cast<float>(total / static_cast<double>(batch));
+    loss[0] = batch == 0 ? 0.0f : static_cast<float>(total / weight_sum);
   }
 }
 

@@ -28,6 +28,7 @@ std::string trial_key(const Config& config, int folds) {
   if (c.train.label_smoothing == defaults.train.label_smoothing)
     erase_line(text, "label_smoothing = ");
   if (c.train.ema == defaults.train.ema) erase_line(text, "ema = ");
+  if (c.train.class_weights == defaults.train.class_weights) erase_line(text, "class_weights = ");
   if (!c.augment.active()) {
     const size_t section = text.find("\n[augment]\n");
     if (section != std::string::npos) {

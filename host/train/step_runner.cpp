@@ -21,6 +21,7 @@ StepRunner::StepRunner(Model& model, const TrainConfig& config)
   const size_t confusion = plan.add_array<int64_t>(int64_t{classes_} * classes_);
   const size_t first_nonfinite = plan.add_array<int64_t>(1);
   const size_t probs = plan.add_array<float>(model.max_batch() * classes_);
+  const size_t weights = plan.add_array<float>(classes_);
   memory_ = DeviceBuffer(model.backend(), plan.total());
   scalars_ = memory_.at<StepScalars>(scalars);
   loss_ = memory_.at<float>(loss);
@@ -28,6 +29,7 @@ StepRunner::StepRunner(Model& model, const TrainConfig& config)
   confusion_ = memory_.at<int64_t>(confusion);
   first_nonfinite_ = memory_.at<int64_t>(first_nonfinite);
   probs_ = memory_.at<float>(probs);
+  weights_ = memory_.at<float>(weights);
   const int64_t none = -1;
   model.backend().copy_from_host(first_nonfinite_, &none, sizeof none);
   host_ = HostBuffer(model.backend(), sizeof(HostSide));
@@ -130,11 +132,24 @@ void StepRunner::issue_forward_and_loss(int64_t n, const StepContext& ctx, bool 
   const ScopedRange range(b, "loss and metrics");
   const Tensor logits = model_.logits(n);
   // Validation and test losses stay the plain cross-entropy, comparable across recipes.
+  const CrossEntropyParams objective =
+      train ? CrossEntropyParams{label_smoothing_, class_weights_} : CrossEntropyParams{};
   b.softmax_cross_entropy(logits, model_.labels(), train ? model_.dlogits(n) : Tensor{}, loss_,
-                          train ? label_smoothing_ : 0.0f);
+                          objective);
   b.loss_accumulate(loss_, loss_sum_, n, train ? scalars_ : nullptr,
                     train ? first_nonfinite_ : nullptr);
   b.confusion_accumulate(logits, model_.labels(), confusion_);
+}
+
+void StepRunner::set_class_weights(const std::vector<float>& weights) {
+  if (weights.empty()) {
+    class_weights_ = nullptr;
+    return;
+  }
+  if (static_cast<int>(weights.size()) != classes_)
+    throw std::invalid_argument("StepRunner: one class weight per class");
+  model_.backend().copy_from_host(weights_, weights.data(), sizeof(float) * weights.size());
+  class_weights_ = weights_;
 }
 
 void StepRunner::issue_train(int64_t n) {

@@ -44,7 +44,10 @@ class StepRunner {
   Model& model() { return model_; }
   Optimizer& optimizer() { return optimizer_; }
   WeightAverage& average() { return average_; }  // train.ema's, updated after every step
-  int64_t steps() const { return steps_; }       // optimizer steps taken so far
+  // The training loss's class weights from now on ([classes]; empty: none). Uploaded once, so
+  // call it before the first step (a captured step reads them where they are).
+  void set_class_weights(const std::vector<float>& weights);
+  int64_t steps() const { return steps_; }  // optimizer steps taken so far
   const GraphCounts& graph_counts() const { return graph_counts_; }
 
   // The batch is in model.input(n) and model.labels(). Forward (train mode), loss, backward,
@@ -93,7 +96,9 @@ class StepRunner {
   Optimizer optimizer_;
   WeightAverage average_;
   bool graphs_on_;
-  float label_smoothing_;  // the training loss's; evaluation's loss is the plain one
+  float label_smoothing_;           // the training loss's; evaluation's loss is the plain one
+  float* class_weights_ = nullptr;  // weights_ once set
+  float* weights_ = nullptr;        // [classes], the runner's memory
   std::map<std::pair<bool, int64_t>, GraphSlot> graphs_;
   GraphCounts graph_counts_;
   int classes_;

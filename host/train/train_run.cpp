@@ -291,6 +291,12 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
                           tc.batch_size, tc.seed);
   model->initialize(tc.seed);
   StepRunner runner(*model, tc);
+  if (tc.class_weights == ClassWeighting::balanced) {
+    const std::vector<float> weights = balanced_class_weights(train, data.num_classes());
+    const auto [lightest, heaviest] = std::minmax_element(weights.begin(), weights.end());
+    spdlog::info("class weights (balanced): {:.3f} to {:.3f}", *lightest, *heaviest);
+    runner.set_class_weights(weights);
+  }
   const std::unique_ptr<Feeder> feeder =
       make_feeder(tc, backend, tc.batch_size, images.image_size());
   if (config.augment.active()) feeder->augment_training(config.augment.spec(tc.seed));
@@ -350,6 +356,19 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
 }
 
 }  // namespace
+
+std::vector<float> balanced_class_weights(const Subset& split, int classes) {
+  std::vector<int64_t> count(static_cast<size_t>(classes), 0);
+  for (const int64_t i : split.indices)
+    ++count[static_cast<size_t>(split.source->labels[static_cast<size_t>(i)])];
+  std::vector<float> weights(static_cast<size_t>(classes), 0.0f);
+  for (size_t c = 0; c < count.size(); ++c)
+    if (count[c] > 0)
+      weights[c] =
+          static_cast<float>(static_cast<double>(split.size()) /
+                             (static_cast<double>(classes) * static_cast<double>(count[c])));
+  return weights;
+}
 
 TrainSummary train_run(const Config& config, Backend& backend,
                        const std::filesystem::path& run_dir) {

@@ -53,6 +53,12 @@ struct BatchNormDropout {
   Tensor activated;
 };
 
+// The softmax cross-entropy's target and weights (softmax_cross_entropy).
+struct CrossEntropyParams {
+  float label_smoothing = 0.0f;
+  const float* class_weights = nullptr;  // [classes] in backend memory, or none
+};
+
 // Augmentation of a gathered batch (gather_batch).
 struct BatchAugment {
   math::AugmentSpec spec;
@@ -208,11 +214,14 @@ class Backend {
 
   // ---- loss: logits [B, C], labels [B] ----------------------------------------------------------
   // loss[0] = mean over the batch of the cross-entropy between softmax(logits) and the target:
-  // the label's one-hot row, smoothed by label_smoothing in [0, 1) (1 - eps at the label plus eps /
-  // classes everywhere, as PyTorch's CrossEntropyLoss(label_smoothing=eps)); computed stably (max
-  // subtracted). dlogits = (softmax - target) / B, unless empty (math::cross_entropy_grad).
+  // the label's one-hot row, smoothed by p.label_smoothing in [0, 1) (1 - eps at the label plus
+  // eps / classes everywhere, as PyTorch's CrossEntropyLoss(label_smoothing=eps)); computed stably
+  // (max subtracted). With p.class_weights (backend memory, [classes]) a row counts w[label]: the
+  // loss is sum w[label] * row loss / sum w[label] (PyTorch's weighted mean; with smoothing too the
+  // row's weight is its label's). dlogits = d(loss)/d(logits) = (softmax - target) times the row's
+  // share (1 / B, or w[label] / sum w), unless empty (math::cross_entropy_grad).
   virtual void softmax_cross_entropy(Tensor logits, const int32_t* labels, Tensor dlogits,
-                                     float* loss, float label_smoothing) = 0;
+                                     float* loss, CrossEntropyParams p) = 0;
   virtual void softmax(Tensor logits, Tensor probs) = 0;  // rows of [B, C]
 
   // ---- regularisation over a span of weights: grad += l1 * sign(w) + l2 * w ---------------------

@@ -19,6 +19,9 @@ enum class DeviceChoice { automatic, cpu, cuda };
 // What the tensor cores may round a product's inputs to; storage and master weights stay fp32.
 enum class Precision { fp32, tf32, bf16 };
 enum class FeederChoice { automatic, resident, pinned };
+// Class weights of the training loss: none, or balanced (n / (classes * count of the class) over
+// the training split, scikit-learn's "balanced").
+enum class ClassWeighting { none, balanced };
 
 // Each choice's name in TOML, on the command line and in every file the engine writes.
 template <typename E>
@@ -51,6 +54,8 @@ inline constexpr ChoiceName<Precision> kPrecisions[] = {
 inline constexpr ChoiceName<FeederChoice> kFeederChoices[] = {{FeederChoice::automatic, "auto"},
                                                               {FeederChoice::resident, "resident"},
                                                               {FeederChoice::pinned, "pinned"}};
+inline constexpr ChoiceName<ClassWeighting> kClassWeightings[] = {
+    {ClassWeighting::none, "none"}, {ClassWeighting::balanced, "balanced"}};
 
 // The table of an enum's names, found by the enum's type (C++17: the CUDA sources include this).
 constexpr const auto& choices_of(DataFormat) { return kDataFormats; }
@@ -62,6 +67,7 @@ constexpr const auto& choices_of(ScheduleKind) { return kScheduleKinds; }
 constexpr const auto& choices_of(DeviceChoice) { return kDeviceChoices; }
 constexpr const auto& choices_of(Precision) { return kPrecisions; }
 constexpr const auto& choices_of(FeederChoice) { return kFeederChoices; }
+constexpr const auto& choices_of(ClassWeighting) { return kClassWeightings; }
 
 template <typename E>
 constexpr std::string_view choice_name(E value) {

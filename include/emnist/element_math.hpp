@@ -89,20 +89,24 @@ EMNIST_HD float mul_rn(float a, float b) {
 }
 
 // Labels smoothed by eps over K classes (PyTorch's label_smoothing): the target of a row is eps / K
-// for every class plus 1 - eps at its label. Per element of dlogits (batch B), in float:
-// off = eps / K / B everywhere, on = (1 - eps) / B more at the label; eps = 0 gives the plain
-// one-hot target's bits (off = 0, on = 1 / B).
+// for every class plus 1 - eps at its label. Per element of dlogits, in float, with the row's
+// share s: off = eps / K * s everywhere, on = (1 - eps) * s more at the label; eps = 0 gives the
+// plain one-hot target's bits (off = 0, on = 1 / B). `share` is the row's share of the mean loss.
 struct SmoothedTarget {
-  float off, on, inv_batch;
+  float off, on, share;
 };
-EMNIST_HD SmoothedTarget smoothed_target(float eps, int64_t classes, int64_t batch) {
-  const float inv_batch = 1.0f / static_cast<float>(batch);
-  return {mul_rn(eps / static_cast<float>(classes), inv_batch), mul_rn(1.0f - eps, inv_batch),
-          inv_batch};
+EMNIST_HD SmoothedTarget smoothed_target(float eps, int64_t classes, float share) {
+  return {mul_rn(eps / static_cast<float>(classes), share), mul_rn(1.0f - eps, share), share};
 }
-// d(loss)/d(z_j) for softmax probability p_j: (p_j - target_j) / B.
+// A row's share of the mean loss: 1 / B unweighted, w[label] / sum w weighted.
+EMNIST_HD float row_share(const float* class_weights, int32_t label, int64_t batch,
+                          float weight_sum) {
+  if (class_weights == nullptr) return 1.0f / static_cast<float>(batch);
+  return class_weights[label] / weight_sum;
+}
+// d(loss)/d(z_j) for softmax probability p_j: (p_j - target_j) times the row's share.
 EMNIST_HD float cross_entropy_grad(float p, SmoothedTarget t, bool at_label) {
-  const float d = mul_rn(p, t.inv_batch) - t.off;
+  const float d = mul_rn(p, t.share) - t.off;
   return at_label ? d - t.on : d;
 }
 // A row's loss, in double, from nll = -log p_label, log_sum = log sum exp(z - max) and mean_z, the

@@ -97,7 +97,7 @@ void ema_update(Device d, const Tensor& average, const Tensor& values, float dec
 
 // The number of classes; label_smoothing in [0, 1).
 int64_t softmax_cross_entropy(Device d, const Tensor& logits, const int32_t* labels,
-                              const Tensor& dlogits, float label_smoothing);
+                              const Tensor& dlogits, const CrossEntropyParams& p);
 int64_t softmax(Device d, const Tensor& logits, const Tensor& probs);
 int64_t confusion_accumulate(Device d, const Tensor& logits, const int32_t* labels,
                              const int64_t* confusion);

@@ -86,6 +86,10 @@ Resume prepare_resume(const std::filesystem::path& run_dir, const std::vector<st
 TrainSummary resume_run(const Resume& resume, Backend& backend,
                         const std::filesystem::path& run_dir);
 
+// scikit-learn's "balanced" class weights over a split (train.class_weights = "balanced"):
+// n / (classes * count of the class); a class the split lacks gets 0 (no row asks for it).
+std::vector<float> balanced_class_weights(const Subset& split, int classes);
+
 // Reads run_dir/config.toml and run_dir/model.safetensors, rebuilds the splits exactly as training
 // did, evaluates `split` (train, val or test) and writes its confusion, report and predictions
 // files. On the same backend it reproduces training's final test figures bit for bit. A non-empty

@@ -92,7 +92,7 @@ TEST_CASE("cpu backend learns a tiny batch", "[cpu][learn]") {
     scalars.step = step;
     forward(true);
     be->softmax_cross_entropy(view(logits, {n, classes}), labels.data(),
-                              view(dlogits, {n, classes}), &loss, 0.0f);
+                              view(dlogits, {n, classes}), &loss, {});
     REQUIRE(std::isfinite(loss));
     if (step == 0) first_loss = loss;
     be->linear_backward(view(a4, {n, feat}), w2, view(dlogits, {n, classes}), view(d4, {n, feat}),

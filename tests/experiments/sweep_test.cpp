@@ -186,6 +186,12 @@ TEST_CASE("sweep: the trial key names what a trial computes", "[sweep]") {
   Config f = a;
   f.train.ema = 0.999;
   CHECK(trial_key(a, 5) != trial_key(f, 5));
+  Config g = a;
+  g.train.class_weights = ClassWeighting::balanced;
+  CHECK(trial_key(a, 5) != trial_key(g, 5));
+  Config h = a;
+  h.augment.rotation = 5;
+  CHECK(trial_key(a, 5) != trial_key(h, 5));
 }
 
 TEST_CASE("sweep: settings, the base file and overrides", "[sweep]") {

@@ -85,9 +85,9 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
   };
   check("[train]\nlrr = 1\n",
         "config x.toml: unknown key 'train.lrr' (keys of [train]: epochs, batch_size, optimizer, "
-        "lr, momentum, nesterov, betas, eps, alpha, weight_decay, l1, label_smoothing, ema, "
-        "schedule, step_size, gamma, min_lr, warmup_epochs, seed, device, precision, "
-        "deterministic, cuda_graph, feeder, log_every)");
+        "lr, momentum, nesterov, betas, eps, alpha, weight_decay, l1, label_smoothing, "
+        "class_weights, ema, schedule, step_size, gamma, min_lr, warmup_epochs, seed, device, "
+        "precision, deterministic, cuda_graph, feeder, log_every)");
   check("[optim]\nlr = 1\n",
         "config x.toml: unknown section [optim] (sections: data, model, train, augment)");
   check("[augment]\nrotation = 120\n",

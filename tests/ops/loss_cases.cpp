@@ -26,38 +26,44 @@ Tolerance dlogits_tolerance(int64_t batch) {
   return Tolerance{3e-7 / static_cast<double>(batch), 2e-6};
 }
 
-void check_loss(OpTarget& target, const LossCase& t, uint32_t seed, float smoothing = 0.0f) {
-  CAPTURE(target.name(), t.batch, t.classes, t.offset, t.in_place, smoothing);
+// smoothing: the target's label smoothing; weighted: class weights in [0.2, 3).
+void check_loss(OpTarget& target, const LossCase& t, uint32_t seed, float smoothing = 0.0f,
+                bool weighted = false) {
+  CAPTURE(target.name(), t.batch, t.classes, t.offset, t.in_place, smoothing, weighted);
   const int64_t b = t.batch, c = t.classes;
   const size_t sz = static_cast<size_t>(b * c);
   auto z = uniform(sz, -5, 5, seed);
   for (float& v : z) v += t.offset;
   const auto y = labels(static_cast<size_t>(b), static_cast<int>(c), seed + 1);
 
+  auto class_weights = uniform(static_cast<size_t>(c), 0.2f, 3.0f, seed + 2);
+
   auto d_ref = nan_vector(sz), p_ref = nan_vector(sz);
   float loss_ref = std::numeric_limits<float>::quiet_NaN();
   auto z_copy = z;
   run_reference([&](Backend& ref) {
-    ref.softmax_cross_entropy(host_tensor(z_copy, {b, c}), y.data(), host_tensor(d_ref, {b, c}),
-                              &loss_ref, smoothing);
+    ref.softmax_cross_entropy(
+        host_tensor(z_copy, {b, c}), y.data(), host_tensor(d_ref, {b, c}), &loss_ref,
+        CrossEntropyParams{smoothing, weighted ? class_weights.data() : nullptr});
     ref.softmax(host_tensor(z_copy, {b, c}), host_tensor(p_ref, {b, c}));
   });
 
   Backend& mem = target.backend();
   Guarded<float> gz(mem, z), gd(mem, sz), gp(mem, sz), gloss(mem, 1);
   Guarded<int32_t> gy(mem, y);
+  Guarded<float> gw(mem, class_weights);
   Guarded<float>& dlogits = t.in_place ? gz : gd;
   target.run([&](Backend& dev) {
     // Softmax first: the in-place cross-entropy below overwrites the logits.
     dev.softmax(gz.tensor({b, c}), gp.tensor({b, c}));
     dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), dlogits.tensor({b, c}), gloss.data(),
-                              smoothing);
+                              CrossEntropyParams{smoothing, weighted ? gw.data() : nullptr});
   });
 
   target.expect_close(gp.read(), p_ref, Tolerance{1e-9, 2e-6}, "softmax");
   target.expect_close(dlogits.read(), d_ref, dlogits_tolerance(b), "dlogits");
   target.expect_close(gloss.read(), {loss_ref}, Tolerance{1e-6, 2e-6}, "loss");
-  for (const auto* g : {&gz, &gd, &gp, &gloss}) g->check_guards("softmax cross-entropy");
+  for (const auto* g : {&gz, &gd, &gp, &gloss, &gw}) g->check_guards("softmax cross-entropy");
   gy.check_guards("labels");
 }
 
@@ -79,14 +85,16 @@ OP_TEST_CASE("softmax cross-entropy: loss, gradient and softmax match the CPU", 
   for (const LossCase& c : cases) check_loss(op_target(), c, seed += 10);
 }
 
-OP_TEST_CASE("softmax cross-entropy with label smoothing matches the CPU", "[loss]") {
+OP_TEST_CASE("softmax cross-entropy with label smoothing and class weights matches the CPU",
+             "[loss]") {
   const LossCase cases[] = {{1, 47, 0.0f, false},
                             {37, 47, 0.0f, true},
                             {128, 62, 1000.0f, false},
                             {2000, 26, -300.0f, true}};
   uint32_t seed = 7300;
-  for (const float smoothing : {0.1f, 0.5f})
-    for (const LossCase& c : cases) check_loss(op_target(), c, seed += 10, smoothing);
+  for (const float smoothing : {0.0f, 0.1f, 0.5f})
+    for (const bool weighted : {false, true})
+      for (const LossCase& c : cases) check_loss(op_target(), c, seed += 10, smoothing, weighted);
 }
 
 OP_TEST_CASE("softmax cross-entropy: loss only, and gradient only", "[loss]") {
@@ -99,19 +107,19 @@ OP_TEST_CASE("softmax cross-entropy: loss only, and gradient only", "[loss]") {
   auto d_ref = nan_vector(z.size());
   run_reference([&](Backend& ref) {
     ref.softmax_cross_entropy(host_tensor(z, {b, c}), y.data(), host_tensor(d_ref, {b, c}),
-                              &loss_ref, 0.0f);
+                              &loss_ref, {});
   });
 
   Backend& mem = target.backend();
   Guarded<float> gz(mem, z), gd(mem, z.size()), gloss(mem, 1);
   Guarded<int32_t> gy(mem, y);
   target.run([&](Backend& dev) {
-    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), Tensor{}, gloss.data(), 0.0f);
+    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), Tensor{}, gloss.data(), {});
   });
   target.expect_close(gloss.read(), {loss_ref}, Tolerance{1e-6, 2e-6}, "loss without dlogits");
   for (float v : gd.read()) REQUIRE(std::isnan(v));
   target.run([&](Backend& dev) {
-    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), gd.tensor({b, c}), nullptr, 0.0f);
+    dev.softmax_cross_entropy(gz.tensor({b, c}), gy.data(), gd.tensor({b, c}), nullptr, {});
   });
   target.expect_close(gd.read(), d_ref, dlogits_tolerance(b), "dlogits without loss");
   for (const auto* g : {&gz, &gd, &gloss}) g->check_guards("softmax cross-entropy");

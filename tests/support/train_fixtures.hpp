@@ -149,8 +149,8 @@ class CountingBackend final : public Backend {
     inner_->dropout_backward(dy, dx, p, seed, layer, s);
   }
   void softmax_cross_entropy(Tensor l, const int32_t* y, Tensor dl, float* loss,
-                             float smoothing) override {
-    inner_->softmax_cross_entropy(l, y, dl, loss, smoothing);
+                             CrossEntropyParams p) override {
+    inner_->softmax_cross_entropy(l, y, dl, loss, p);
   }
   void softmax(Tensor l, Tensor p) override { inner_->softmax(l, p); }
   void regularize(Tensor w, Tensor g, float l1, float l2, float* penalty) override {

@@ -217,3 +217,18 @@ TEST_CASE("eval_ensemble: the mean of the runs' probabilities, as an ordinary se
   REQUIRE_THROWS_WITH(eval_ensemble({dir / "a"}, "test", *backend, pair),
                       Catch::Contains("at least two runs"));
 }
+
+TEST_CASE("balanced_class_weights: n / (classes * count), 0 for a class the split lacks",
+          "[train_run]") {
+  ImageSet images;
+  images.count = 7;
+  images.labels = {0, 0, 0, 0, 1, 1, 2};
+  Subset split;
+  split.source = &images;
+  split.indices = {0, 1, 2, 3, 4, 5};  // no sample of class 2
+  const std::vector<float> w = balanced_class_weights(split, 3);
+  REQUIRE(w.size() == 3);
+  CHECK(w[0] == Approx(6.0 / (3.0 * 4.0)));
+  CHECK(w[1] == Approx(6.0 / (3.0 * 2.0)));
+  CHECK(w[2] == 0.0f);
+}

@@ -161,6 +161,39 @@ TEST_CASE("training: train.ema averages the weights and batch-norm statistics af
   CHECK(moved > 100);
 }
 
+TEST_CASE("training: class weights scale each row's gradient by its class's weight", "[training]") {
+  // One step from the same weights: with every class weighted 2 the gradients are those of no
+  // weights (the weighted mean is the mean); with one class weighted up, they differ.
+  const ImageSet images = train_test::synthetic_images(32, 4, 17, false);
+  auto step_grads = [&](const std::vector<float>& weights) {
+    auto backend = make_cpu_backend();
+    TrainConfig train;
+    train.batch_size = static_cast<int>(images.count);
+    auto model = make_model(*backend, train_test::small_mlp(), 28, 28, 4, images.count, 1);
+    model->initialize(1);
+    StepRunner runner(*model, train);
+    runner.set_class_weights(weights);
+    BatchFeeder feeder(*backend, images.count, 28 * 28);
+    const Subset all = train_test::whole(images);
+    const std::vector<int64_t> order = epoch_order(1, 0, all.size());
+    feeder.load(model->batch(), all, order.data(), all.size());
+    runner.train_batch(all.size(), 1e-3f);
+    std::vector<float> g(static_cast<size_t>(model->parameter_count()));
+    backend->copy_to_host(g.data(), model->grads().data, sizeof(float) * g.size());
+    return std::make_pair(g, runner.read_last_loss());
+  };
+  const auto [plain, plain_loss] = step_grads({});
+  const auto [twos, twos_loss] = step_grads({2.0f, 2.0f, 2.0f, 2.0f});
+  const auto [skewed, skewed_loss] = step_grads({1.0f, 1.0f, 1.0f, 5.0f});
+  CHECK(twos_loss == Approx(plain_loss).epsilon(1e-6));
+  double worst = 0;
+  for (size_t i = 0; i < plain.size(); ++i)
+    worst = std::max(worst, static_cast<double>(std::abs(twos[i] - plain[i])));
+  CHECK(worst < 1e-6);
+  CHECK(skewed_loss != plain_loss);
+  CHECK(skewed != plain);
+}
+
 TEST_CASE("training: epoch order is a seeded permutation, different per epoch", "[training]") {
   const std::vector<int64_t> a = epoch_order(1, 0, 1000);
   const std::vector<int64_t> b = epoch_order(1, 1, 1000);
