@@ -32,12 +32,14 @@ std::string csv_field(const std::string& text) {
 
 std::string metrics_csv(const std::vector<EpochRecord>& epochs) {
   std::string out =
-      "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,samples_per_second\n";
+      "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,samples_per_second,"
+      "val_balanced_accuracy,val_macro_f1\n";
   for (const EpochRecord& e : epochs) {
-    out += fmt::format("{},{},{},{},{},{},{},{}\n", e.epoch, number(e.lr, "{:.8g}"),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", e.epoch, number(e.lr, "{:.8g}"),
                        number(e.train_loss, "{:.6f}"), number(e.train_accuracy, "{:.6f}"),
                        number(e.val_loss, "{:.6f}"), number(e.val_accuracy, "{:.6f}"),
-                       number(e.seconds, "{:.3f}"), number(e.samples_per_second, "{:.1f}"));
+                       number(e.seconds, "{:.3f}"), number(e.samples_per_second, "{:.1f}"),
+                       number(e.val_balanced_accuracy, "{:.6f}"), number(e.val_macro_f1, "{:.6f}"));
   }
   return out;
 }

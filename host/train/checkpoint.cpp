@@ -20,10 +20,11 @@ std::string encode_history(const std::vector<EpochRecord>& history) {
   std::string out;
   for (const EpochRecord& r : history) {
     if (!out.empty()) out += ';';
-    out += fmt::format("{},{},{},{},{},{},{},{}", r.epoch, shortest_text(r.lr),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}", r.epoch, shortest_text(r.lr),
                        shortest_text(r.train_loss), shortest_text(r.train_accuracy),
                        shortest_text(r.val_loss), shortest_text(r.val_accuracy),
-                       shortest_text(r.seconds), shortest_text(r.samples_per_second));
+                       shortest_text(r.seconds), shortest_text(r.samples_per_second),
+                       shortest_text(r.val_balanced_accuracy), shortest_text(r.val_macro_f1));
   }
   return out;
 }
@@ -152,7 +153,9 @@ Checkpoint read_checkpoint(const std::filesystem::path& run_dir) {
                              c.totals.confusion.size(), c.totals.classes));
   for (std::string_view record : m.split(m.text("history"), ';')) {
     const auto f = m.split(record, ',');
-    if (f.size() != 8) throw m.fail("'history' has a record without 8 fields");
+    // 8 fields in checkpoints from before the balanced accuracy and macro F1 were kept.
+    if (f.size() != 8 && f.size() != 10)
+      throw m.fail("'history' has a record without 8 or 10 fields");
     EpochRecord r;
     r.epoch = m.parse<int>(f[0], "history");
     r.lr = m.parse<double>(f[1], "history");
@@ -162,6 +165,10 @@ Checkpoint read_checkpoint(const std::filesystem::path& run_dir) {
     r.val_accuracy = m.parse<double>(f[5], "history");
     r.seconds = m.parse<double>(f[6], "history");
     r.samples_per_second = m.parse<double>(f[7], "history");
+    if (f.size() == 10) {
+      r.val_balanced_accuracy = m.parse<double>(f[8], "history");
+      r.val_macro_f1 = m.parse<double>(f[9], "history");
+    }
     c.history.push_back(r);
   }
   if (c.history.size() != static_cast<size_t>(c.epoch))

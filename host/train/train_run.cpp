@@ -140,6 +140,10 @@ class TrainingLoop {
         val = evaluate(runner_, feeder_, splits_.val, epoch + 1 == tc_.epochs);
         record.val_loss = val.totals.loss();
         record.val_accuracy = val.totals.accuracy();
+        const ClassificationReport report =
+            classification_report(val.totals.confusion, val.totals.classes);
+        record.val_balanced_accuracy = report.macro_avg.recall;
+        record.val_macro_f1 = report.macro_avg.f1;
         // Before the checkpoint: a run resumed from the previous one recomputes this epoch
         // exactly and writes the same file again.
         if (beats_best(record.val_accuracy)) {
@@ -156,13 +160,11 @@ class TrainingLoop {
       if (checkpoints_.enabled()) save(epoch + 1, 0, totals);
 
       progress_.clear();
-      std::string val_text;
-      if (splits_.val.size() > 0) {
-        const ClassificationReport report =
-            classification_report(val.totals.confusion, val.totals.classes);
-        val_text = fmt::format("  val loss {:.4f} acc {:.4f} bal {:.4f} F1 {:.4f}", record.val_loss,
-                               record.val_accuracy, report.macro_avg.recall, report.macro_avg.f1);
-      }
+      const std::string val_text =
+          splits_.val.size() > 0
+              ? fmt::format("  val loss {:.4f} acc {:.4f} bal {:.4f} F1 {:.4f}", record.val_loss,
+                            record.val_accuracy, record.val_balanced_accuracy, record.val_macro_f1)
+              : std::string();
       spdlog::info(
           "epoch {}/{}  lr {:.3g}  train loss {:.4f} acc {:.4f}{}  {:.1f} s  {:.0f} samples/s",
           epoch + 1, tc_.epochs, lr, record.train_loss, record.train_accuracy, val_text,

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace emnist {
@@ -64,6 +65,10 @@ struct EpochRecord {
   double val_loss = 0, val_accuracy = 0;
   double seconds = 0;             // training and validation
   double samples_per_second = 0;  // training samples over training time
+  // The validation pass's balanced accuracy and macro F1 (NaN without a validation split, and in
+  // the records of checkpoints from before they were kept).
+  double val_balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double val_macro_f1 = std::numeric_limits<double>::quiet_NaN();
 };
 
 // What the step runner did with train.cuda_graph on: graphs captured, steps replayed from one, and

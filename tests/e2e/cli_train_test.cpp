@@ -57,12 +57,14 @@ nlohmann::json check_run_directory(const std::filesystem::path& run, int classes
   const auto metrics = lines_of(test::read_text(run / "metrics.csv"));
   REQUIRE(metrics.size() == static_cast<size_t>(epochs + 1));
   CHECK(metrics[0] ==
-        "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,samples_per_second");
+        "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,samples_per_second,"
+        "val_balanced_accuracy,val_macro_f1");
   for (int e = 1; e <= epochs; ++e) {
     const auto f = fields_of(metrics[static_cast<size_t>(e)]);
-    REQUIRE(f.size() == 8);
+    REQUIRE(f.size() == 10);
     CHECK(std::stoi(f[0]) == e);
-    for (size_t i = 1; i < 8; ++i) CHECK(std::stod(f[i]) >= 0);
+    for (size_t i = 1; i < 10; ++i) CHECK(std::stod(f[i]) >= 0);
+    for (size_t i : {3, 5, 8, 9}) CHECK(std::stod(f[i]) <= 1);
   }
 
   const auto confusion = lines_of(test::read_text(run / "confusion_test.csv"));

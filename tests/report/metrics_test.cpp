@@ -97,6 +97,13 @@ TEST_CASE("metrics: metrics.csv rows, empty fields where there is no validation"
   e.seconds = 1.5;
   e.samples_per_second = 1000;
   CHECK(metrics_csv({e}) ==
-        "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,samples_per_second\n"
-        "1,0.001,0.500000,0.750000,,,1.500,1000.0\n");
+        "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,samples_per_second,"
+        "val_balanced_accuracy,val_macro_f1\n"
+        "1,0.001,0.500000,0.750000,,,1.500,1000.0,,\n");
+  e.val_loss = 0.25;
+  e.val_accuracy = 0.875;
+  e.val_balanced_accuracy = 0.8;
+  e.val_macro_f1 = 0.7;
+  CHECK(metrics_csv({e}).substr(metrics_csv({e}).find('\n') + 1) ==
+        "1,0.001,0.500000,0.750000,0.250000,0.875000,1.500,1000.0,0.800000,0.700000\n");
 }
