@@ -36,8 +36,8 @@ namespace emnist {
 namespace {
 
 const std::vector<std::string> kTopKeys = {
-    "base",         "description", "mode",  "random", "folds",   "seed",  "budget_minutes",
-    "prune_margin", "data",        "model", "train",  "augment", "axes",  "bundles"};
+    "base",         "description", "mode",  "random", "folds",   "seed", "budget_minutes",
+    "prune_margin", "data",        "model", "train",  "augment", "axes", "bundles"};
 const std::vector<std::string> kSections = {"data", "model", "train", "augment"};
 
 // Bigger grids are not validated combination by combination (each axis value still is).
