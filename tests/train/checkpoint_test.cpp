@@ -1,5 +1,7 @@
 // The checkpoint file: written and read back exactly (doubles included), and every damaged form a
 // one-line UserError naming the file; safetensors metadata; the atomic writer's midway hook.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -167,4 +169,31 @@ TEST_CASE("write_file_atomic: the midway hook sees half the bytes in the tempora
   // A throwing hook (as a write failure would) leaves the old file under the final name.
   CHECK_THROWS(write_file_atomic(path, "new", [] { throw UserError("stop"); }));
   CHECK(test::read_text(path) == bytes);
+}
+
+TEST_CASE("checkpoint: history records from before balanced accuracy and macro F1 still read",
+          "[checkpoint]") {
+  test::TempDir dir;
+  write_checkpoint(dir.path(), sample_checkpoint());
+  Metadata m;
+  TensorMap t = decode_safetensors(test::read_text(checkpoint_file(dir.path())), "x", &m);
+  // The 8 fields of each record that older checkpoints wrote.
+  std::string old_history;
+  for (const EpochRecord& r : sample_checkpoint().history) {
+    if (!old_history.empty()) old_history += ';';
+    old_history +=
+        fmt::format("{},{},{},{},{},{},{},{}", r.epoch, r.lr, r.train_loss, r.train_accuracy,
+                    r.val_loss, r.val_accuracy, r.seconds, r.samples_per_second);
+  }
+  m["history"] = old_history;
+  test::write_file(checkpoint_file(dir.path()), encode_safetensors(t, m));
+  const Checkpoint c = read_checkpoint(dir.path());
+  REQUIRE(c.history.size() == sample_checkpoint().history.size());
+  CHECK(c.history[1].train_loss == sample_checkpoint().history[1].train_loss);
+  CHECK(std::isnan(c.history[0].val_balanced_accuracy));
+  CHECK(std::isnan(c.history[0].val_macro_f1));
+  // Another count of fields is refused.
+  m["history"] = "1,2,3";
+  test::write_file(checkpoint_file(dir.path()), encode_safetensors(t, m));
+  REQUIRE_THROWS_WITH(read_checkpoint(dir.path()), Contains("without 8 or 10 fields"));
 }
