@@ -88,6 +88,8 @@ TrialResult cross_validate(const TrialPlan& plan, int folds, const CvPool& pool,
     fr.fold = f + 1;
     fr.val_accuracy = summary.val.accuracy;
     fr.val_loss = summary.val.loss;
+    fr.val_balanced_accuracy = summary.val.balanced_accuracy;
+    fr.val_macro_f1 = summary.val.macro_f1;
     fr.train_accuracy = summary.train.accuracy;
     fr.train_loss = summary.train.loss;
     fr.seconds = seconds_since(fold_start);

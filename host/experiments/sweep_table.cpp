@@ -29,8 +29,9 @@ std::string fixed(double v, int digits) {
 std::vector<std::string> header(const SweepRecord& record) {
   std::vector<std::string> h = {"rank", "trial", "key"};
   h.insert(h.end(), record.axes.begin(), record.axes.end());
-  for (const char* c : {"status", "folds", "val_accuracy_mean", "val_accuracy_std", "val_loss_mean",
-                        "val_loss_std", "epochs", "seconds"})
+  for (const char* c :
+       {"status", "folds", "val_accuracy_mean", "val_accuracy_std", "val_loss_mean", "val_loss_std",
+        "epochs", "seconds", "val_balanced_accuracy_mean", "val_macro_f1_mean"})
     h.emplace_back(c);
   return h;
 }
@@ -47,6 +48,8 @@ std::vector<std::string> cells(size_t rank, const TableRow& row) {
   c.push_back(fixed(r.std_loss(), 6));
   c.push_back(std::to_string(r.epochs));
   c.push_back(fixed(r.seconds, 1));
+  c.push_back(fixed(r.mean_balanced_accuracy(), 6));
+  c.push_back(fixed(r.mean_macro_f1(), 6));
   return c;
 }
 

@@ -38,6 +38,10 @@ double number_from(const nlohmann::json& j) {
 double TrialResult::mean_accuracy() const { return mean_of(folds, &FoldResult::val_accuracy); }
 double TrialResult::std_accuracy() const { return std_of(folds, &FoldResult::val_accuracy); }
 double TrialResult::mean_loss() const { return mean_of(folds, &FoldResult::val_loss); }
+double TrialResult::mean_balanced_accuracy() const {
+  return mean_of(folds, &FoldResult::val_balanced_accuracy);
+}
+double TrialResult::mean_macro_f1() const { return mean_of(folds, &FoldResult::val_macro_f1); }
 double TrialResult::std_loss() const { return std_of(folds, &FoldResult::val_loss); }
 
 namespace sweep {
@@ -65,6 +69,9 @@ std::optional<TrialResult> read_result(const std::filesystem::path& sweep_dir,
       fr.train_accuracy = number_from(f.at("train_accuracy"));
       fr.train_loss = number_from(f.at("train_loss"));
       fr.seconds = f.at("seconds").get<double>();
+      if (f.contains("val_balanced_accuracy"))
+        fr.val_balanced_accuracy = number_from(f.at("val_balanced_accuracy"));
+      if (f.contains("val_macro_f1")) fr.val_macro_f1 = number_from(f.at("val_macro_f1"));
       r.folds.push_back(fr);
     }
     return r;
@@ -89,6 +96,8 @@ void write_result(const std::filesystem::path& sweep_dir, const TrialResult& r,
   j["val_accuracy_std"] = number_or_null(r.std_accuracy());
   j["val_loss_mean"] = number_or_null(r.mean_loss());
   j["val_loss_std"] = number_or_null(r.std_loss());
+  j["val_balanced_accuracy_mean"] = number_or_null(r.mean_balanced_accuracy());
+  j["val_macro_f1_mean"] = number_or_null(r.mean_macro_f1());
   j["folds"] = nlohmann::json::array();
   for (const auto& f : r.folds)
     j["folds"].push_back({{"fold", f.fold},
@@ -96,6 +105,8 @@ void write_result(const std::filesystem::path& sweep_dir, const TrialResult& r,
                           {"val_loss", number_or_null(f.val_loss)},
                           {"train_accuracy", number_or_null(f.train_accuracy)},
                           {"train_loss", number_or_null(f.train_loss)},
+                          {"val_balanced_accuracy", number_or_null(f.val_balanced_accuracy)},
+                          {"val_macro_f1", number_or_null(f.val_macro_f1)},
                           {"seconds", f.seconds}});
   write_file_atomic(SweepFiles(sweep_dir).trial_result(r.key), j.dump(2) + "\n");
 }

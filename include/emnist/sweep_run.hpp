@@ -28,6 +28,9 @@ struct FoldResult {
   int fold = 0;  // from 1
   double val_accuracy = 0, val_loss = 0, train_accuracy = 0, train_loss = 0;
   double seconds = 0;
+  // NaN in trials stored before these were kept.
+  double val_balanced_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double val_macro_f1 = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct TrialResult {
@@ -43,6 +46,8 @@ struct TrialResult {
   double mean_accuracy() const;
   double std_accuracy() const;
   double mean_loss() const;
+  double mean_balanced_accuracy() const;
+  double mean_macro_f1() const;
   double std_loss() const;
 };
 

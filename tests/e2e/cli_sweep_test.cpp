@@ -75,7 +75,8 @@ TEST_CASE("e2e: sweep: 2 values x 2 folds on real data, best.toml, resumption, n
   REQUIRE(rows.size() == 3);
   CHECK(rows[0] == std::vector<std::string>{"rank", "trial", "key", "train.lr", "status", "folds",
                                             "val_accuracy_mean", "val_accuracy_std",
-                                            "val_loss_mean", "val_loss_std", "epochs", "seconds"});
+                                            "val_loss_mean", "val_loss_std", "epochs", "seconds",
+                                            "val_balanced_accuracy_mean", "val_macro_f1_mean"});
   std::set<std::string> lrs;
   for (size_t i = 1; i < rows.size(); ++i) {
     CHECK(rows[i][0] == std::to_string(i));
