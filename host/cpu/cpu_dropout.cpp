@@ -8,12 +8,34 @@
 
 namespace emnist::cpu {
 
-// One clone per instruction set, chosen at load time; all give the same bits (integer hashing, a
-// 24-bit integer converted to float exactly, one comparison, one float product).
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void dropout_factors(
-    uint64_t key, uint64_t first, int64_t n, float p, float scale, float* out) {
+namespace {
+
+// The same loop twice: compiled for AVX-512 (x86-64-v4) and for the baseline, chosen once by what
+// the CPU reports. Both give the same bits (integer hashing, a 24-bit integer converted to float
+// exactly, one comparison, one float product). Chosen by hand rather than by target_clones, whose
+// ifunc resolver runs before ThreadSanitizer's runtime starts and crashes instrumented builds.
+__attribute__((target("arch=x86-64-v4"))) void factors_avx512(uint64_t key, uint64_t first,
+                                                              int64_t n, float p, float scale,
+                                                              float* out) {
   for (int64_t j = 0; j < n; ++j)
     out[j] = math::dropout_factor(key, first + static_cast<uint64_t>(j), p, scale);
+}
+
+void factors_baseline(uint64_t key, uint64_t first, int64_t n, float p, float scale, float* out) {
+  for (int64_t j = 0; j < n; ++j)
+    out[j] = math::dropout_factor(key, first + static_cast<uint64_t>(j), p, scale);
+}
+
+bool has_avx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+}
+
+}  // namespace
+
+void dropout_factors(uint64_t key, uint64_t first, int64_t n, float p, float scale, float* out) {
+  static const bool avx512 = has_avx512();
+  (avx512 ? factors_avx512 : factors_baseline)(key, first, n, p, scale, out);
 }
 
 namespace {
