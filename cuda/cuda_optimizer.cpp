@@ -33,11 +33,12 @@ void CudaBackend::optimizer_step(const OptimizerParams& o, Tensor params, Tensor
   kernels::optimizer_step(o, params.data, grads.data, s1, s2, n, scalars, stream_.get());
 }
 
-void CudaBackend::ema_update(Tensor average, Tensor values, float decay) {
+void CudaBackend::ema_update(Tensor average, Tensor values, float decay,
+                             const StepScalars* scalars) {
   const char* op = "ema_update";
   const OpRange range{op};
-  checks::ema_update(Device::cuda, average, values, decay);
-  kernels::ema_update(average.data, values.data, average.numel(), decay, stream_.get());
+  checks::ema_update(Device::cuda, average, values, decay, scalars);
+  kernels::ema_update(average.data, values.data, average.numel(), decay, scalars, stream_.get());
 }
 
 }  // namespace emnist::cuda

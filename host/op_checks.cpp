@@ -272,12 +272,14 @@ void dropout(Device d, const char* op, const Tensor& in, const Tensor& out, floa
   check.require(p >= 0.0f && p < 1.0f, "p must be in [0, 1)");
 }
 
-void ema_update(Device d, const Tensor& average, const Tensor& values, float decay) {
+void ema_update(Device d, const Tensor& average, const Tensor& values, float decay,
+                const StepScalars* scalars) {
   const OpCheck check(d, "ema_update");
   check.tensor(average, -1, "average");
   check.tensor(values, -1, "values");
   check.require(average.numel() == values.numel(), "average and values differ in size");
   check.require(decay >= 0.0f && decay < 1.0f, "decay must be in [0, 1)");
+  check.require(scalars != nullptr, "scalars is null");
 }
 
 int64_t softmax_cross_entropy(Device d, const Tensor& logits, const int32_t* labels,

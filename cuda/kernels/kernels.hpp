@@ -77,7 +77,8 @@ void regularize(const float* weights, float* grads, int64_t n, float l1, float l
 // rmsprop without momentum: state2).
 void optimizer_step(const OptimizerParams& o, float* params, const float* grads, float* state1,
                     float* state2, int64_t n, const StepScalars* scalars, cudaStream_t stream);
-void ema_update(float* average, const float* values, int64_t n, float decay, cudaStream_t stream);
+void ema_update(float* average, const float* values, int64_t n, float decay,
+                const StepScalars* scalars, cudaStream_t stream);
 
 // ---- metrics
 // ---------------------------------------------------------------------------------------- Rows

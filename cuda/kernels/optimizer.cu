@@ -62,16 +62,19 @@ __global__ void rmsprop_kernel(float* p, const float* g, float* square_avg, floa
   }
 }
 
-__global__ void ema_kernel(float* average, const float* values, int64_t n, float decay) {
+__global__ void ema_kernel(float* average, const float* values, int64_t n, float decay,
+                           const StepScalars* scalars) {
+  const float d = math::ema_decay(decay, scalars->step);
   for (int64_t i = global_thread(); i < n; i += grid_stride())
-    average[i] = math::ema_update(average[i], values[i], decay);
+    average[i] = math::ema_update(average[i], values[i], d);
 }
 
 }  // namespace
 
-void ema_update(float* average, const float* values, int64_t n, float decay, cudaStream_t stream) {
+void ema_update(float* average, const float* values, int64_t n, float decay,
+                const StepScalars* scalars, cudaStream_t stream) {
   if (n <= 0) return;
-  ema_kernel<<<grid_for(n), kBlock, 0, stream>>>(average, values, n, decay);
+  ema_kernel<<<grid_for(n), kBlock, 0, stream>>>(average, values, n, decay, scalars);
   EMNIST_LAUNCH_CHECK();
 }
 

@@ -109,7 +109,7 @@ class CpuBackend final : public Backend {
 
   void optimizer_step(const OptimizerParams& o, Tensor params, Tensor grads, Tensor state1,
                       Tensor state2, const StepScalars* scalars) override;
-  void ema_update(Tensor average, Tensor values, float decay) override;
+  void ema_update(Tensor average, Tensor values, float decay, const StepScalars* scalars) override;
 
   void epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
                   int64_t* rows) override;

@@ -92,13 +92,15 @@ void CpuBackend::optimizer_step(const OptimizerParams& o, Tensor params, Tensor 
   }
 }
 
-void CpuBackend::ema_update(Tensor average, Tensor values, float decay) {
-  checks::ema_update(Device::cpu, average, values, decay);
+void CpuBackend::ema_update(Tensor average, Tensor values, float decay,
+                            const StepScalars* scalars) {
+  checks::ema_update(Device::cpu, average, values, decay, scalars);
+  const float d = math::ema_decay(decay, scalars->step);
   const int64_t n = average.numel();
   float* a = average.data;
   const float* v = values.data;
   parallel_ranges(n, n, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) a[i] = math::ema_update(a[i], v[i], decay);
+    for (int64_t i = b; i < e; ++i) a[i] = math::ema_update(a[i], v[i], d);
   });
 }
 

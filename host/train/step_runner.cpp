@@ -158,7 +158,7 @@ void StepRunner::issue_train(int64_t n) {
   model_.backward(n, ctx);
   const ScopedRange range(model_.backend(), "optimizer");
   optimizer_.step(model_.params(), model_.grads(), scalars_);
-  average_.update();
+  average_.update(scalars_);
 }
 
 void StepRunner::eval_batch(int64_t n) {

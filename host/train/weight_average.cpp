@@ -23,13 +23,13 @@ WeightAverage::WeightAverage(Model& model, float decay) : model_(model), decay_(
            sizeof(float) * static_cast<size_t>(model.buffer_count()));
 }
 
-void WeightAverage::update() {
+void WeightAverage::update(const StepScalars* scalars) {
   if (!on()) return;
   Backend& b = model_.backend();
   const Device d = b.device();
-  b.ema_update(Tensor(params_, {model_.parameter_count()}, d), model_.params(), decay_);
+  b.ema_update(Tensor(params_, {model_.parameter_count()}, d), model_.params(), decay_, scalars);
   if (model_.buffer_count() > 0)
-    b.ema_update(Tensor(buffers_, {model_.buffer_count()}, d), model_.buffers(), decay_);
+    b.ema_update(Tensor(buffers_, {model_.buffer_count()}, d), model_.buffers(), decay_, scalars);
 }
 
 void WeightAverage::swap() {

@@ -2,7 +2,8 @@
 // The exponential moving average of a model's parameters and running statistics (train.ema), kept
 // as PyTorch's AveragedModel(get_ema_multi_avg_fn(decay), use_buffers=True) keeps it: it starts as
 // the model's values and moves towards them after every optimizer step, one pass over each flat
-// span. Evaluation, model.safetensors and the checkpoint use it (see the trainer).
+// span, its decay warmed up over the first steps (math::ema_decay). Evaluation, model.safetensors
+// and the checkpoint use it (see the trainer).
 #include "emnist/arena.hpp"
 #include "emnist/model.hpp"
 
@@ -15,9 +16,10 @@ class WeightAverage {
 
   bool on() const { return decay_ > 0.0f; }
   float decay() const { return decay_; }
-  // One step of the average towards the model's values (issued on the backend's queue, so a
-  // captured training step includes it).
-  void update();
+  // One step of the average towards the model's values, its decay warmed up by the optimizer step
+  // in `scalars` (math::ema_decay; read in backend memory, so a captured training step includes
+  // it and each replay uses its own step).
+  void update(const StepScalars* scalars);
   // Exchanges the model's values and the average, in backend memory; a second call undoes it.
   void swap();
 

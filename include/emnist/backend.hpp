@@ -235,8 +235,10 @@ class Backend {
                               Tensor state2, const StepScalars* scalars) = 0;
 
   // ---- the weights' exponential moving average: average = math::ema_update(average, values,
-  // decay) element by element; two flat spans of one size, decay in [0, 1).
-  virtual void ema_update(Tensor average, Tensor values, float decay) = 0;
+  // math::ema_decay(decay, scalars->step)) element by element; two flat spans of one size, decay
+  // in [0, 1).
+  virtual void ema_update(Tensor average, Tensor values, float decay,
+                          const StepScalars* scalars) = 0;
 
   // ---- batches ----------------------------------------------------------------------------------
   // rows[i] = indices[order[i]], order being the epoch's permutation of positions 0..count-1:

@@ -311,4 +311,13 @@ EMNIST_HD float ema_update(float average, float value, float decay) {
   return average + (1.0f - decay) * (value - average);
 }
 
+// The decay of the update after `step` earlier ones, warmed up as TensorFlow's
+// ExponentialMovingAverage does with num_updates: min(decay, (1 + step) / (10 + step)). Without
+// it an average with a time constant longer than a short run stays near the initial weights.
+EMNIST_HD float ema_decay(float decay, int64_t step) {
+  const float t = static_cast<float>(step);
+  const float warm = (1.0f + t) / (10.0f + t);
+  return warm < decay ? warm : decay;
+}
+
 }  // namespace emnist::math

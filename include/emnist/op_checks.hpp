@@ -93,7 +93,8 @@ void activation_backward(Device d, Activation a, const Tensor& y, const Tensor& 
 void dropout(Device d, const char* op, const Tensor& in, const Tensor& out, float p,
              const StepScalars* scalars);
 
-void ema_update(Device d, const Tensor& average, const Tensor& values, float decay);
+void ema_update(Device d, const Tensor& average, const Tensor& values, float decay,
+                const StepScalars* scalars);
 
 // The number of classes; label_smoothing in [0, 1).
 int64_t softmax_cross_entropy(Device d, const Tensor& logits, const int32_t* labels,

@@ -192,6 +192,23 @@ TEST_CASE("cpu rmsprop steps by hand", "[cpu][optimizer]") {
   CHECK(momentum[1] == Approx(-0.1 * (5.0 + 1.0 / std::sqrt(0.0199))).epsilon(1e-5));
 }
 
+TEST_CASE("cpu weight average warms its decay up by hand", "[cpu][optimizer]") {
+  // decay 0.9, average 0, value 1: step 0 uses 1 / 10 (the average moves to 0.9), step 1 uses
+  // 2 / 11 (0.9 + 0.1 * 9 / 11), step 100 uses 0.9 itself, as 101 / 110 > 0.9.
+  auto be = make_cpu_backend();
+  std::vector<float> average{0.0f}, value{1.0f};
+  StepScalars scalars;
+  const auto update = [&](int64_t step) {
+    scalars.step = step;
+    be->ema_update(view(average, {1}), view(value, {1}), 0.9f, &scalars);
+    return average[0];
+  };
+  CHECK(update(0) == Approx(0.9).epsilon(1e-6));
+  CHECK(update(1) == Approx(0.9 + 0.1 * 9.0 / 11.0).epsilon(1e-6));
+  average[0] = 0.0f;
+  CHECK(update(100) == Approx(0.1).epsilon(1e-6));
+}
+
 TEST_CASE("cpu optimizers match PyTorch's rules over a large buffer", "[cpu][optimizer]") {
   const int64_t n = 100003;  // large enough for the multi-threaded pass, odd
   SECTION("sgd") { check_two_steps(make(OptimizerKind::sgd, 0.0f, false, 0.01f), n); }

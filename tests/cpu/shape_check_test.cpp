@@ -68,10 +68,15 @@ TEST_CASE("cpu backend rejects mismatched shapes", "[cpu][shapes]") {
     all_dropped.dropout.p = 1.0f;
     CHECK_THROWS_AS(forward(all_dropped), std::invalid_argument);
   }
-  // the weights' average: one size, decay in [0, 1).
-  CHECK_THROWS_AS(be->ema_update(view(a, {8}), view(b, {9}), 0.9f), std::invalid_argument);
-  CHECK_THROWS_AS(be->ema_update(view(a, {8}), view(b, {8}), 1.0f), std::invalid_argument);
-  CHECK_NOTHROW(be->ema_update(view(a, {8}), view(b, {8}), 0.9f));
+  // the weights' average: one size, decay in [0, 1), the step's scalars.
+  {
+    StepScalars step;
+    CHECK_THROWS_AS(be->ema_update(view(a, {8}), view(b, {9}), 0.9f, &step), std::invalid_argument);
+    CHECK_THROWS_AS(be->ema_update(view(a, {8}), view(b, {8}), 1.0f, &step), std::invalid_argument);
+    CHECK_THROWS_AS(be->ema_update(view(a, {8}), view(b, {8}), 0.9f, nullptr),
+                    std::invalid_argument);
+    CHECK_NOTHROW(be->ema_update(view(a, {8}), view(b, {8}), 0.9f, &step));
+  }
   // activation sizes.
   CHECK_THROWS_AS(be->activation_forward(Activation{}, view(a, {8}), view(b, {9})),
                   std::invalid_argument);

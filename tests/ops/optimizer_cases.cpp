@@ -103,8 +103,9 @@ OP_TEST_CASE("optimizer: sgd without momentum needs no state", "[optimizer]") {
 
 OP_TEST_CASE("ema_update: the weights' moving average over three steps matches the CPU",
              "[optimizer]") {
-  // Each step: a lerp towards new values by 1 - decay. The device may fuse its multiply and add:
-  // a few ulps of the values.
+  // Each step: a lerp towards new values by 1 - decay, the decay warmed up by the step read from
+  // backend memory (steps 0 and 5 inside the warm-up for every decay here, 2000 past it). The
+  // device may fuse its multiply and add: a few ulps of the values.
   OpTarget& target = op_target();
   for (const int64_t n : {int64_t{1}, int64_t{37}, int64_t{100003}}) {
     for (const float decay : {0.5f, 0.9f, 0.999f}) {
@@ -113,14 +114,18 @@ OP_TEST_CASE("ema_update: the weights' moving average over three steps matches t
       auto average_ref = uniform(sz, -1, 1, 141);
       Backend& mem = target.backend();
       Guarded<float> gaverage(mem, average_ref), gvalues(mem, sz);
-      for (uint32_t step = 0; step < 3; ++step) {
-        auto values = uniform(sz, -2, 2, 150 + step);
+      TargetScalars tscalars(mem);
+      for (const int64_t step : {int64_t{0}, int64_t{5}, int64_t{2000}}) {
+        auto values = uniform(sz, -2, 2, 150 + static_cast<uint32_t>(step));
+        StepScalars s;
+        s.step = step;
         run_reference([&](Backend& ref) {
-          ref.ema_update(host_tensor(average_ref, {n}), host_tensor(values, {n}), decay);
+          ref.ema_update(host_tensor(average_ref, {n}), host_tensor(values, {n}), decay, &s);
         });
         gvalues.upload(values);
+        tscalars.upload(s);
         target.run([&](Backend& dev) {
-          dev.ema_update(gaverage.tensor({n}), gvalues.tensor({n}), decay);
+          dev.ema_update(gaverage.tensor({n}), gvalues.tensor({n}), decay, tscalars.data());
         });
         target.expect_close(gaverage.read(), average_ref, kParams, "average");
       }

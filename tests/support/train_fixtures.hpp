@@ -160,7 +160,9 @@ class CountingBackend final : public Backend {
                       const StepScalars* s) override {
     inner_->optimizer_step(o, p, g, s1, s2, s);
   }
-  void ema_update(Tensor a, Tensor v, float decay) override { inner_->ema_update(a, v, decay); }
+  void ema_update(Tensor a, Tensor v, float decay, const StepScalars* s) override {
+    inner_->ema_update(a, v, decay, s);
+  }
   void epoch_rows(uint64_t seed, int epoch, const int64_t* indices, int64_t count,
                   int64_t* rows) override {
     inner_->epoch_rows(seed, epoch, indices, count, rows);

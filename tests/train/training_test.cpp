@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
+#include "emnist/element_math.hpp"
 #include "emnist/model.hpp"
 #include "support/train_fixtures.hpp"
 #include "train/batches.hpp"
@@ -121,8 +122,10 @@ TEST_CASE("training: label smoothing trains towards the smoothed target; 0 is th
 
 TEST_CASE("training: train.ema averages the weights and batch-norm statistics after every step",
           "[training]") {
-  // One step from the initial values p0 to p1: the average is p0 + (1 - d) * (p1 - p0), for the
-  // parameters and the running statistics alike; swapped into the model for evaluation, and back.
+  // Two steps from the initial values p0 to p1 to p2: the average is p0 moved towards p1 by
+  // 1 - ema_decay(d, 0), then towards p2 by 1 - ema_decay(d, 1) (the warm-up: 0.1 and 2 / 11
+  // here, not 0.75), for the parameters and the running statistics alike; swapped into the model
+  // for evaluation, and back.
   const ImageSet images = train_test::synthetic_images(32, 4, 16, false);
   auto backend = make_cpu_backend();
   TrainConfig train;
@@ -138,22 +141,27 @@ TEST_CASE("training: train.ema averages the weights and batch-norm statistics af
   feeder.load(model->batch(), all, order.data(), all.size());
   runner.train_batch(all.size(), 1e-2f);
   const TensorMap p1 = model->state_dict();
+  runner.train_batch(all.size(), 1e-2f);
+  const TensorMap p2 = model->state_dict();
   TensorMap average;
   {
     const AverageInModel in_model(runner.average());
     average = model->state_dict();
   }
-  CHECK(model->state_dict().at("layers.0.weight").values == p1.at("layers.0.weight").values);
+  CHECK(model->state_dict().at("layers.0.weight").values == p2.at("layers.0.weight").values);
+  const float d0 = math::ema_decay(0.75f, 0), d1 = math::ema_decay(0.75f, 1);
+  CHECK(d0 == 0.1f);
   size_t moved = 0, buffers = 0;
-  for (const auto& [name, t] : p1) {
+  for (const auto& [name, t] : p2) {
     INFO(name);
-    const auto& before = p0.at(name).values;
+    const auto& first = p1.at(name).values;
     const auto& got = average.at(name).values;
     buffers += name.find("running_") != std::string::npos;
     size_t wrong = 0;
     for (size_t i = 0; i < t.values.size(); ++i) {
-      wrong += got[i] != before[i] + 0.25f * (t.values[i] - before[i]);
-      moved += t.values[i] != before[i];
+      const float after_one = math::ema_update(p0.at(name).values[i], first[i], d0);
+      wrong += got[i] != math::ema_update(after_one, t.values[i], d1);
+      moved += t.values[i] != first[i];
     }
     CHECK(wrong == 0);
   }
