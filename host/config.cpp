@@ -293,6 +293,9 @@ const std::vector<KeySpec>& keys() {
     k.push_back(choice_key(FIELD(train, class_weights),
                            "the training loss's class weights: none, or balanced (n / (classes * "
                            "count) over the training split)"));
+    k.push_back(choice_key(FIELD(train, sampling),
+                           "how an epoch draws its training samples: uniform (each once, "
+                           "shuffled) or balanced (each draw a class picked uniformly)"));
     k.push_back(real_key(FIELD(train, ema), kUnitOpen,
                          "decay of the weights' moving average, which evaluation and "
                          "model.safetensors use (0: off)"));

@@ -56,10 +56,18 @@ void BatchFeeder::gather(const BatchView& batch, const Subset& subset, int64_t n
   backend_.copy_from_host(batch.labels, labels_.data(), sizeof(int32_t) * static_cast<size_t>(n));
 }
 
+std::vector<int64_t> Feeder::epoch_positions(const Subset& subset, uint64_t seed, int epoch) const {
+  if (!balanced_) return epoch_order(seed, epoch, subset.size());
+  std::vector<int32_t> labels(subset.indices.size());
+  for (size_t i = 0; i < labels.size(); ++i)
+    labels[i] = subset.source->labels[static_cast<size_t>(subset.indices[i])];
+  return balanced_draws(seed, epoch, labels);
+}
+
 void BatchFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
   epoch_subset_ = &subset;
   epoch_ = epoch;
-  epoch_order_ = epoch_order(seed, epoch, subset.size());
+  epoch_order_ = epoch_positions(subset, seed, epoch);
 }
 
 void BatchFeeder::load_step(const BatchView& batch, int64_t step, int64_t n) {

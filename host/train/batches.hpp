@@ -27,8 +27,8 @@ namespace emnist {
 class Feeder {
  public:
   virtual ~Feeder() = default;
-  // The training batches that follow take their samples from `subset` in the order
-  // epoch_order(seed, epoch, subset.size()) gives.
+  // The training batches that follow take their samples from `subset` at the positions
+  // epoch_positions gives.
   virtual void begin_epoch(const Subset& subset, uint64_t seed, int epoch) = 0;
   // Training batch `step` of the epoch: positions order[step * n, step * n + n).
   virtual void load_step(const BatchView& batch, int64_t step, int64_t n) = 0;
@@ -42,10 +42,20 @@ class Feeder {
   // (spec, the epoch of begin_epoch, each image's row in its image set). Evaluation batches never
   // are. Every feeder gives the same augmented batches bit for bit.
   void augment_training(const math::AugmentSpec& spec) { augment_ = spec; }
+  // Training epochs draw their samples class-balanced from now on (train.sampling = "balanced").
+  void sample_balanced() { balanced_ = true; }
+
+  // The subset positions of an epoch's training samples, in order: epoch_order(seed, epoch,
+  // subset.size()), or with balanced sampling balanced_draws over the subset's labels.
+  std::vector<int64_t> epoch_positions(const Subset& subset, uint64_t seed, int epoch) const;
 
  protected:
   bool augmenting() const { return math::augment_active(augment_); }
+  bool balanced() const { return balanced_; }
   math::AugmentSpec augment_;
+
+ private:
+  bool balanced_ = false;
 };
 
 class BatchFeeder final : public Feeder {

@@ -199,7 +199,7 @@ void PinnedFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
     changed_.wait(lock, [&] { return !loader_busy_; });
   }
   epoch_subset_ = &subset;
-  epoch_order_ = epoch_order(seed, epoch, subset.size());
+  epoch_order_ = epoch_positions(subset, seed, epoch);
   epoch_ = epoch;
   training_job_ = true;
   const int64_t batch = std::min(max_batch_, subset.size());

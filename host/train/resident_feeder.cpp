@@ -43,12 +43,22 @@ const ResidentFeeder::RowsOnDevice& ResidentFeeder::indices_of(const Subset& sub
 
 void ResidentFeeder::begin_epoch(const Subset& subset, uint64_t seed, int epoch) {
   // Rows of the image set in the epoch's order: a step then reads its rows at step * n.
+  epoch_ = epoch;
+  if (balanced()) {
+    // Drawn on the host and sent once an epoch (as many rows as the subset has: the buffer, which
+    // a captured step reads, keeps its address).
+    const std::vector<int64_t> positions = epoch_positions(subset, seed, epoch);
+    std::vector<int64_t> rows(positions.size());
+    for (size_t i = 0; i < rows.size(); ++i)
+      rows[i] = subset.indices[static_cast<size_t>(positions[i])];
+    upload_rows(epoch_rows_, subset, rows);
+    return;
+  }
   const RowsOnDevice& indices = indices_of(subset);
   const size_t bytes = sizeof(int64_t) * static_cast<size_t>(indices.count);
   if (epoch_rows_.rows.bytes() < bytes) epoch_rows_.rows = DeviceBuffer(backend_, bytes);
   epoch_rows_.images = indices.images;
   epoch_rows_.count = indices.count;
-  epoch_ = epoch;
   backend_.epoch_rows(seed, epoch, indices.rows.at<int64_t>(0), indices.count,
                       epoch_rows_.rows.at<int64_t>(0));
 }

@@ -302,6 +302,11 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
   const std::unique_ptr<Feeder> feeder =
       make_feeder(tc, backend, tc.batch_size, images.image_size());
   if (config.augment.active()) feeder->augment_training(config.augment.spec(tc.seed));
+  if (tc.sampling == Sampling::balanced) {
+    spdlog::info(
+        "balanced sampling: each training draw picks one of the split's classes uniformly");
+    feeder->sample_balanced();
+  }
   const std::string fingerprint = checkpoints ? data_fingerprint(data) : std::string();
   TrainingLoop loop(config, splits, *model, runner, *feeder, run_dir, checkpoints,
                     resume != nullptr ? resume->config_file : to_toml(config), fingerprint);

@@ -22,6 +22,10 @@ enum class FeederChoice { automatic, resident, pinned };
 // Class weights of the training loss: none, or balanced (n / (classes * count of the class) over
 // the training split, scikit-learn's "balanced").
 enum class ClassWeighting { none, balanced };
+// How each training epoch draws its samples: uniform (every sample once, shuffled), or balanced
+// (as many draws as samples, each a class picked uniformly, then one of its samples:
+// epoch_order.hpp).
+enum class Sampling { uniform, balanced };
 
 // Each choice's name in TOML, on the command line and in every file the engine writes.
 template <typename E>
@@ -56,6 +60,8 @@ inline constexpr ChoiceName<FeederChoice> kFeederChoices[] = {{FeederChoice::aut
                                                               {FeederChoice::pinned, "pinned"}};
 inline constexpr ChoiceName<ClassWeighting> kClassWeightings[] = {
     {ClassWeighting::none, "none"}, {ClassWeighting::balanced, "balanced"}};
+inline constexpr ChoiceName<Sampling> kSamplings[] = {{Sampling::uniform, "uniform"},
+                                                      {Sampling::balanced, "balanced"}};
 
 // The table of an enum's names, found by the enum's type (C++17: the CUDA sources include this).
 constexpr const auto& choices_of(DataFormat) { return kDataFormats; }
@@ -68,6 +74,7 @@ constexpr const auto& choices_of(DeviceChoice) { return kDeviceChoices; }
 constexpr const auto& choices_of(Precision) { return kPrecisions; }
 constexpr const auto& choices_of(FeederChoice) { return kFeederChoices; }
 constexpr const auto& choices_of(ClassWeighting) { return kClassWeightings; }
+constexpr const auto& choices_of(Sampling) { return kSamplings; }
 
 template <typename E>
 constexpr std::string_view choice_name(E value) {

@@ -62,6 +62,7 @@ struct TrainConfig {
   double label_smoothing = 0;  // of the training loss's target, [0, 1)
   double ema = 0;              // decay of the weights' moving average, [0, 1); 0: off
   ClassWeighting class_weights = ClassWeighting::none;
+  Sampling sampling = Sampling::uniform;
   ScheduleKind schedule = ScheduleKind::cosine;
   int step_size = 3;   // epochs, step schedule
   double gamma = 0.1;  // step schedule

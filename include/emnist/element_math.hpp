@@ -52,6 +52,7 @@ enum Stream : uint64_t {
   kStreamDropout = 3,  // + layer index << 32
   kStreamSplit = 4,
   kStreamAugment = 5,  // + epoch << 8
+  kStreamBalance = 6,  // + epoch << 8
 };
 
 // Epoch order: sample indices stably sorted by this key.

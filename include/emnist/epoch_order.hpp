@@ -10,4 +10,10 @@ namespace emnist {
 // position); epoch counts from 0. The same permutation on every device.
 std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t count);
 
+// train.sampling = "balanced": count draws of positions 0..count-1 with replacement, draw i a class
+// picked uniformly among those in `labels` (the label at each position), then one of that class's
+// positions uniformly, both from math::random_bits(seed, kStreamBalance ^ (epoch << 8), ...). Every
+// class is drawn about count / classes times an epoch, whatever its size.
+std::vector<int64_t> balanced_draws(uint64_t seed, int epoch, const std::vector<int32_t>& labels);
+
 }  // namespace emnist

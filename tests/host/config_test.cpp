@@ -86,7 +86,8 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
   check("[train]\nlrr = 1\n",
         "config x.toml: unknown key 'train.lrr' (keys of [train]: epochs, batch_size, optimizer, "
         "lr, momentum, nesterov, betas, eps, alpha, weight_decay, l1, label_smoothing, "
-        "class_weights, ema, schedule, step_size, gamma, min_lr, warmup_epochs, seed, device, "
+        "class_weights, sampling, ema, schedule, step_size, gamma, min_lr, warmup_epochs, seed, "
+        "device, "
         "precision, deterministic, cuda_graph, feeder, log_every)");
   check("[optim]\nlr = 1\n",
         "config x.toml: unknown section [optim] (sections: data, model, train, augment)");
@@ -103,6 +104,8 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
   check("[train]\nlabel_smoothing = 1.0\n",
         "config x.toml: train.label_smoothing: 1 is out of range: allowed [0, 1)");
   check("[train]\nema = 1.0\n", "config x.toml: train.ema: 1 is out of range: allowed [0, 1)");
+  check("[train]\nsampling = \"weighted\"\n",
+        "config x.toml: train.sampling: \"weighted\" is not allowed: use one of uniform, balanced");
   check(
       "[model]\nactivation = \"tanh\"\n",
       "config x.toml: model.activation: \"tanh\" is not allowed: use one of relu, leaky_relu, elu");

@@ -3,6 +3,7 @@
 // feeder, for training steps over several epochs and for evaluation ranges with a partial last
 // batch, and allocate nothing once each split is up.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <cstring>
 
 #include "emnist/error.hpp"
@@ -248,5 +249,89 @@ TEST_CASE("feeders: augmented training batches are the same from every feeder, b
   math::augment_image(images.image(id), 28, 28, spec, math::augment_draw(spec, 1, id),
                       again.data());
   CHECK(std::memcmp(again.data(), epoch0_step0.x.data(), sizeof(float) * 784) != 0);
+  pinned_backend.catch_up();
+}
+
+TEST_CASE("feeders: balanced draws pick each class about equally often, whatever its size",
+          "[feeder]") {
+  // 5 classes: 600 positions of class 0, 30 of each other class. 5,000 draws: each class about
+  // 1,000 times (binomial sd 28; the bound, 15%, is 5 sd), where uniform shuffling would give
+  // class 0 six sevenths of them.
+  std::vector<int32_t> labels(600, 0);
+  for (int32_t c = 1; c < 5; ++c) labels.insert(labels.end(), 30, c);
+  std::vector<int32_t> many;
+  while (many.size() < 5000) many.insert(many.end(), labels.begin(), labels.end());
+  many.resize(5000);
+  const std::vector<int64_t> draws = balanced_draws(7, 0, many);
+  REQUIRE(draws.size() == many.size());
+  std::vector<int64_t> per_class(5, 0), per_position(many.size(), 0);
+  for (const int64_t d : draws) {
+    REQUIRE(d >= 0);
+    REQUIRE(d < static_cast<int64_t>(many.size()));
+    ++per_class[static_cast<size_t>(many[static_cast<size_t>(d)])];
+    ++per_position[static_cast<size_t>(d)];
+  }
+  for (const int64_t n : per_class) CHECK(std::abs(n - 1000) < 150);
+  // Within a small class nearly every member is drawn (class 1 has about 208 positions here, about
+  // 4.8 draws each, so about 1% are never drawn: many more left out would mean members are not
+  // drawn uniformly).
+  int64_t class1_positions = 0, class1_drawn = 0;
+  for (size_t i = 0; i < many.size(); ++i) {
+    if (many[i] != 1) continue;
+    ++class1_positions;
+    class1_drawn += per_position[i] > 0;
+  }
+  CHECK(class1_drawn > class1_positions * 9 / 10);
+  // A pure function of (seed, epoch, labels): the same again, another epoch or seed differs.
+  CHECK(balanced_draws(7, 0, many) == draws);
+  CHECK(balanced_draws(7, 1, many) != draws);
+  CHECK(balanced_draws(8, 0, many) != draws);
+}
+
+TEST_CASE("feeders: balanced sampling gives the same batches from every feeder, bit for bit",
+          "[feeder][threads]") {
+  // A subset where class 0 (label i % 10) is five times as common as each other class (40 images,
+  // 8 of each other): the feeders draw the same samples, and class 0 no longer dominates.
+  const ImageSet images = train_test::synthetic_images(400, 10, 77, false);
+  Subset subset;
+  subset.source = &images;
+  for (int64_t i = 0; i < images.count; ++i)
+    if (i % 10 == 0 || (i % 50 >= 1 && i % 50 <= 9)) subset.indices.push_back(i);
+  int64_t class0_in_subset = 0;
+  for (const int64_t i : subset.indices)
+    class0_in_subset += images.labels[static_cast<size_t>(i)] == 0;
+  REQUIRE(class0_in_subset * 3 > subset.size());
+
+  const int64_t batch = 8;
+  auto cpu = make_cpu_backend();
+  train_test::CountingBackend resident_backend, pinned_backend;
+  pinned_backend.defer_async = true;
+  auto host_model = make_model(*cpu, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  auto resident_model = make_model(resident_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  auto pinned_model = make_model(pinned_backend, train_test::small_mlp(), 28, 28, 10, batch, 1);
+  BatchFeeder host(*cpu, batch, 784);
+  ResidentFeeder resident(resident_backend, 784);
+  PinnedFeeder pinned(pinned_backend, batch, 784, 3);
+  for (Feeder* f : std::initializer_list<Feeder*>{&host, &resident, &pinned}) f->sample_balanced();
+
+  int64_t drawn = 0, class0_drawn = 0;
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    for (Feeder* f : std::initializer_list<Feeder*>{&host, &resident, &pinned})
+      f->begin_epoch(subset, 4, epoch);
+    for (int64_t step = 0; step < subset.size() / batch; ++step) {
+      INFO("epoch " << epoch << " step " << step);
+      host.load_step(host_model->batch(), step, batch);
+      resident.load_step(resident_model->batch(), step, batch);
+      pinned.load_step(pinned_model->batch(), step, batch);
+      const Batch b = read_batch(*host_model, batch);
+      REQUIRE(same_bits(b, read_batch(*resident_model, batch)));
+      REQUIRE(same_bits(b, read_batch(*pinned_model, batch)));
+      for (const int32_t y : b.y) class0_drawn += y == 0;
+      drawn += batch;
+    }
+  }
+  // Class 0 is over a third of the subset and about a tenth of the 224 draws (sd 4.5; the bound is
+  // 5 sd above; uniform shuffling would draw it about 80 times).
+  CHECK(class0_drawn * 5 < drawn);
   pinned_backend.catch_up();
 }
