@@ -96,8 +96,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "e2e resume: with train.ema (the checkpoint carries the weight average) and with [augment], "
-    "the resumed run ends with the uninterrupted run's model byte for byte",
+    "e2e resume: with train.ema (the checkpoint carries the weight average) and with [augment] "
+    "and balanced sampling, the resumed run ends with the uninterrupted run's model byte for byte",
     "[e2e][resume]") {
   test::TempDir dir{"emnist-resume-options"};
   const auto plain_config = write_setup(dir);
@@ -112,8 +112,9 @@ TEST_CASE(
       c.augment.rotation = 10;
       c.augment.translate = 2;
       c.augment.elastic = 1;
+      c.train.sampling = Sampling::balanced;
     }
-    const std::string name = ema ? "ema" : "augment";
+    const std::string name = ema ? "ema" : "augment-balanced";
     const auto config = dir / (name + ".toml");
     test::write_file(config, to_toml(c));
     const auto reference = dir / (name + "-uninterrupted");
