@@ -165,6 +165,35 @@ PoolDims maxpool2d_backward(Device d, const Tensor& dy, const int32_t* argmax, c
 }
 
 namespace {
+
+PoolDims global_pool_dims(const OpCheck& check, const Tensor& planes, const char* planes_name,
+                          const Tensor& means, const char* means_name) {
+  check.tensor(planes, 4, planes_name);
+  check.tensor(means, 2, means_name);
+  check.require(means.dim(0) == planes.dim(0) && means.dim(1) == planes.dim(1),
+                "the means must be [N, C] of the planes' [N, C, H, W]");
+  return PoolDims{planes.dim(0) * planes.dim(1), planes.dim(2), planes.dim(3)};
+}
+
+}  // namespace
+
+PoolDims global_avgpool_forward(Device d, const Tensor& x, const Tensor& y) {
+  return global_pool_dims(OpCheck(d, "global_avgpool_forward"), x, "x", y, "y");
+}
+
+PoolDims global_avgpool_backward(Device d, const Tensor& dy, const Tensor& dx) {
+  return global_pool_dims(OpCheck(d, "global_avgpool_backward"), dx, "dx", dy, "dy");
+}
+
+void add(Device d, const Tensor& a, const Tensor& b, const Tensor& y) {
+  const OpCheck check(d, "add");
+  check.tensor(a, -1, "a");
+  check.tensor(b, -1, "b");
+  check.tensor(y, -1, "y");
+  check.require(a.numel() == b.numel() && a.numel() == y.numel(), "a, b and y differ in size");
+}
+
+namespace {
 void activation_kind(const OpCheck& check, Activation a) {
   check.require(a.kind == ActivationKind::relu || a.kind == ActivationKind::leaky_relu ||
                     a.kind == ActivationKind::elu,

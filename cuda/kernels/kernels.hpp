@@ -57,6 +57,16 @@ void maxpool2x2_forward(const float* x, float* y, int32_t* argmax, int64_t plane
 void maxpool2x2_backward(const float* dy, const int32_t* argmax, float* dx, int64_t planes,
                          int64_t h, int64_t w, cudaStream_t stream);
 
+// ---- global average pooling of `planes` planes of `count` elements: y [planes], dx [planes,
+// count]
+void global_avgpool_forward(const float* x, float* y, int64_t planes, int64_t count,
+                            cudaStream_t stream);
+void global_avgpool_backward(const float* dy, float* dx, int64_t planes, int64_t count,
+                             cudaStream_t stream);
+
+// ---- y = a + b over n elements
+void add(const float* a, const float* b, float* y, int64_t n, cudaStream_t stream);
+
 // ---- softmax over rows of [batch, classes]
 // ---------------------------------------------------------- dlogits (may alias logits) and loss
 // nullable. A label outside [0, classes) makes its row's dlogits and the loss NaN (the host cannot

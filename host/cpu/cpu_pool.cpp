@@ -1,7 +1,10 @@
 // Max-pooling over 2x2 windows with stride 2 (a trailing odd row or column is dropped). Forward
 // records which input won, so backward is a scatter with no search and no ties to re-decide.
+// Global average pooling: each plane summed in row-major order, one plane per iteration, so the
+// sums do not depend on the thread count (and are the CUDA kernel's, which sums the same way).
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_parallel.hpp"
+#include "emnist/element_math.hpp"
 #include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
@@ -54,6 +57,33 @@ void CpuBackend::maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx)
     for (int64_t i = 0; i < h * w; ++i) dst[i] = 0.0f;
     // Windows do not overlap, so each input receives at most one gradient: no ordering question.
     for (int64_t i = 0; i < ho * wo; ++i) dst[arg[i]] += src[i];
+  }
+}
+
+void CpuBackend::global_avgpool_forward(Tensor x, Tensor y) {
+  const auto [planes, h, w] = checks::global_avgpool_forward(Device::cpu, x, y);
+  const int64_t count = h * w;
+  const float* in = x.data;
+  float* out = y.data;
+#pragma omp parallel for schedule(static) if (worth_parallel(x.numel()))
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    const float* src = in + plane * count;
+    float sum = 0.0f;
+    for (int64_t i = 0; i < count; ++i) sum += src[i];
+    out[plane] = math::spatial_mean(sum, count);
+  }
+}
+
+void CpuBackend::global_avgpool_backward(Tensor dy, Tensor dx) {
+  const auto [planes, h, w] = checks::global_avgpool_backward(Device::cpu, dy, dx);
+  const int64_t count = h * w;
+  const float* g = dy.data;
+  float* grad = dx.data;
+#pragma omp parallel for schedule(static) if (worth_parallel(dx.numel()))
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    const float share = math::spatial_mean_grad(g[plane], count);
+    float* dst = grad + plane * count;
+    for (int64_t i = 0; i < count; ++i) dst[i] = share;
   }
 }
 

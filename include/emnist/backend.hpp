@@ -182,6 +182,17 @@ class Backend {
   virtual void maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) = 0;
   virtual void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) = 0;
 
+  // ---- global average pooling: x [N, C, H, W], y [N, C] -----------------------------------------
+  // y = the plane's sum in row-major order, divided by H * W; dx = dy / (H * W) over the plane
+  // (math::spatial_mean, math::spatial_mean_grad).
+  virtual void global_avgpool_forward(Tensor x, Tensor y) = 0;
+  virtual void global_avgpool_backward(Tensor dy, Tensor dx) = 0;
+
+  // ---- y = a + b element by element, three spans of one size (y may be a or b) ------------------
+  // A residual block's sum of its two paths; backward, the sum of the gradients reaching its input
+  // along both.
+  virtual void add(Tensor a, Tensor b, Tensor y) = 0;
+
   // ---- batch norm over [N, C] or [N, C, H, W]: statistics per channel C -------------------------
   // Training: normalise with the batch's biased variance, update running_var with the unbiased one
   // (PyTorch), and keep mean and 1/sqrt(var + eps) for backward.

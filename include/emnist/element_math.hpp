@@ -306,6 +306,12 @@ EMNIST_HD void rmsprop_update(float& p, float g, float& square_avg, float& buf, 
   }
 }
 
+// ---- global average pooling: a plane's sum (in row-major order) over its element count ----------
+EMNIST_HD float spatial_mean(float sum, int64_t count) { return sum / static_cast<float>(count); }
+EMNIST_HD float spatial_mean_grad(float dy, int64_t count) {
+  return dy / static_cast<float>(count);
+}
+
 // ---- the weights' exponential moving average -------------------------------------------------
 // PyTorch's get_ema_multi_avg_fn(decay): a lerp of the average towards the value by 1 - decay.
 EMNIST_HD float ema_update(float average, float value, float decay) {

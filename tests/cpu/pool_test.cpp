@@ -1,5 +1,6 @@
 // Max-pooling 2x2 stride 2 on the CPU backend: argmax and ties by hand, odd sizes, and the gradient
-// against finite differences on inputs whose window maxima are unique by a wide margin.
+// against finite differences on inputs whose window maxima are unique by a wide margin. Global
+// average pooling by hand and against finite differences.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -72,6 +73,40 @@ TEST_CASE("cpu maxpool gradient matches finite differences", "[cpu][pool][gradch
   objective();
   auto dx = nan_vector(x.size());
   be->maxpool2d_backward(view(r, {n, c, h / 2, w / 2}), argmax.data(), view(dx, {n, c, h, w}));
+  expect_gradients(objective, {{"x", &x, dx}});
+}
+
+TEST_CASE("cpu global average pooling by hand", "[cpu][pool]") {
+  auto be = make_cpu_backend();
+  // Two samples of two 2x3 planes: each mean is its plane's sum over 6.
+  std::vector<float> x = {1,  2,  3,  4,  5,  6,  0, 0, 0, 0, 0, 6,  //
+                          -1, -1, -1, -1, -1, -1, 6, 6, 6, 6, 6, 12};
+  std::vector<float> y = nan_vector(4);
+  be->global_avgpool_forward(view(x, {2, 2, 2, 3}), view(y, {2, 2}));
+  CHECK(y == std::vector<float>{3.5f, 1.0f, -1.0f, 7.0f});
+
+  std::vector<float> dy = {6, -12, 3, 0};
+  std::vector<float> dx = nan_vector(24);
+  be->global_avgpool_backward(view(dy, {2, 2}), view(dx, {2, 2, 2, 3}));
+  for (size_t i = 0; i < dx.size(); ++i) {
+    INFO(i);
+    CHECK(dx[i] == dy[i / 6] / 6.0f);
+  }
+}
+
+TEST_CASE("cpu global average pooling gradient matches finite differences",
+          "[cpu][pool][gradcheck]") {
+  auto be = make_cpu_backend();
+  const int64_t n = 3, c = 4, h = 5, w = 3;
+  auto x = uniform(static_cast<size_t>(n * c * h * w), -2, 2, 41);
+  auto r = uniform(static_cast<size_t>(n * c), -1, 1, 42);
+  std::vector<float> y(r.size());
+  const auto objective = [&] {
+    be->global_avgpool_forward(view(x, {n, c, h, w}), view(y, {n, c}));
+    return dot(y, r);
+  };
+  auto dx = nan_vector(x.size());
+  be->global_avgpool_backward(view(r, {n, c}), view(dx, {n, c, h, w}));
   expect_gradients(objective, {{"x", &x, dx}});
 }
 

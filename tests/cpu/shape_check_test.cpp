@@ -68,6 +68,14 @@ TEST_CASE("cpu backend rejects mismatched shapes", "[cpu][shapes]") {
     all_dropped.dropout.p = 1.0f;
     CHECK_THROWS_AS(forward(all_dropped), std::invalid_argument);
   }
+  // global average pooling: y is [N, C] of x's [N, C, H, W]; add: three spans of one size.
+  CHECK_THROWS_AS(be->global_avgpool_forward(view(a, {1, 2, 2, 2}), view(b, {2, 1})),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(be->global_avgpool_backward(view(b, {1, 3}), view(a, {1, 2, 2, 2})),
+                  std::invalid_argument);
+  CHECK_NOTHROW(be->global_avgpool_forward(view(a, {1, 2, 2, 2}), view(b, {1, 2})));
+  CHECK_THROWS_AS(be->add(view(a, {8}), view(b, {8}), view(a, {7})), std::invalid_argument);
+  CHECK_NOTHROW(be->add(view(a, {8}), view(b, {8}), view(a, {8})));
   // the weights' average: one size, decay in [0, 1), the step's scalars.
   {
     StepScalars step;

@@ -1,6 +1,8 @@
 // maxpool2d_forward / backward on the target against the reference: the same maxima, the same
 // argmax (first maximum in row-major order on ties), the same scattered gradients. Every backend
-// only compares and copies values, so everything must match exactly.
+// only compares and copies values, so everything must match exactly. Global average pooling: every
+// backend sums a plane in row-major order and divides (no fused operations), so it matches
+// exactly too.
 #include "ops/guarded.hpp"
 #include "ops/op_target.hpp"
 #include "ops/op_test_case.hpp"
@@ -64,6 +66,39 @@ OP_TEST_CASE("maxpool: forward, argmax and backward match the CPU exactly", "[ma
   };
   uint32_t seed = 3000;
   for (const PoolCase& c : cases) check_pool(op_target(), c, seed += 10);
+}
+
+OP_TEST_CASE("global average pooling: forward and backward match the CPU exactly", "[avgpool]") {
+  OpTarget& target = op_target();
+  const PoolCase cases[] = {{1, 1, 1, 1, false},
+                            {2, 3, 7, 7, false},
+                            {37, 5, 3, 5, false},
+                            {128, 64, 7, 7, false},
+                            {4, 2, 28, 28, false}};
+  uint32_t seed = 3500;
+  for (const PoolCase& t : cases) {
+    CAPTURE(target.name(), t.n, t.c, t.h, t.w);
+    const size_t in_size = static_cast<size_t>(t.n * t.c * t.h * t.w);
+    const size_t out_size = static_cast<size_t>(t.n * t.c);
+    auto x = uniform(in_size, -2, 2, seed += 10);
+    auto dy = uniform(out_size, -1, 1, seed + 1);
+    auto y_ref = nan_vector(out_size), dx_ref = nan_vector(in_size);
+    run_reference([&](Backend& ref) {
+      ref.global_avgpool_forward(host_tensor(x, {t.n, t.c, t.h, t.w}),
+                                 host_tensor(y_ref, {t.n, t.c}));
+      ref.global_avgpool_backward(host_tensor(dy, {t.n, t.c}),
+                                  host_tensor(dx_ref, {t.n, t.c, t.h, t.w}));
+    });
+    Backend& mem = target.backend();
+    Guarded<float> gx(mem, x), gdy(mem, dy), gy(mem, out_size), gdx(mem, in_size);
+    target.run([&](Backend& dev) {
+      dev.global_avgpool_forward(gx.tensor({t.n, t.c, t.h, t.w}), gy.tensor({t.n, t.c}));
+      dev.global_avgpool_backward(gdy.tensor({t.n, t.c}), gdx.tensor({t.n, t.c, t.h, t.w}));
+    });
+    target.expect_close(gy.read(), y_ref, kExact, "y");
+    target.expect_close(gdx.read(), dx_ref, kExact, "dx");
+    for (const auto* g : {&gx, &gdy, &gy, &gdx}) g->check_guards("global avgpool");
+  }
 }
 
 }  // namespace emnist::test

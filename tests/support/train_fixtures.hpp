@@ -122,6 +122,11 @@ class CountingBackend final : public Backend {
   void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) override {
     inner_->maxpool2d_backward(dy, argmax, dx);
   }
+  void global_avgpool_forward(Tensor x, Tensor y) override { inner_->global_avgpool_forward(x, y); }
+  void global_avgpool_backward(Tensor dy, Tensor dx) override {
+    inner_->global_avgpool_backward(dy, dx);
+  }
+  void add(Tensor a, Tensor b, Tensor y) override { inner_->add(a, b, y); }
   void batchnorm_forward_train(Tensor x, Tensor g, Tensor b, Tensor rm, Tensor rv, Tensor y,
                                Tensor sm, Tensor si, BatchNormParams p) override {
     inner_->batchnorm_forward_train(x, g, b, rm, rv, y, sm, si, p);
