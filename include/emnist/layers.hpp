@@ -96,9 +96,10 @@ class Layer {
 // --------------------------------------------------------------------------------- Input
 // [features]; weight [out, in], optional bias [out].
 std::unique_ptr<Layer> make_linear(SampleShape input, int64_t out_features, bool bias);
-// Input [C, H, W]; weight [O, C, K, K], optional bias [O]; stride 1, padding K/2 ("same" for odd
-// K).
-std::unique_ptr<Layer> make_conv2d(SampleShape input, int64_t out_channels, int kernel, bool bias);
+// Input [C, H, W]; weight [O, C, K, K] (K odd), optional bias [O]; padding K/2: "same" at stride
+// 1, (H - 1) / stride + 1 rows at a larger stride.
+std::unique_ptr<Layer> make_conv2d(SampleShape input, int64_t out_channels, int kernel, bool bias,
+                                   int stride = 1);
 // Input [C] (1d) or [C, H, W] (2d): gamma (weight), beta (bias), running mean and variance.
 std::unique_ptr<Layer> make_batchnorm(SampleShape input, BatchNormParams params = {});
 // In place.
@@ -115,5 +116,13 @@ std::unique_ptr<Layer> make_fused_dropout(SampleShape input);
 std::unique_ptr<Layer> make_maxpool2x2(SampleShape input);
 // [C, H, W] -> [C*H*W], a view.
 std::unique_ptr<Layer> make_flatten(SampleShape input);
+// [C, H, W] -> [C, 1, 1], each plane's mean (PyTorch's AdaptiveAvgPool2d(1)).
+std::unique_ptr<Layer> make_global_avgpool(SampleShape input);
+// A basic residual block [C, H, W] -> [O, (H - 1) / stride + 1, (W - 1) / stride + 1]:
+// activation(BN(conv3x3(activation(BN(conv3x3/stride(x))))) + shortcut(x)), the shortcut the
+// identity where the shape is kept, else BN(conv1x1/stride(x)). Parameters body.{0,1,3,4}.* and
+// shortcut.{0,1}.*, as PyTorch names a module with those two nn.Sequentials.
+std::unique_ptr<Layer> make_residual_block(SampleShape input, int64_t out_channels, int stride,
+                                           Activation activation);
 
 }  // namespace emnist

@@ -1,0 +1,187 @@
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "emnist/arena.hpp"
+#include "emnist/layers.hpp"
+
+namespace emnist {
+namespace {
+
+// The basic residual block of He et al. (2016): a body of conv 3x3 (the block's stride), batch
+// norm with the activation inside, conv 3x3, batch norm; a shortcut that is the identity, or a
+// strided 1x1 convolution and batch norm where the shape changes; out = activation(body +
+// shortcut). Its parameters are named as a PyTorch module with `body` and `shortcut`
+// nn.Sequentials names them (body.2 is the activation, which has none). The intermediate
+// activations and their gradients live in the layer's workspace.
+class ResidualBlock final : public Layer {
+ public:
+  ResidualBlock(SampleShape input, int64_t out, int stride, Activation activation)
+      : Layer(input), activation_(activation) {
+    if (input.rank != 3)
+      throw std::invalid_argument("residual block: input must be [C, H, W], got " + input.str());
+    BatchNormParams activated;
+    activated.activate = true;
+    activated.activation = activation;
+    add_part("body.0.", make_conv2d(input, out, 3, false, stride));
+    mid_ = parts_.back().second->output_shape();
+    add_part("body.1.", make_batchnorm(mid_, activated));
+    add_part("body.3.", make_conv2d(mid_, out, 3, false));
+    add_part("body.4.", make_batchnorm(mid_));
+    if (stride != 1 || out != input.dim(0)) {
+      add_part("shortcut.0.", make_conv2d(input, out, 1, false, stride));
+      add_part("shortcut.1.", make_batchnorm(mid_));
+    }
+  }
+  std::string kind() const override { return "residual_block"; }
+  SampleShape output_shape() const override { return mid_; }
+  // The activation's gradient is taken at the output.
+  bool backward_reads_output() const override { return true; }
+
+  std::vector<ParamSpec> param_specs() const override {
+    std::vector<ParamSpec> specs;
+    for (const auto& [prefix, layer] : parts_)
+      for (ParamSpec spec : layer->param_specs()) {
+        spec.name = prefix + spec.name;
+        specs.push_back(std::move(spec));
+      }
+    return specs;
+  }
+  void bind_params(const std::vector<float*>& values, const std::vector<float*>& grads) override {
+    size_t first = 0;
+    for (const auto& part : parts_) {
+      const size_t count = part.second->param_specs().size();
+      const auto slice = [&](const std::vector<float*>& all) {
+        return std::vector<float*>(all.begin() + static_cast<std::ptrdiff_t>(first),
+                                   all.begin() + static_cast<std::ptrdiff_t>(first + count));
+      };
+      part.second->bind_params(slice(values), slice(grads));
+      first += count;
+    }
+  }
+
+  // The model asks for the size for its batch, then binds: the layout is that batch's.
+  size_t workspace_bytes(int64_t max_batch) const override {
+    planned_batch_ = max_batch;
+    return plan(max_batch, nullptr).total();
+  }
+  void bind_workspace(void* workspace) override {
+    workspace_ = static_cast<char*>(workspace);
+    plan(planned_batch_, &offsets_);
+    for (size_t i = 0; i < parts_.size(); ++i)
+      parts_[i].second->bind_workspace(workspace_ + offsets_.parts[i]);
+  }
+
+  void forward(Backend& backend, const Tensor& x, const Tensor& y,
+               const StepContext& ctx) override {
+    const Buffers m = buffers(backend, x.dim(0));
+    part(0).forward(backend, x, m.h1, ctx);
+    part(1).forward(backend, m.h1, m.a1, ctx);
+    part(2).forward(backend, m.a1, m.h2, ctx);
+    part(3).forward(backend, m.h2, m.b2, ctx);
+    if (projection()) {
+      part(4).forward(backend, x, m.s1, ctx);
+      part(5).forward(backend, m.s1, m.s2, ctx);
+      backend.add(m.b2, m.s2, y);
+    } else {
+      backend.add(m.b2, x, y);
+    }
+    backend.activation_forward(activation_, y, y);
+  }
+
+  void backward(Backend& backend, const Tensor& x, const Tensor& y, const Tensor& dy,
+                const Tensor& dx, const StepContext& ctx) override {
+    const Buffers m = buffers(backend, x.dim(0));
+    // The sum's gradient reaches both paths.
+    backend.activation_backward(activation_, y, dy, m.dsum);
+    part(3).backward(backend, m.h2, m.b2, m.dsum, m.g1, ctx);
+    part(2).backward(backend, m.a1, m.h2, m.g1, m.g2, ctx);
+    part(1).backward(backend, m.h1, m.a1, m.g2, m.g1, ctx);
+    part(0).backward(backend, x, m.h1, m.g1, dx, ctx);
+    if (projection()) {
+      part(5).backward(backend, m.s1, m.s2, m.dsum, m.g2, ctx);
+      part(4).backward(backend, x, m.s1, m.g2, dx.empty() ? Tensor{} : m.dshortcut, ctx);
+      if (!dx.empty()) backend.add(dx, m.dshortcut, dx);
+    } else if (!dx.empty()) {
+      backend.add(dx, m.dsum, dx);
+    }
+  }
+
+ private:
+  // Views of the workspace for a batch of n: the body's and the projection's outputs, the sum's
+  // gradient, two gradients of the body's width, and the projection's input gradient.
+  struct Buffers {
+    Tensor h1, a1, h2, b2, s1, s2, dsum, g1, g2, dshortcut;
+  };
+  struct Offsets {
+    size_t h1, a1, h2, b2, s1, s2, dsum, g1, g2, dshortcut;
+    std::vector<size_t> parts;
+  };
+  // The workspace's layout for max_batch samples (offsets into it when `offsets` is given).
+  ArenaPlan plan(int64_t max_batch, Offsets* offsets) const {
+    ArenaPlan p;
+    const int64_t mid = max_batch * mid_.numel();
+    Offsets o;
+    o.h1 = p.add_array<float>(mid);
+    o.a1 = p.add_array<float>(mid);
+    o.h2 = p.add_array<float>(mid);
+    o.b2 = p.add_array<float>(mid);
+    o.s1 = projection() ? p.add_array<float>(mid) : 0;
+    o.s2 = projection() ? p.add_array<float>(mid) : 0;
+    o.dsum = p.add_array<float>(mid);
+    o.g1 = p.add_array<float>(mid);
+    o.g2 = p.add_array<float>(mid);
+    o.dshortcut = projection() ? p.add_array<float>(max_batch * input_shape().numel()) : 0;
+    for (const auto& part : parts_)
+      o.parts.push_back(p.add(part.second->workspace_bytes(max_batch)));
+    if (offsets != nullptr) *offsets = std::move(o);
+    return p;
+  }
+  Buffers buffers(const Backend& backend, int64_t n) const {
+    if (workspace_ == nullptr) throw std::logic_error("residual block: no workspace bound");
+    if (n > planned_batch_)
+      throw std::invalid_argument("residual block: batch beyond its workspace");
+    const Offsets& o = offsets_;
+    char* base = workspace_;
+    const Device d = backend.device();
+    const auto mid = [&](size_t offset) {
+      return batch_view(reinterpret_cast<float*>(base + offset), n, mid_, d);
+    };
+    Buffers b;
+    b.h1 = mid(o.h1);
+    b.a1 = mid(o.a1);
+    b.h2 = mid(o.h2);
+    b.b2 = mid(o.b2);
+    if (projection()) {
+      b.s1 = mid(o.s1);
+      b.s2 = mid(o.s2);
+      b.dshortcut = batch_view(reinterpret_cast<float*>(base + o.dshortcut), n, input_shape(), d);
+    }
+    b.dsum = mid(o.dsum);
+    b.g1 = mid(o.g1);
+    b.g2 = mid(o.g2);
+    return b;
+  }
+
+  void add_part(std::string prefix, std::unique_ptr<Layer> layer) {
+    parts_.emplace_back(std::move(prefix), std::move(layer));
+  }
+  Layer& part(size_t i) { return *parts_[i].second; }
+  bool projection() const { return parts_.size() == 6; }
+
+  Activation activation_;
+  SampleShape mid_;
+  std::vector<std::pair<std::string, std::unique_ptr<Layer>>> parts_;
+  mutable int64_t planned_batch_ = 0;
+  char* workspace_ = nullptr;
+  Offsets offsets_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_residual_block(SampleShape input, int64_t out_channels, int stride,
+                                           Activation activation) {
+  return std::make_unique<ResidualBlock>(input, out_channels, stride, activation);
+}
+
+}  // namespace emnist
