@@ -167,7 +167,7 @@ TEST_CASE("load_config names a missing file", "[config][smoke]") {
 }
 
 TEST_CASE("the shipped configs load and validate", "[config][smoke]") {
-  for (const char* name : {"cnn", "mlp", "smoke", "cnn-best"}) {
+  for (const char* name : {"cnn", "mlp", "smoke", "cnn-best", "mlp-best"}) {
     const auto c =
         emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/" + name + ".toml");
     REQUIRE_NOTHROW(emnist::validate(c));
