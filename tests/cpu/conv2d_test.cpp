@@ -24,12 +24,13 @@ struct ConvCase {
 };
 
 // K = 3 and 5, stride 1 and 2, pad 0, 1 and 2, odd channel counts and sizes, non-square inputs, a
-// 1x1 kernel (no im2col), one sample (products split across threads) and more samples than one
-// weight-gradient group (groups of 8 combined).
+// 1x1 kernel (no im2col; at stride 2 too, a residual block's projection), one sample (products
+// split across threads) and more samples than one weight-gradient group (groups of 8 combined).
 const std::vector<ConvCase> kCases = {
     {2, 3, 7, 6, 5, 3, 1, 0}, {2, 3, 7, 6, 5, 3, 1, 1}, {2, 3, 7, 6, 5, 3, 2, 0},
     {2, 3, 7, 6, 5, 3, 2, 1}, {2, 1, 9, 8, 3, 5, 1, 0}, {2, 3, 9, 7, 5, 5, 2, 1},
     {1, 3, 8, 9, 3, 5, 1, 2}, {2, 3, 5, 5, 4, 1, 1, 0}, {9, 2, 5, 5, 3, 3, 1, 1},
+    {2, 3, 7, 6, 5, 1, 2, 0},
 };
 
 std::vector<double> naive_conv(const ConvCase& s, const std::vector<float>& x,

@@ -76,14 +76,14 @@ void check_conv(OpTarget& target, const ConvCase& t, uint32_t seed, size_t misal
   for (const auto* g : {&gx, &gw, &gb, &gdy, &gy, &gdx, &gdw, &gdb}) g->check_guards("conv2d");
 }
 
-// Batch 1, 3, 37; channels 1, 3, 5; H, W 7, 13, 28 (and non-square); K 3 and 5; stride 1 and 2;
-// pad 0, 1, 2.
+// Batch 1, 3, 37; channels 1, 3, 5; H, W 7, 13, 28 (and non-square); K 1, 3 and 5; stride 1 and
+// 2; pad 0, 1, 2 (K 1 at stride 2: a residual block's projection).
 const ConvCase kCases[] = {
     {1, 1, 7, 7, 3, 3, 1, 1, true, true},     {3, 3, 13, 13, 5, 3, 2, 0, false, true},
     {37, 5, 28, 28, 7, 5, 1, 2, true, true},  {3, 5, 13, 7, 1, 5, 2, 2, true, true},
     {1, 3, 28, 28, 5, 3, 1, 0, false, true},  {37, 1, 7, 13, 3, 3, 2, 1, true, false},
     {3, 1, 28, 28, 8, 3, 1, 1, false, false}, {8, 16, 14, 14, 32, 3, 1, 1, false, true},
-    {5, 3, 7, 7, 4, 5, 1, 1, true, true},
+    {5, 3, 7, 7, 4, 5, 1, 1, true, true},     {8, 16, 14, 14, 32, 1, 2, 0, false, true},
 };
 
 }  // namespace
