@@ -197,7 +197,8 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "Training throughput of a reference model");
   bench->add_option("--device", bench_device, "auto, cpu or cuda")
       ->check(one_of<emnist::DeviceChoice>());
-  bench->add_option("--model", bench_model, "mlp or cnn")->check(one_of<emnist::ModelKind>());
+  bench->add_option("--model", bench_model, "mlp, cnn or resnet (configs/resnet.toml's network)")
+      ->check(one_of<emnist::ModelKind>());
   bench->add_option("--batch", bench_batch, "Batch size")->check(CLI::Range(1, 65536));
   bench->add_option("--steps", bench_steps, "Timed steps (after warm-up)")
       ->check(CLI::Range(1, 1000000));

@@ -83,8 +83,8 @@ void add_experiment_commands(CLI::App& app, ExperimentCommands& c) {
 
   c.study = app.add_subcommand(
       "study",
-      "The MLP vs CNN study: both sweeps, both best configurations trained and tested, "
-      "their comparison");
+      "The MLP vs CNN study (--resnet: and the ResNet): each model's sweep, each best "
+      "configuration trained and tested, their comparison");
   c.study->add_option("-o,--out", c.out,
                       "Study directory (default: runs/study; running again resumes)");
   add_common(c.study, c);
@@ -94,6 +94,11 @@ void add_experiment_commands(CLI::App& app, ExperimentCommands& c) {
                       "MLP sweep file (default: configs/sweep-mlp.toml)");
   c.study->add_option("--sweep-cnn", c.sweep_cnn,
                       "CNN sweep file (default: configs/sweep-cnn.toml)");
+  c.study->add_flag("--resnet", c.resnet, "Add the ResNet as a third model");
+  c.study->add_option("--set-resnet", c.resnet_sets,
+                      "section.key=value for the ResNet only (after --set)");
+  c.study->add_option("--sweep-resnet", c.sweep_resnet,
+                      "ResNet sweep file (implies --resnet; default: configs/sweep-resnet.toml)");
 }
 
 std::optional<int> run_experiment_command(const ExperimentCommands& c) {
@@ -115,6 +120,9 @@ std::optional<int> run_experiment_command(const ExperimentCommands& c) {
     o.folds = c.folds;
     o.sweep_mlp = c.sweep_mlp;
     o.sweep_cnn = c.sweep_cnn;
+    o.resnet = c.resnet;
+    o.resnet_sets = c.resnet_sets;
+    o.sweep_resnet = c.sweep_resnet;
     std::cout << emnist::run_study(o) << std::flush;
     return 0;
   }

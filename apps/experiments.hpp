@@ -19,8 +19,9 @@ struct ExperimentCommands {
 
   std::vector<std::string> runs;
 
-  std::vector<std::string> mlp_sets, cnn_sets;
-  std::string sweep_mlp, sweep_cnn;
+  std::vector<std::string> mlp_sets, cnn_sets, resnet_sets;
+  bool resnet = false;
+  std::string sweep_mlp, sweep_cnn, sweep_resnet;
 };
 
 // Registers the subcommands and their options on `app`. The result must outlive parsing.

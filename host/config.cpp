@@ -3,6 +3,8 @@
 // config_keys (the README's key table is checked against it) all come from the table.
 #include "emnist/config.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -145,17 +147,36 @@ const std::vector<std::string> kDatasets = {"emnist-balanced", "emnist-byclass",
                                             "emnist-letters",  "emnist-digits",  "emnist-mnist",
                                             "mnist",           "fashion-mnist",  "idx"};
 
-std::vector<int> read_widths(const toml::node& node, const TomlReader& r, const std::string& key) {
+// An array of integers in [lo, hi]; `example` is what the message offers.
+std::vector<int> read_integers(const toml::node& node, const TomlReader& r, const std::string& key,
+                               int64_t lo, int64_t hi, const std::string& example) {
   const auto* arr = node.as_array();
-  if (arr == nullptr) r.fail(key, "expected an array of layer widths, e.g. [512, 256, 128]");
+  if (arr == nullptr) r.fail(key, "expected an array of integers, e.g. " + example);
   std::vector<int> out;
-  for (const auto& item : *arr) out.push_back(static_cast<int>(r.integer(item, key, 1, 1 << 20)));
-  // Empty would read as "the default" in the rest of the code: refuse it rather than surprise.
-  if (out.empty())
-    r.fail(key,
-           "[] has no layers: give the widths, e.g. [512, 256, 128], or leave the key out for the "
-           "default");
+  for (const auto& item : *arr) out.push_back(static_cast<int>(r.integer(item, key, lo, hi)));
   return out;
+}
+
+std::string write_integers(const std::vector<int>& values) {
+  std::vector<std::string> w;
+  for (int v : values) w.push_back(std::to_string(v));
+  return "[" + join(w) + "]";
+}
+
+// One of the ResNet's per-stage lists: at least one stage.
+template <typename Get>
+KeySpec stage_list_key(std::string name, Get get, int64_t lo, int64_t hi, std::string example,
+                       std::string help) {
+  return member_key(
+      "model", std::move(name), "integers " + std::to_string(lo) + " to " + std::to_string(hi),
+      std::move(help), get,
+      [lo, hi, example](const toml::node& n, const TomlReader& r, const std::string& key) {
+        auto values = read_integers(n, r, key, lo, hi, example);
+        if (values.empty())
+          r.fail(key, "[] has no stages: give one entry a stage, e.g. " + example);
+        return values;
+      },
+      write_integers);
 }
 
 std::vector<ConvItem> read_conv(const toml::node& node, const TomlReader& r,
@@ -219,15 +240,13 @@ const std::vector<KeySpec>& keys() {
     k.push_back(file_key(FIELD(data, mapping), "dataset = \"idx\": the class names (optional)"));
 
     k.push_back(choice_key(FIELD(model, kind), "the network"));
-    k.push_back({"model", "hidden", "widths", "hidden widths (MLP) or head widths (CNN)",
+    // Written resolved: the kind's default when not given ([] is no hidden layer).
+    k.push_back({"model", "hidden", "widths",
+                 "hidden widths (MLP) or the head's hidden widths (CNN, ResNet)",
                  [](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
-                   c.model.hidden = read_widths(n, r, key);
+                   c.model.hidden = read_integers(n, r, key, 1, 1 << 20, "[512, 256, 128]");
                  },
-                 [](const Config& c) {
-                   std::vector<std::string> w;
-                   for (int h : c.model.hidden_or_default()) w.push_back(std::to_string(h));
-                   return "[" + join(w) + "]";
-                 }});
+                 [](const Config& c) { return write_integers(c.model.hidden_or_default()); }});
     k.push_back({"model", "conv", "channel counts and \"pool\"", "the CNN's body",
                  [](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
                    c.model.conv = read_conv(n, r, key);
@@ -238,7 +257,7 @@ const std::vector<KeySpec>& keys() {
                      w.push_back(item.pool ? "\"pool\"" : std::to_string(item.channels));
                    return "[" + join(w) + "]";
                  }});
-    k.push_back({"model", "kernel", "3, 5", "convolution kernel size",
+    k.push_back({"model", "kernel", "3, 5", "the CNN's convolution kernel size",
                  [](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
                    const auto v = r.integer(n, key, 1, 99);
                    if (v != 3 && v != 5)
@@ -246,6 +265,17 @@ const std::vector<KeySpec>& keys() {
                    c.model.kernel = static_cast<int>(v);
                  },
                  [](const Config& c) { return std::to_string(c.model.kernel); }});
+    k.push_back(integer_key(FIELD(model, stem), 1, 1 << 16,
+                            "the ResNet's stem: a 3x3 convolution's channels"));
+    k.push_back(stage_list_key(
+        "stages", [](auto& c) -> auto& { return c.model.stages; }, 1, 1 << 16, "[32, 64, 128]",
+        "the ResNet's stages: each one's channels"));
+    k.push_back(stage_list_key(
+        "blocks", [](auto& c) -> auto& { return c.model.blocks; }, 1, 64, "[2, 2, 2]",
+        "the ResNet's basic residual blocks in each stage"));
+    k.push_back(stage_list_key(
+        "strides", [](auto& c) -> auto& { return c.model.strides; }, 1, 2, "[1, 2, 2]",
+        "the stride of each stage's first block (2 halves the map)"));
     k.push_back(choice_key(
         "model", "activation", [](auto& c) -> auto& { return c.model.activation.kind; },
         "the hidden layers' activation"));
@@ -258,7 +288,8 @@ const std::vector<KeySpec>& keys() {
     k.push_back(
         bool_key(FIELD(model, batch_norm), "batch norm after each hidden layer and convolution"));
     // Written resolved: the kind's default when not given.
-    k.push_back({"model", "dropout", kUnitOpen.text(), "dropout after each hidden layer",
+    k.push_back({"model", "dropout", kUnitOpen.text(),
+                 "dropout after each hidden layer (ResNet: also after the pooling)",
                  [](Config& c, const toml::node& n, const TomlReader& r, const std::string& key) {
                    c.model.dropout = read_real(n, r, key, kUnitOpen);
                  },
@@ -380,8 +411,16 @@ std::filesystem::path DataConfig::resolved_dir() const {
 }
 
 std::vector<int> ModelConfig::hidden_or_default() const {
-  if (!hidden.empty()) return hidden;
-  return kind == ModelKind::mlp ? std::vector<int>{512, 256, 128} : std::vector<int>{256};
+  if (hidden) return *hidden;
+  switch (kind) {
+    case ModelKind::mlp:
+      return {512, 256, 128};
+    case ModelKind::cnn:
+      return {256};
+    case ModelKind::resnet:
+      break;
+  }
+  return {};
 }
 
 bool AugmentConfig::active() const {
@@ -401,7 +440,7 @@ math::AugmentSpec AugmentConfig::spec(uint64_t seed) const {
 
 double ModelConfig::dropout_or_default() const {
   if (dropout >= 0) return dropout;
-  return kind == ModelKind::mlp ? 0.2 : 0.3;
+  return kind == ModelKind::cnn ? 0.3 : 0.2;
 }
 
 OptimizerParams TrainConfig::optimizer_params() const {
@@ -457,6 +496,32 @@ std::string to_toml(const Config& config) {
   return out;
 }
 
+namespace {
+
+void validate_resnet(const ModelConfig& m) {
+  if (m.blocks.size() != m.stages.size() || m.strides.size() != m.stages.size())
+    throw UserError(fmt::format(
+        "model.stages, model.blocks, model.strides: one entry a stage in each, got {}, {} and {} "
+        "(e.g. stages = [32, 64, 128], blocks = [2, 2, 2], strides = [1, 2, 2])",
+        m.stages.size(), m.blocks.size(), m.strides.size()));
+  if (!m.batch_norm)
+    throw UserError(
+        "model.batch_norm = false: a ResNet's blocks always use batch norm; leave it true or use "
+        "model.kind = \"cnn\"");
+  // A 3x3 convolution with padding 1 and stride 2 makes ceil(n / 2) of n: 28 -> 14 -> 7 -> 4 ...
+  int size = 28;
+  for (size_t i = 0; i < m.strides.size(); ++i) {
+    if (m.strides[i] == 2 && size < 2)
+      throw UserError(fmt::format(
+          "model.strides: stage {} halves a {}x{} map; set its stride to 1 or use fewer stride-2 "
+          "stages (28x28 images allow 5)",
+          i + 1, size, size));
+    if (m.strides[i] == 2) size = (size + 1) / 2;
+  }
+}
+
+}  // namespace
+
 void validate(const Config& c) {
   const auto hidden = c.model.hidden_or_default();
   if (c.model.kind == ModelKind::mlp && hidden.size() < 3)
@@ -490,6 +555,7 @@ void validate(const Config& c) {
       throw UserError(
           "model.conv: too many \"pool\" entries: 28x28 images shrink to 0x0 (at most 4 pools)");
   }
+  if (c.model.kind == ModelKind::resnet) validate_resnet(c.model);
   if (c.train.schedule == ScheduleKind::cosine && c.train.min_lr > c.train.lr)
     throw UserError("train.min_lr: " + toml_float(c.train.min_lr) + " is larger than train.lr " +
                     toml_float(c.train.lr));

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from torch_peer import reference_cnn, reference_mlp  # noqa: E402
+from torch_peer import activation, reference_cnn, reference_mlp, reference_resnet  # noqa: E402
 
 
 def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
@@ -51,13 +51,21 @@ def read_idx_images(path: Path) -> np.ndarray:
 
 
 def build_model(config: dict, classes: int) -> torch.nn.Module:
+    """The run's network from its resolved config.toml (every key written)."""
     model = config["model"]
-    if model["activation"] != "relu" or not model["batch_norm"]:
-        raise SystemExit("torch_check_model.py: only batch_norm = true with relu is built here")
+
+    def act():
+        return activation(model["activation"], model["leaky_slope"], model["elu_alpha"])
+
+    hidden = tuple(model["hidden"])
     if model["kind"] == "mlp":
-        return reference_mlp(classes, tuple(model["hidden"]), model["dropout"])
-    return reference_cnn(classes, tuple(model["conv"]), tuple(model["hidden"]), model["dropout"],
-                         model["kernel"])
+        return reference_mlp(classes, hidden, model["dropout"], act, model["batch_norm"])
+    if model["kind"] == "cnn":
+        return reference_cnn(classes, tuple(model["conv"]), hidden, model["dropout"],
+                             model["kernel"], act=act, norm=model["batch_norm"])
+    return reference_resnet(classes, model["stem"], tuple(model["stages"]),
+                            tuple(model["blocks"]), tuple(model["strides"]), hidden,
+                            model["dropout"], act)
 
 
 def main() -> int:
@@ -83,13 +91,12 @@ def main() -> int:
     rows = rows[:len(images)]
 
     model = build_model(config, len(class_names))
-    # emnist keeps no num_batches_tracked (it uses a fixed momentum), hence strict=False; every
-    # other name must match exactly.
-    result = model.load_state_dict(read_safetensors(run / "model.safetensors"), strict=False)
-    unexpected = list(result.unexpected_keys)
-    missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
-    if unexpected or missing:
-        print(f"names differ: unexpected {unexpected}, missing {missing}")
+    # Every name and shape must match. emnist keeps no num_batches_tracked (its batch-norm momentum
+    # is fixed); PyTorch's batch norm fills it in when a plain state dict lacks it.
+    try:
+        model.load_state_dict(read_safetensors(run / "model.safetensors"), strict=True)
+    except RuntimeError as e:
+        print(f"names or shapes differ: {e}")
         return 1
     model.eval()
     x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""The PyTorch peer: trains DESIGN.md's reference MLP and CNN with the same batch size, optimizer
-(Adam, lr 1e-3), initialisation scheme (PyTorch's defaults, which emnist copies) and thread count as
-`emnist bench`, and prints training samples per second in the same form, so the two can be run side
+"""The PyTorch peer: trains DESIGN.md's reference MLP and CNN, and configs/resnet.toml's ResNet,
+with the same batch size, optimizer (Adam, lr 1e-3), initialisation scheme (PyTorch's defaults,
+which emnist copies) and thread count as `emnist bench`, and prints training samples per second in the same form, so the two can be run side
 by side:
 
     build/emnist bench --device cpu --model mlp
@@ -48,18 +48,40 @@ class Net(nn.Module):
         return self.layers(x.flatten(1) if self.flatten_input else x)
 
 
-def reference_mlp(classes: int, hidden=(512, 256, 128), dropout=0.2) -> nn.Module:
+def activation(kind="relu", leaky_slope=0.01, elu_alpha=1.0) -> nn.Module:
+    """model.activation as a module."""
+    if kind == "relu":
+        return nn.ReLU()
+    if kind == "leaky_relu":
+        return nn.LeakyReLU(leaky_slope)
+    if kind == "elu":
+        return nn.ELU(elu_alpha)
+    raise ValueError(f"unknown activation {kind!r}")
+
+
+def dense_blocks(width: int, hidden, dropout: float, act, norm=True) -> tuple[list[nn.Module], int]:
+    """Linear, [BatchNorm1d], activation, [Dropout] per hidden width, as emnist builds them."""
     layers: list[nn.Module] = []
-    width = 28 * 28
     for h in hidden:
-        layers += [nn.Linear(width, h, bias=False), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
+        layers.append(nn.Linear(width, h, bias=not norm))
+        if norm:
+            layers.append(nn.BatchNorm1d(h))
+        layers.append(act())
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
         width = h
+    return layers, width
+
+
+def reference_mlp(classes: int, hidden=(512, 256, 128), dropout=0.2, act=nn.ReLU,
+                  norm=True) -> nn.Module:
+    layers, width = dense_blocks(28 * 28, hidden, dropout, act, norm)
     layers.append(nn.Linear(width, classes))
     return Net(layers, flatten_input=True)
 
 
 def reference_cnn(classes: int, conv=(32, 32, "pool", 64, 64, "pool"), hidden=(256,),
-                  dropout=0.3, kernel=3, size=28) -> nn.Module:
+                  dropout=0.3, kernel=3, size=28, act=nn.ReLU, norm=True) -> nn.Module:
     layers: list[nn.Module] = []
     channels = 1
     for item in conv:
@@ -67,16 +89,59 @@ def reference_cnn(classes: int, conv=(32, 32, "pool", 64, 64, "pool"), hidden=(2
             layers.append(nn.MaxPool2d(2))
             size //= 2
         else:
-            layers += [nn.Conv2d(channels, item, kernel, padding=kernel // 2, bias=False),
-                       nn.BatchNorm2d(item), nn.ReLU()]
+            layers.append(nn.Conv2d(channels, item, kernel, padding=kernel // 2, bias=not norm))
+            if norm:
+                layers.append(nn.BatchNorm2d(item))
+            layers.append(act())
             channels = item
     layers.append(nn.Flatten())
-    width = channels * size * size
-    for h in hidden:
-        layers += [nn.Linear(width, h, bias=False), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
-        width = h
+    head, width = dense_blocks(channels * size * size, hidden, dropout, act, norm)
+    layers += head
     layers.append(nn.Linear(width, classes))
     return Net(layers, flatten_input=False)
+
+
+class ResidualBlock(nn.Module):
+    """He et al.'s basic block, named as emnist names it: body (conv 3x3 at the block's stride, BN,
+    activation, conv 3x3, BN) plus shortcut (the identity, or a strided 1x1 conv and BN where the
+    shape changes), then the activation."""
+
+    def __init__(self, channels: int, out: int, stride: int, act=nn.ReLU):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, out, 3, stride=stride, padding=1, bias=False),
+            nn.BatchNorm2d(out), act(),
+            nn.Conv2d(out, out, 3, padding=1, bias=False), nn.BatchNorm2d(out))
+        self.shortcut = nn.Sequential()
+        if stride != 1 or out != channels:
+            self.shortcut = nn.Sequential(nn.Conv2d(channels, out, 1, stride=stride, bias=False),
+                                          nn.BatchNorm2d(out))
+        self.act = act()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.body(x) + self.shortcut(x))
+
+
+def reference_resnet(classes: int, stem=32, stages=(32, 64, 128), blocks=(2, 2, 2),
+                     strides=(1, 2, 2), hidden=(), dropout=0.2, act=nn.ReLU) -> nn.Module:
+    """configs/resnet.toml's network (model.kind = "resnet"; its defaults are these)."""
+    layers: list[nn.Module] = [nn.Conv2d(1, stem, 3, padding=1, bias=False),
+                               nn.BatchNorm2d(stem), act()]
+    channels = stem
+    for width, count, stride in zip(stages, blocks, strides):
+        for b in range(count):
+            layers.append(ResidualBlock(channels, width, stride if b == 0 else 1, act))
+            channels = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+    if dropout > 0:
+        layers.append(nn.Dropout(dropout))
+    head, width = dense_blocks(channels, hidden, dropout, act)
+    layers += head
+    layers.append(nn.Linear(width, classes))
+    return Net(layers, flatten_input=False)
+
+
+BUILDERS = {"mlp": reference_mlp, "cnn": reference_cnn, "resnet": reference_resnet}
 
 
 def read_idx(path: Path) -> torch.Tensor:
@@ -103,7 +168,7 @@ def load_training_split(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", choices=["mlp", "cnn"], default="cnn")
+    parser.add_argument("--model", choices=sorted(BUILDERS), default="cnn")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--steps", type=int, default=50, help="timed steps, after warm-up")
@@ -134,7 +199,7 @@ def main() -> None:
     if data is not None:
         args.classes = int(data[1].max()) + 1
     device = torch.device(args.device)
-    model = (reference_mlp if args.model == "mlp" else reference_cnn)(args.classes).to(device)
+    model = BUILDERS[args.model](args.classes).to(device)
     fused = args.device == "cuda" and "fused" in inspect.signature(torch.optim.Adam).parameters
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **({"fused": True} if fused else {}))
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format

@@ -1,8 +1,10 @@
 #include "emnist/study.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -28,12 +30,18 @@ std::filesystem::path default_sweep_file(const std::string& name) {
   const auto source = std::filesystem::path(EMNIST_SOURCE_DIR) / "configs" / name;
   if (std::filesystem::is_regular_file(source)) return source;
 #endif
+  const std::string model = name.substr(6, name.size() - 6 - 5);  // sweep-<model>.toml
   throw UserError("configs/" + name + ": not found; run from the source tree or give --sweep-" +
-                  name.substr(6, 3) + " FILE");
+                  model + " FILE");
+}
+
+std::string to_upper(std::string text) {
+  for (char& ch : text) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return text;
 }
 
 struct ModelPart {
-  std::string model;  // mlp, cnn
+  std::string model;  // mlp, cnn, resnet
   SweepSpec spec;
   SweepReport sweep;
   std::filesystem::path final_dir;
@@ -81,19 +89,27 @@ std::string run_study(const StudyOptions& o) {
   const DirectoryLock lock(out, "the study directory");
   ScopedLogFile log(files.log());
 
-  // Both sweep files are read and every trial validated before anything runs.
+  // Every sweep file is read and every trial validated before anything runs.
+  struct ModelInput {
+    std::string model;
+    const std::vector<std::string>& sets;
+    const std::filesystem::path& sweep;
+  };
+  std::vector<ModelInput> inputs{{"mlp", o.mlp_sets, o.sweep_mlp},
+                                 {"cnn", o.cnn_sets, o.sweep_cnn}};
+  if (o.resnet || !o.sweep_resnet.empty())
+    inputs.push_back({"resnet", o.resnet_sets, o.sweep_resnet});
   std::vector<ModelPart> parts;
-  for (const std::string model : {"mlp", "cnn"}) {
+  for (const ModelInput& input : inputs) {
     SweepOverrides ov;
     ov.data_dir = o.data;
     ov.device = o.device;
     ov.sets = o.sets;
-    const auto& extra = model == "mlp" ? o.mlp_sets : o.cnn_sets;
-    ov.sets.insert(ov.sets.end(), extra.begin(), extra.end());
+    ov.sets.insert(ov.sets.end(), input.sets.begin(), input.sets.end());
     ov.folds = o.folds;
-    const auto& given = model == "mlp" ? o.sweep_mlp : o.sweep_cnn;
-    const auto file = given.empty() ? default_sweep_file("sweep-" + model + ".toml") : given;
-    ModelPart part{model, load_sweep(file, ov), {}, files.final_run(model)};
+    const auto file =
+        input.sweep.empty() ? default_sweep_file("sweep-" + input.model + ".toml") : input.sweep;
+    ModelPart part{input.model, load_sweep(file, ov), {}, files.final_run(input.model)};
     parts.push_back(std::move(part));
   }
 
@@ -107,13 +123,19 @@ std::string run_study(const StudyOptions& o) {
   }
   for (auto& part : parts) train_final(files.sweep(part.model), part.final_dir);
 
-  const std::string comparison =
-      compare_runs({parts[0].final_dir, parts[1].final_dir}, files.comparison());
+  std::vector<std::filesystem::path> finals;
+  std::vector<std::string> titles, final_names;
+  for (const auto& part : parts) {
+    finals.push_back(part.final_dir);
+    titles.push_back(part.model == "resnet" ? "ResNet" : to_upper(part.model));
+    final_names.push_back("final-" + part.model + "/");
+  }
+  const std::string comparison = compare_runs(finals, files.comparison());
 
-  std::string md = "# Study: MLP vs CNN\n\n";
+  std::string md = fmt::format("# Study: {}\n\n", fmt::join(titles, " vs "));
   std::string overrides;
   for (const auto& s : parts[0].spec.overrides) overrides += " `" + s + "`";
-  md += "Command-line overrides (both models):" +
+  md += "Command-line overrides (every model):" +
         (overrides.empty() ? std::string(" none") : overrides) + "\n\n## Sweeps\n\n";
   for (const auto& part : parts) {
     md += fmt::format("- **{}**: {}, {} ({}-fold cross-validation per trial): {} trials",
@@ -125,9 +147,9 @@ std::string run_study(const StudyOptions& o) {
     md += fmt::format(" (sweep-{}/trials.md, sweep-{}/best.toml)\n", part.model, part.model);
   }
   md += "\n## Final runs: the best configurations on the whole training split, tested once\n\n";
-  md +=
-      "final-mlp/ and final-cnn/ are ordinary run directories (report.html in each); the "
-      "comparison below is compare/comparison.md.\n\n";
+  md += fmt::format("{}", fmt::join(final_names, ", ")) +
+        " are ordinary run directories (report.html in each); the comparison below is "
+        "compare/comparison.md.\n\n";
   // The comparison's own title would be a second top-level heading here.
   md += comparison.substr(comparison.find_first_not_of('\n', comparison.find('\n')));
   write_file_atomic(files.report(), md);

@@ -30,6 +30,9 @@ std::string trial_key(const Config& config, int folds) {
   if (c.train.ema == defaults.train.ema) erase_line(text, "ema = ");
   if (c.train.class_weights == defaults.train.class_weights) erase_line(text, "class_weights = ");
   if (c.train.sampling == defaults.train.sampling) erase_line(text, "sampling = ");
+  if (c.model.kind != ModelKind::resnet)
+    for (const char* line : {"stem = ", "stages = ", "blocks = ", "strides = "})
+      erase_line(text, line);
   if (!c.augment.active()) {
     const size_t section = text.find("\n[augment]\n");
     if (section != std::string::npos) {

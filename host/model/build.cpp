@@ -40,6 +40,34 @@ void add_dense_block(std::vector<std::unique_ptr<Layer>>& layers, SampleShape& s
   add_norm_and_activation(layers, shape, config, dropout, seed);
 }
 
+// The stem (conv 3x3, batch norm, activation), the stages of residual blocks, global average
+// pooling, flatten and dropout: what a ResNet puts before its head. As a PyTorch nn.Sequential
+// of the same modules (AdaptiveAvgPool2d(1), Flatten, Dropout) names them.
+void add_resnet_body(std::vector<std::unique_ptr<Layer>>& layers, SampleShape& shape,
+                     const ModelConfig& config, float dropout, uint64_t seed) {
+  if (shape.rank != 3) throw UserError("model.kind = \"resnet\" needs image input");
+  if (config.stages.size() != config.blocks.size() || config.stages.size() != config.strides.size())
+    throw UserError("model.stages, model.blocks and model.strides need one entry a stage each");
+  layers.push_back(make_conv2d(shape, config.stem, 3, false));
+  shape = layers.back()->output_shape();
+  add_norm_and_activation(layers, shape, config);
+  for (size_t stage = 0; stage < config.stages.size(); ++stage)
+    for (int block = 0; block < config.blocks[stage]; ++block) {
+      if (shape.dim(1) < 2 && block == 0 && config.strides[stage] == 2)
+        throw UserError(fmt::format("model.strides: stage {} halves a {}x{} map", stage + 1,
+                                    shape.dim(1), shape.dim(2)));
+      layers.push_back(make_residual_block(
+          shape, config.stages[stage], block == 0 ? config.strides[stage] : 1, config.activation));
+      shape = layers.back()->output_shape();
+    }
+  layers.push_back(make_global_avgpool(shape));
+  shape = layers.back()->output_shape();
+  layers.push_back(make_flatten(shape));
+  shape = layers.back()->output_shape();
+  if (dropout > 0.0f)
+    layers.push_back(make_dropout(shape, dropout, seed, static_cast<uint32_t>(layers.size())));
+}
+
 }  // namespace
 
 SampleShape model_input_shape(const ModelConfig& config, int rows, int cols) {
@@ -57,6 +85,8 @@ std::vector<std::unique_ptr<Layer>> build_layers(const ModelConfig& config, Samp
   const float dropout = static_cast<float>(config.dropout_or_default());
   if (config.kind == ModelKind::mlp) {
     if (shape.rank != 1) throw UserError("model.kind = \"mlp\" needs flat input");
+  } else if (config.kind == ModelKind::resnet) {
+    add_resnet_body(layers, shape, config, dropout, seed);
   } else {
     if (shape.rank != 3) throw UserError("model.kind = \"cnn\" needs image input");
     for (const ConvItem& item : config.conv) {

@@ -75,17 +75,16 @@ class ResidualBlock final : public Layer {
   void forward(Backend& backend, const Tensor& x, const Tensor& y,
                const StepContext& ctx) override {
     const Buffers m = buffers(backend, x.dim(0));
-    part(0).forward(backend, x, m.h1, ctx);
-    part(1).forward(backend, m.h1, m.a1, ctx);
-    part(2).forward(backend, m.a1, m.h2, ctx);
-    part(3).forward(backend, m.h2, m.b2, ctx);
+    part_forward(0, backend, x, m.h1, ctx);
+    part_forward(1, backend, m.h1, m.a1, ctx);
+    part_forward(2, backend, m.a1, m.h2, ctx);
+    part_forward(3, backend, m.h2, m.b2, ctx);
     if (projection()) {
-      part(4).forward(backend, x, m.s1, ctx);
-      part(5).forward(backend, m.s1, m.s2, ctx);
-      backend.add(m.b2, m.s2, y);
-    } else {
-      backend.add(m.b2, x, y);
+      part_forward(4, backend, x, m.s1, ctx);
+      part_forward(5, backend, m.s1, m.s2, ctx);
     }
+    const ScopedRange range(backend, "add and activation forward");
+    backend.add(m.b2, projection() ? m.s2 : x, y);
     backend.activation_forward(activation_, y, y);
   }
 
@@ -93,17 +92,21 @@ class ResidualBlock final : public Layer {
                 const Tensor& dx, const StepContext& ctx) override {
     const Buffers m = buffers(backend, x.dim(0));
     // The sum's gradient reaches both paths.
-    backend.activation_backward(activation_, y, dy, m.dsum);
-    part(3).backward(backend, m.h2, m.b2, m.dsum, m.g1, ctx);
-    part(2).backward(backend, m.a1, m.h2, m.g1, m.g2, ctx);
-    part(1).backward(backend, m.h1, m.a1, m.g2, m.g1, ctx);
-    part(0).backward(backend, x, m.h1, m.g1, dx, ctx);
+    {
+      const ScopedRange range(backend, "activation backward");
+      backend.activation_backward(activation_, y, dy, m.dsum);
+    }
+    part_backward(3, backend, m.h2, m.b2, m.dsum, m.g1, ctx);
+    part_backward(2, backend, m.a1, m.h2, m.g1, m.g2, ctx);
+    part_backward(1, backend, m.h1, m.a1, m.g2, m.g1, ctx);
+    part_backward(0, backend, x, m.h1, m.g1, dx, ctx);
     if (projection()) {
-      part(5).backward(backend, m.s1, m.s2, m.dsum, m.g2, ctx);
-      part(4).backward(backend, x, m.s1, m.g2, dx.empty() ? Tensor{} : m.dshortcut, ctx);
-      if (!dx.empty()) backend.add(dx, m.dshortcut, dx);
-    } else if (!dx.empty()) {
-      backend.add(dx, m.dsum, dx);
+      part_backward(5, backend, m.s1, m.s2, m.dsum, m.g2, ctx);
+      part_backward(4, backend, x, m.s1, m.g2, dx.empty() ? Tensor{} : m.dshortcut, ctx);
+    }
+    if (!dx.empty()) {
+      const ScopedRange range(backend, "shortcut gradient add");
+      backend.add(dx, projection() ? m.dshortcut : m.dsum, dx);
     }
   }
 
@@ -164,14 +167,28 @@ class ResidualBlock final : public Layer {
   }
 
   void add_part(std::string prefix, std::unique_ptr<Layer> layer) {
+    // The parts' ranges nest inside the model's range of the block (profiles, Nsight).
+    forward_ranges_.push_back(prefix + layer->kind() + " forward");
+    backward_ranges_.push_back(prefix + layer->kind() + " backward");
     parts_.emplace_back(std::move(prefix), std::move(layer));
   }
   Layer& part(size_t i) { return *parts_[i].second; }
+  void part_forward(size_t i, Backend& backend, const Tensor& x, const Tensor& y,
+                    const StepContext& ctx) {
+    const ScopedRange range(backend, forward_ranges_[i].c_str());
+    part(i).forward(backend, x, y, ctx);
+  }
+  void part_backward(size_t i, Backend& backend, const Tensor& x, const Tensor& y, const Tensor& dy,
+                     const Tensor& dx, const StepContext& ctx) {
+    const ScopedRange range(backend, backward_ranges_[i].c_str());
+    part(i).backward(backend, x, y, dy, dx, ctx);
+  }
   bool projection() const { return parts_.size() == 6; }
 
   Activation activation_;
   SampleShape mid_;
   std::vector<std::pair<std::string, std::unique_ptr<Layer>>> parts_;
+  std::vector<std::string> forward_ranges_, backward_ranges_;
   mutable int64_t planned_batch_ = 0;
   char* workspace_ = nullptr;
   Offsets offsets_;

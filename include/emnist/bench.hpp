@@ -1,6 +1,7 @@
 #pragma once
-// Training throughput of a reference model (DESIGN.md "Reference models") on one backend: whole
-// training steps (batch gathering and upload included), warm-up steps excluded from the timing.
+// Training throughput of a reference model (DESIGN.md "Reference models", and the ResNet) on one
+// backend: whole training steps (batch gathering and upload included), warm-up steps excluded from
+// the timing.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -31,9 +32,10 @@ struct BenchResult {
 
 constexpr int64_t kBalancedTrainSamples = 112800;
 
-// model_kind: mlp or cnn (UserError otherwise). With data, batches cycle through its training
-// images (its test images when it has none) and classes are its classes; without, random images of
-// 28x28 and 47 classes (as EMNIST Balanced). With `profile`, the timed steps run between
+// model_kind: mlp, cnn or resnet (the defaults of its kind: the reference models, and
+// configs/resnet.toml's network). With data, batches cycle through its training images (its test
+// images when it has none) and classes are its classes; without, random images of 28x28 and 47
+// classes (as EMNIST Balanced). With `profile`, the timed steps run between
 // Backend::profiler_start and profiler_stop, so a profiler that waits for that window sees only
 // the steady state, and the result keeps the backend's own range times (the CPU's). feeder:
 // train.feeder's values (auto: the one training would use).

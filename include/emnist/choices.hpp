@@ -13,7 +13,7 @@ namespace emnist {
 
 enum class DataFormat { automatic, idx, csv };
 enum class SplitKind { official, holdout };
-enum class ModelKind { mlp, cnn };
+enum class ModelKind { mlp, cnn, resnet };
 enum class ScheduleKind { constant, step, cosine };
 enum class DeviceChoice { automatic, cpu, cuda };
 // What the tensor cores may round a product's inputs to; storage and master weights stay fp32.
@@ -37,8 +37,8 @@ inline constexpr ChoiceName<DataFormat> kDataFormats[] = {
     {DataFormat::automatic, "auto"}, {DataFormat::idx, "idx"}, {DataFormat::csv, "csv"}};
 inline constexpr ChoiceName<SplitKind> kSplitKinds[] = {{SplitKind::official, "official"},
                                                         {SplitKind::holdout, "holdout"}};
-inline constexpr ChoiceName<ModelKind> kModelKinds[] = {{ModelKind::mlp, "mlp"},
-                                                        {ModelKind::cnn, "cnn"}};
+inline constexpr ChoiceName<ModelKind> kModelKinds[] = {
+    {ModelKind::mlp, "mlp"}, {ModelKind::cnn, "cnn"}, {ModelKind::resnet, "resnet"}};
 inline constexpr ChoiceName<ActivationKind> kActivationKinds[] = {
     {ActivationKind::relu, "relu"},
     {ActivationKind::leaky_relu, "leaky_relu"},

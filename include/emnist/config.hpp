@@ -4,6 +4,7 @@
 // keys, wrong types and out-of-range values throw UserError naming the key and what is allowed.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,13 +36,21 @@ struct ConvItem {
 
 struct ModelConfig {
   ModelKind kind = ModelKind::cnn;
-  std::vector<int> hidden;  // empty: the kind's default ([512, 256, 128] / [256])
+  // Hidden widths (MLP) or the head's (CNN, ResNet); unset: the kind's default ([512, 256, 128],
+  // [256], none).
+  std::optional<std::vector<int>> hidden;
   std::vector<ConvItem> conv{{false, 32}, {false, 32}, {true, 0},
                              {false, 64}, {false, 64}, {true, 0}};
   int kernel = 3;
+  // The ResNet: a 3x3 stem convolution of `stem` channels, then stage i: blocks[i] basic residual
+  // blocks of stages[i] channels, the first with stride strides[i].
+  int stem = 32;
+  std::vector<int> stages{32, 64, 128};
+  std::vector<int> blocks{2, 2, 2};
+  std::vector<int> strides{1, 2, 2};
   Activation activation;
   bool batch_norm = true;
-  double dropout = -1;  // < 0: the kind's default (0.2 MLP, 0.3 CNN head)
+  double dropout = -1;  // < 0: the kind's default (0.2 MLP and ResNet, 0.3 CNN head)
 
   std::vector<int> hidden_or_default() const;
   double dropout_or_default() const;

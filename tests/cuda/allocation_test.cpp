@@ -9,7 +9,7 @@ using namespace emnist;
 using namespace emnist::cuda_test;
 
 TEST_CASE("cuda steps allocate nothing once warm", "[cuda][memory]") {
-  for (const ModelConfig& mc : {reference_mlp(), small_cnn()}) {
+  for (const ModelConfig& mc : {reference_mlp(), small_cnn(), small_resnet()}) {
     CAPTURE(mc.kind);
     TrainConfig tc;
     const int64_t batch = 64;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "emnist/element_math.hpp"
+#include "support/train_fixtures.hpp"
 
 namespace emnist::cuda_test {
 
@@ -24,6 +25,13 @@ ModelConfig small_cnn() {
   c.activation.kind = ActivationKind::elu;
   c.batch_norm = true;
   c.dropout = 0.3;
+  return c;
+}
+
+ModelConfig small_resnet() {
+  ModelConfig c = train_test::small_resnet();
+  c.activation.kind = ActivationKind::leaky_relu;
+  c.dropout = 0.2;
   return c;
 }
 

@@ -17,6 +17,9 @@ namespace emnist::cuda_test {
 ModelConfig reference_mlp();
 // conv [8, 8, pool, 16, pool], head [32]: batch norm, ELU, dropout 0.3 in the head.
 ModelConfig small_cnn();
+// stem 8, stages [8, 16] of one block (strides 1, 2: a projection shortcut), leaky ReLU, dropout
+// 0.2 after the pooling.
+ModelConfig small_resnet();
 
 // Learnable synthetic images (tests/support).
 using test::synthetic_images;

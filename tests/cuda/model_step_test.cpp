@@ -101,6 +101,10 @@ TEST_CASE("cuda model step: a small CNN's training step matches the CPU's", "[cu
   check_step(small_cnn(), 8, 10, 211);
 }
 
+TEST_CASE("cuda model step: a small ResNet's training step matches the CPU's", "[cuda][model]") {
+  check_step(small_resnet(), 8, 10, 231);
+}
+
 TEST_CASE("cuda model step: evaluation (inference mode) matches the CPU", "[cuda][model]") {
   const ModelConfig mc = small_cnn();
   const TrainConfig tc = sgd_config();

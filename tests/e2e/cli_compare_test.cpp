@@ -1,4 +1,4 @@
-// End to end: `emnist compare` on two tiny real runs, and `emnist study` on tiny sweeps.
+// End to end: `emnist compare` on two and three tiny real runs, and `emnist study` on tiny sweeps.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
@@ -93,6 +93,39 @@ TEST_CASE("e2e: compare: two runs side by side in Markdown and CSV", "[e2e][comp
   }
 }
 
+TEST_CASE("e2e: compare: three runs (MLP, CNN, ResNet) in one table and one figure",
+          "[e2e][compare]") {
+  test::TempDir dir;
+  setenv("EMNIST_PYTHON", "/bin/false", 1);
+  train_tiny(dir / "mlp", " --set model.kind=mlp --set 'model.hidden=[64, 32, 32]'");
+  train_tiny(dir / "cnn",
+             " --set model.kind=cnn --set 'model.conv=[8, \"pool\", 16, \"pool\"]' --set "
+             "'model.hidden=[32]'");
+  train_tiny(dir / "resnet",
+             " --set model.kind=resnet --set model.stem=8 --set 'model.stages=[8, 16]' --set "
+             "'model.blocks=[1, 1]' --set 'model.strides=[1, 2]'");
+  unsetenv("EMNIST_PYTHON");
+  const auto out = dir / "compare";
+  const auto r =
+      run_cli_passive("compare '" + (dir / "mlp").string() + "' '" + (dir / "cnn").string() +
+                      "' '" + (dir / "resnet").string() + "' --out '" + out.string() + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string md = test::read_text(out / "comparison.md");
+  CHECK(md.find("| model | mlp | cnn | resnet |") != std::string::npos);
+  // A difference column is for two runs only.
+  CHECK(md.find("| class | support | mlp | cnn | resnet |\n") != std::string::npos);
+  const auto runs = sweep::read_csv_file(out / "comparison.csv");
+  REQUIRE(runs.size() == 4);
+  CHECK(runs[3][0] == "resnet");
+  CHECK(runs[3][2] == "resnet");
+  CHECK(std::stoll(runs[3][3]) > std::stoll(runs[2][3]) / 100);  // its parameters are counted
+  const auto f1 = sweep::read_csv_file(out / "per_class_f1.csv");
+  REQUIRE_FALSE(f1.empty());
+  CHECK(f1[0] == std::vector<std::string>{"class", "support", "mlp", "cnn", "resnet"});
+  CHECK(std::filesystem::is_regular_file(out / "comparison.png"));
+}
+
 TEST_CASE("e2e: compare: a directory that is not a finished run is exit code 2", "[e2e][compare]") {
   test::TempDir dir;
   std::filesystem::create_directories(dir / "empty");
@@ -112,22 +145,33 @@ TEST_CASE("e2e: study: sweeps, final runs and comparison end to end", "[e2e][stu
       "study --device cpu --data '" + data_dir() + "' --out '" + (dir / "study").string() +
       "' --sweep-mlp '" + smoke + "' --sweep-cnn '" + smoke +
       "' --set-cnn model.kind=cnn --set-cnn 'model.conv=[8, \"pool\", 16, \"pool\"]'"
-      " --set-cnn 'model.hidden=[32]'";
+      " --set-cnn 'model.hidden=[32]' --sweep-resnet '" +
+      smoke +
+      "' --set-resnet model.kind=resnet --set-resnet model.stem=8 --set-resnet "
+      "'model.stages=[8, 16]' --set-resnet 'model.blocks=[1, 1]' --set-resnet "
+      "'model.strides=[1, 2]' --set-resnet 'model.hidden=[]'";
   const auto r = run_cli_passive(args);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  for (const char* path : {"sweep-mlp/trials.csv", "sweep-cnn/best.toml", "final-mlp/summary.json",
-                           "final-cnn/report_test.csv", "compare/comparison.md", "study.md"}) {
+  for (const char* path : {"sweep-mlp/trials.csv", "sweep-cnn/best.toml", "sweep-resnet/best.toml",
+                           "final-mlp/summary.json", "final-cnn/report_test.csv",
+                           "final-resnet/report_test.csv", "compare/comparison.md", "study.md"}) {
     INFO(path);
     CHECK(std::filesystem::is_regular_file(dir / "study" / path));
   }
-  CHECK(r.output.find("| model | mlp | cnn |") != std::string::npos);
-  CHECK(r.output.find("| | final-mlp | final-cnn |") != std::string::npos);
+  CHECK(r.output.find("| model | mlp | cnn | resnet |") != std::string::npos);
+  CHECK(r.output.find("| | final-mlp | final-cnn | final-resnet |") != std::string::npos);
+  const std::string study = test::read_text(dir / "study" / "study.md");
+  CHECK(study.rfind("# Study: MLP vs CNN vs ResNet\n", 0) == 0);
+  CHECK(study.find("final-mlp/, final-cnn/, final-resnet/ are ordinary run directories") !=
+        std::string::npos);
 
   // Again: every step is found done.
   const auto again = run_cli_passive(args);
   INFO(again.output);
   REQUIRE(again.exit_code == 0);
   CHECK(again.output.find("skipped 2 finished trials") != std::string::npos);
+  CHECK(again.output.find("final run " + (dir / "study" / "final-resnet").string() +
+                          " already trained") != std::string::npos);
   CHECK(again.output.find("already trained with this configuration") != std::string::npos);
 }

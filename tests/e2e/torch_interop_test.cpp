@@ -52,3 +52,20 @@ TEST_CASE("torch interop: a CNN's safetensors loads into PyTorch and predicts th
       "--set model.kind=cnn --set 'model.conv=[8, 8, \"pool\", 16, \"pool\"]' --set "
       "'model.hidden=[32]'");
 }
+
+TEST_CASE(
+    "torch interop: a ResNet's safetensors (blocks, projections) loads into PyTorch and "
+    "predicts the same",
+    "[e2e][torch]") {
+  train_and_check(
+      "--set model.kind=resnet --set model.stem=8 --set 'model.stages=[8, 16]' --set "
+      "'model.blocks=[1, 1]' --set 'model.strides=[1, 2]' --set 'model.hidden=[]' --set "
+      "model.activation=leaky_relu");
+}
+
+TEST_CASE("torch interop: an MLP with ELU, without batch norm or dropout, predicts the same",
+          "[e2e][torch]") {
+  train_and_check(
+      "--set model.activation=elu --set model.elu_alpha=0.5 --set model.batch_norm=false "
+      "--set model.dropout=0");
+}

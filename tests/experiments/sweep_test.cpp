@@ -192,6 +192,13 @@ TEST_CASE("sweep: the trial key names what a trial computes", "[sweep]") {
   Config h = a;
   h.augment.rotation = 5;
   CHECK(trial_key(a, 5) != trial_key(h, 5));
+  // The ResNet's keys mean nothing to a CNN (the key above holds), and count for a ResNet.
+  Config r = a;
+  r.model.kind = ModelKind::resnet;
+  Config r2 = r;
+  r2.model.stem = 16;
+  CHECK(trial_key(r, 5) != trial_key(r2, 5));
+  CHECK(trial_key(r, 5) != trial_key(a, 5));
 }
 
 TEST_CASE("sweep: settings, the base file and overrides", "[sweep]") {

@@ -110,9 +110,13 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
       "[model]\nactivation = \"tanh\"\n",
       "config x.toml: model.activation: \"tanh\" is not allowed: use one of relu, leaky_relu, elu");
   check("[model]\nkernel = 7\n", "config x.toml: model.kernel: 7 is not allowed: use 3 or 5");
-  check("[model]\nhidden = []\n",
-        "config x.toml: model.hidden: [] has no layers: give the widths, e.g. [512, 256, 128], or "
-        "leave the key out for the default");
+  check("[model]\nhidden = 512\n",
+        "config x.toml: model.hidden: expected an array of integers, e.g. [512, 256, 128]");
+  check(
+      "[model]\nstages = []\n",
+      "config x.toml: model.stages: [] has no stages: give one entry a stage, e.g. [32, 64, 128]");
+  check("[model]\nstrides = [1, 3]\n",
+        "config x.toml: model.strides: 3 is out of range: allowed 1 to 2");
   check("[model]\nconv = [32, \"max\"]\n",
         "config x.toml: model.conv: \"max\" is not allowed: use channel counts or \"pool\"");
   check("[train]\nbetas = [0.9]\n",
@@ -159,6 +163,48 @@ TEST_CASE("cross-key checks reject models that cannot be built", "[config][smoke
   check("[data]\ndataset = \"idx\"\n", "data.train_images");
 }
 
+TEST_CASE("the ResNet's keys: defaults, a head of none, round trip and the stage checks",
+          "[config][smoke]") {
+  const auto r = emnist::parse_config("[model]\nkind = \"resnet\"\n", "resnet");
+  CHECK(r.model.hidden_or_default().empty());
+  CHECK(r.model.dropout_or_default() == 0.2);
+  CHECK(r.model.stem == 32);
+  CHECK(r.model.stages == std::vector<int>{32, 64, 128});
+  CHECK(r.model.blocks == std::vector<int>{2, 2, 2});
+  CHECK(r.model.strides == std::vector<int>{1, 2, 2});
+  REQUIRE_NOTHROW(emnist::validate(r));
+  // hidden = [] is written for a ResNet and reads back as "no hidden layer", not as a default.
+  const std::string text = emnist::to_toml(r);
+  CHECK_THAT(text, Contains("hidden = []\n"));
+  CHECK_THAT(text, Contains("stages = [32, 64, 128]\n"));
+  const auto back = emnist::parse_config(text, "resolved");
+  CHECK(emnist::to_toml(back) == text);
+  CHECK(back.model.hidden == std::vector<int>{});
+  // A CNN may drop its hidden head too.
+  const auto cnn = emnist::parse_config("[model]\nhidden = []\n", "cnn");
+  CHECK(cnn.model.hidden_or_default().empty());
+
+  auto check = [](const std::string& toml, const std::string& message) {
+    INFO(toml);
+    REQUIRE_THROWS_WITH(emnist::validate(emnist::parse_config(toml, "f")), Contains(message));
+  };
+  check("[model]\nkind = \"resnet\"\nblocks = [1, 1]\n",
+        "one entry a stage in each, got 3, 2 and 3");
+  check(
+      "[model]\nkind = \"resnet\"\nstages = [8, 8, 8, 8, 8, 8]\nblocks = [1, 1, 1, 1, 1, "
+      "1]\nstrides = [2, 2, 2, 2, 2, 1]\nbatch_norm = false\n",
+      "always use batch norm");
+  check(
+      "[model]\nkind = \"resnet\"\nstages = [8, 8, 8, 8, 8, 8]\nblocks = [1, 1, 1, 1, 1, "
+      "1]\nstrides = [2, 2, 2, 2, 2, 2]\n",
+      "stage 6 halves a 1x1 map");
+  // Five halvings reach 1x1 (28, 14, 7, 4, 2, 1): allowed.
+  REQUIRE_NOTHROW(emnist::validate(emnist::parse_config(
+      "[model]\nkind = \"resnet\"\nstages = [8, 8, 8, 8, 8]\nblocks = [1, 1, 1, 1, 1]\n"
+      "strides = [2, 2, 2, 2, 2]\n",
+      "f")));
+}
+
 TEST_CASE("load_config names a missing file", "[config][smoke]") {
   REQUIRE_THROWS_MATCHES(
       emnist::load_config("/nonexistent/cnn.toml"), UserError,
@@ -167,7 +213,7 @@ TEST_CASE("load_config names a missing file", "[config][smoke]") {
 }
 
 TEST_CASE("the shipped configs load and validate", "[config][smoke]") {
-  for (const char* name : {"cnn", "mlp", "smoke", "cnn-best", "mlp-best"}) {
+  for (const char* name : {"cnn", "mlp", "smoke", "cnn-best", "mlp-best", "resnet"}) {
     const auto c =
         emnist::load_config(std::string(EMNIST_SOURCE_DIR) + "/configs/" + name + ".toml");
     REQUIRE_NOTHROW(emnist::validate(c));

@@ -79,6 +79,65 @@ TEST_CASE("model: the reference MLP", "[model]") {
         std::vector<std::string>{"linear", "relu", "linear", "relu", "linear", "relu", "linear"});
 }
 
+TEST_CASE("model: the default ResNet has the documented layers, names and about 0.70 M parameters",
+          "[model]") {
+  auto backend = make_cpu_backend();
+  ModelConfig config;
+  config.kind = ModelKind::resnet;  // stem 32, stages [32, 64, 128] x [2, 2, 2], strides [1, 2, 2]
+  auto model = make_model(*backend, config, 28, 28, 47, 4, 1);
+
+  // A basic block: two 3x3 convolutions and two batch norms, and a 1x1 projection with its batch
+  // norm where the width or the map changes (the first block of stages 2 and 3).
+  auto block = [](int64_t in, int64_t out) {
+    const int64_t body =
+        conv_weights(in, out, 3) + batch_norm(out) + conv_weights(out, out, 3) + batch_norm(out);
+    return body + (in != out ? conv_weights(in, out, 1) + batch_norm(out) : 0);
+  };
+  const int64_t expected = conv_weights(1, 32, 3) + batch_norm(32) + 2 * block(32, 32) +
+                           block(32, 64) + block(64, 64) + block(64, 128) + block(128, 128) +
+                           linear(128, 47, true);
+  CHECK(model->parameter_count() == expected);
+  CHECK(expected > 690000);
+  CHECK(expected < 710000);
+  const std::vector<std::string> want{
+      "conv2d",         "batchnorm2d",    "relu",           "residual_block", "residual_block",
+      "residual_block", "residual_block", "residual_block", "residual_block", "global_avgpool",
+      "flatten",        "dropout",        "linear"};
+  CHECK(kinds(*model) == want);
+  // 28 -> 28 -> 14 -> 7, then 128 means.
+  CHECK(model->layers()[4]->output_shape() == SampleShape::image(32, 28, 28));
+  CHECK(model->layers()[6]->output_shape() == SampleShape::image(64, 14, 14));
+  CHECK(model->layers()[8]->output_shape() == SampleShape::image(128, 7, 7));
+  CHECK(model->layers()[9]->output_shape() == SampleShape::image(128, 1, 1));
+  CHECK(model->num_classes() == 47);
+
+  // PyTorch's names: the blocks' parts under body.<j> and shortcut.<j>, a projection only where the
+  // shape changes.
+  std::set<std::string> names;
+  for (const NamedTensor& t : model->named_tensors()) names.insert(t.name);
+  for (const char* name :
+       {"layers.0.weight", "layers.1.running_var", "layers.3.body.0.weight",
+        "layers.3.body.1.weight", "layers.3.body.3.weight", "layers.3.body.4.running_mean",
+        "layers.5.shortcut.0.weight", "layers.5.shortcut.1.bias", "layers.7.shortcut.1.running_var",
+        "layers.12.weight", "layers.12.bias"})
+    CHECK(names.count(name) == 1);
+  for (const char* name : {"layers.3.shortcut.0.weight", "layers.6.shortcut.0.weight"})
+    CHECK(names.count(name) == 0);
+  // Stage 2's projection: 1x1, 32 -> 64.
+  for (const NamedTensor& t : model->named_tensors())
+    if (t.name == "layers.5.shortcut.0.weight")
+      CHECK(t.shape == std::vector<int64_t>{64, 32, 1, 1});
+
+  // The head may have hidden layers, as the CNN's; a dropout of 0 leaves its layer out.
+  config.hidden = std::vector<int>{64};
+  config.dropout = 0.0;
+  auto headed = make_model(*backend, config, 28, 28, 10, 4, 1);
+  const auto headed_kinds = kinds(*headed);
+  CHECK(std::vector<std::string>(headed_kinds.end() - 6, headed_kinds.end()) ==
+        std::vector<std::string>{"global_avgpool", "flatten", "linear", "batchnorm1d", "relu",
+                                 "linear"});
+}
+
 TEST_CASE("model: weights form a prefix of the parameter buffer, then biases and batch norm",
           "[model]") {
   auto backend = make_cpu_backend();
@@ -180,7 +239,8 @@ TEST_CASE("model: training steps and evaluation allocate nothing after construct
   train_test::CountingBackend backend;
   const ImageSet images = train_test::synthetic_images(50, 4, 3, true);
   const Subset all = train_test::whole(images);
-  for (ModelConfig config : {train_test::small_mlp(), train_test::small_cnn()}) {
+  for (ModelConfig config :
+       {train_test::small_mlp(), train_test::small_cnn(), train_test::small_resnet()}) {
     config.dropout = 0.25;
     TrainConfig train;
     train.batch_size = 16;

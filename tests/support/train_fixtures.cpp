@@ -36,6 +36,17 @@ ModelConfig small_cnn() {
   return c;
 }
 
+ModelConfig small_resnet() {
+  ModelConfig c;
+  c.kind = ModelKind::resnet;
+  c.stem = 8;
+  c.stages = {8, 16};
+  c.blocks = {1, 1};
+  c.strides = {1, 2};
+  c.dropout = 0.0;
+  return c;
+}
+
 Config synthetic_idx_run(const std::filesystem::path& dir, int64_t train_count, int64_t test_count,
                          uint64_t seed) {
   Config c;

@@ -24,6 +24,9 @@ Subset whole(const ImageSet& set);
 
 ModelConfig small_mlp();  // hidden [64, 32, 16], batch norm, relu, no dropout
 ModelConfig small_cnn();  // conv [8, pool, 16, pool], head [32], batch norm, relu, no dropout
+// stem 8, stages [8, 16] of one block (strides 1, 2: the second with a projection), no head, relu,
+// no dropout
+ModelConfig small_resnet();
 
 // A learnable 16-class set (synthetic_images) of `train` and `test` images written as IDX files
 // into `dir`, and a configuration that trains small_mlp() on them for 3 epochs: dataset "idx",
