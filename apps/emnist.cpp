@@ -18,6 +18,7 @@
 #include "emnist/info.hpp"
 #include "emnist/interrupt.hpp"
 #include "emnist/log_file.hpp"
+#include "emnist/predict.hpp"
 #include "emnist/report_page.hpp"
 #include "emnist/run_dir.hpp"
 #include "emnist/trainer.hpp"
@@ -185,6 +186,26 @@ int main(int argc, char** argv) {
                    "files named <split>_best)")
       ->check(CLI::IsMember({"last", "best"}));
 
+  std::string predict_run, predict_device = "auto", predict_format = "table";
+  std::vector<std::string> predict_inputs;
+  int predict_top = 5;
+  auto* predict = app.add_subcommand(
+      "predict",
+      "Classify image files (PNG, JPEG, PGM; or IDX files of 28x28 images) with a trained run");
+  predict->add_option("--run", predict_run, "The run directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  predict
+      ->add_option("inputs", predict_inputs,
+                   "Image files, or folders (their .png, .jpg, .jpeg and .pgm files)")
+      ->required();
+  predict->add_option("--top", predict_top, "How many classes to show per image (default 5)")
+      ->check(CLI::Range(1, 1000000));
+  predict->add_option("--format", predict_format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  predict->add_option("--device", predict_device, "auto, cpu or cuda")
+      ->check(one_of<emnist::DeviceChoice>());
+
   std::string report_run_dir;
   auto* report =
       app.add_subcommand("report", "Plots and a self-contained report.html for a run directory");
@@ -274,6 +295,18 @@ int main(int argc, char** argv) {
       const emnist::DirectoryLock lock(eval_runs.front(), "the run directory");
       emnist::eval_run(eval_runs.front(), eval_split, *backend, eval_data, weights);
       return 0;
+    }
+    if (*predict) {
+      auto backend = emnist::make_backend(
+          emnist::parse_choice<emnist::DeviceChoice>(predict_device, "--device"));
+      emnist::PredictOptions o;
+      o.run = predict_run;
+      o.inputs.assign(predict_inputs.begin(), predict_inputs.end());
+      o.top = predict_top;
+      o.format = predict_format == "csv"    ? emnist::PredictFormat::csv
+                 : predict_format == "json" ? emnist::PredictFormat::json
+                                            : emnist::PredictFormat::table;
+      return emnist::run_predict(o, *backend, std::cout, std::cerr);
     }
     if (*report) {
       emnist::make_report(report_run_dir);

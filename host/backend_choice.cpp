@@ -35,7 +35,7 @@ std::unique_ptr<Backend> make_backend(DeviceChoice device, const TrainConfig* tr
                            ? "; use --device cpu, or --device auto to fall back to the CPU"
                            : "; rebuild with the CUDA toolkit installed, or use --device cpu"));
     }
-    spdlog::info("device auto: {}; training on the CPU", status.no_gpu_reason);
+    spdlog::info("device auto: {}; running on the CPU", status.no_gpu_reason);
     return make_cpu_backend_for(train);
   }
   return make_cuda_backend(device, status.gpus.front(), train);

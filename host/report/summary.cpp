@@ -52,6 +52,7 @@ std::string summary_json(const TrainSummary& s, const Config& config) {
   nlohmann::json j;
   j["dataset"] = s.dataset;
   j["classes"] = s.classes;
+  j["class_names"] = s.class_names;
   j["model"] = choice_name(config.model.kind);
   j["parameters"] = s.parameters;
   j["epochs"] = s.epochs;

@@ -317,6 +317,7 @@ TrainSummary run_training(const Config& config, const Dataset& data, const Split
   summary.dataset = data.name;
   summary.device = backend.name();
   summary.classes = data.num_classes();
+  summary.class_names = data.class_names;
   summary.parameters = model->parameter_count();
   summary.epochs = tc.epochs;
   spdlog::info("{} model, {} parameters, on {}; {} classes; train {}, val {}, test {} samples",

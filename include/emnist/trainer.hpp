@@ -29,6 +29,7 @@ struct TrainSummary {
   std::filesystem::path run_dir;
   std::string dataset, device;
   int classes = 0;
+  std::vector<std::string> class_names;  // in class order, as the dataset names them
   int64_t parameters = 0;
   int epochs = 0;
   double training_seconds = 0;    // the whole epoch loop, validation included
