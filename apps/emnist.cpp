@@ -21,6 +21,7 @@
 #include "emnist/predict.hpp"
 #include "emnist/report_page.hpp"
 #include "emnist/run_dir.hpp"
+#include "emnist/serve.hpp"
 #include "emnist/trainer.hpp"
 #include "experiments.hpp"
 
@@ -206,6 +207,50 @@ int main(int argc, char** argv) {
   predict->add_option("--device", predict_device, "auto, cpu or cuda")
       ->check(one_of<emnist::DeviceChoice>());
 
+  emnist::ServeOptions serve_opts;
+  std::string serve_device = "auto";
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Serve a trained run over HTTP: a JSON API and a drawing page (loopback by default)");
+  serve->add_option("--run", serve_opts.run, "The run directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  serve->add_option("--host", serve_opts.host,
+                    "Address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every "
+                    "interface)");
+  serve->add_option("--port", serve_opts.port, "Port (default 8080; 0: any free one)")
+      ->check(CLI::Range(0, 65535));
+  serve->add_option("--device", serve_device, "auto, cpu or cuda")
+      ->check(one_of<emnist::DeviceChoice>());
+  serve
+      ->add_option("--max-body", serve_opts.max_body_bytes,
+                   "Largest request body in bytes (default 4 MiB)")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  serve
+      ->add_option("--max-side", serve_opts.limits.max_width,
+                   "Largest image width or height in pixels (default 4096)")
+      ->check(CLI::Range(int64_t{28}, int64_t{65535}))
+      ->each(
+          [&](const std::string&) { serve_opts.limits.max_height = serve_opts.limits.max_width; });
+  serve
+      ->add_option("--max-images", serve_opts.max_images,
+                   "Most images in one request (default 256)")
+      ->check(CLI::Range(1, 100000));
+  serve
+      ->add_option("--queue", serve_opts.queue_length,
+                   "Requests waiting for inference before 503 (default 64)")
+      ->check(CLI::Range(1, 100000));
+  serve
+      ->add_option("--read-timeout", serve_opts.read_timeout_seconds,
+                   "Seconds to wait for a request's bytes (default 10)")
+      ->check(CLI::Range(1, 3600));
+  serve->add_option("--connections", serve_opts.connections, "Requests handled at once (default 8)")
+      ->check(CLI::Range(1, 1024));
+  serve
+      ->add_option("--max-batch", serve_opts.max_batch,
+                   "Images the inference worker sends to the backend at once (default 64)")
+      ->check(CLI::Range(1, 4096));
+
   std::string report_run_dir;
   auto* report =
       app.add_subcommand("report", "Plots and a self-contained report.html for a run directory");
@@ -307,6 +352,10 @@ int main(int argc, char** argv) {
                  : predict_format == "json" ? emnist::PredictFormat::json
                                             : emnist::PredictFormat::table;
       return emnist::run_predict(o, *backend, std::cout, std::cerr);
+    }
+    if (*serve) {
+      const auto device = emnist::parse_choice<emnist::DeviceChoice>(serve_device, "--device");
+      return emnist::run_serve(serve_opts, [device] { return emnist::make_backend(device); });
     }
     if (*report) {
       emnist::make_report(report_run_dir);

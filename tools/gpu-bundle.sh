@@ -33,6 +33,8 @@ packages=(
   libspdlog-dev libspdlog1.10 libfmt-dev libfmt9
   catch2 libcli11-dev libtomlplusplus-dev libtomlplusplus3 nlohmann-json3-dev
   zlib1g-dev libdnnl-dev libdnnl2 ocl-icd-libopencl1
+  libpng-dev libpng16-16 libjpeg62-turbo-dev libjpeg62-turbo libstb-dev libstb0
+  libcpp-httplib-dev libcpp-httplib0.11 libssl-dev libssl3 libbrotli-dev libbrotli1
 )
 
 echo "gpu-bundle.sh: building emnist and cuda_tests (Release, sm_90) in $build"

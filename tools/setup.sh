@@ -22,7 +22,7 @@ done
 packages=(
   cmake ninja-build g++ pkg-config
   libspdlog-dev catch2 libcli11-dev libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev
-  libdnnl-dev libomp-dev libpng-dev libjpeg-dev libstb-dev
+  libdnnl-dev libomp-dev libpng-dev libjpeg-dev libstb-dev libcpp-httplib-dev libssl-dev
   dataset-fashion-mnist
   unzip curl ca-certificates
   python3-matplotlib python3-numpy python3-pil chromium chromium-driver python3-selenium

@@ -15,7 +15,7 @@ void check_dimensions(uint64_t width, uint64_t height, const std::string& source
         fmt::format("{}: the image is {}x{} pixels; it has no pixels", source, width, height));
   if (width > static_cast<uint64_t>(limits.max_width) ||
       height > static_cast<uint64_t>(limits.max_height))
-    throw UserError(fmt::format(
+    throw ImageTooLarge(fmt::format(
         "{}: the image is {}x{} pixels, larger than the {}x{} allowed; scale it down first", source,
         width, height, limits.max_width, limits.max_height));
 }

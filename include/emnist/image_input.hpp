@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "emnist/error.hpp"
+
 namespace emnist {
 
 // What a decoder accepts; anything larger is refused before it is decoded (decompression bombs).
@@ -20,6 +22,12 @@ struct GreyImage {
   int width = 0, height = 0;
   std::vector<float> pixels;
   float at(int x, int y) const { return pixels[static_cast<size_t>(y) * width + x]; }
+};
+
+// An image whose dimensions exceed the limits (the server answers it with 413).
+class ImageTooLarge : public UserError {
+ public:
+  using UserError::UserError;
 };
 
 // Decodes PNG, JPEG or PGM (P2, P5), told apart by their first bytes, never by a name. Colour is
