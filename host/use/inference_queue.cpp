@@ -4,8 +4,9 @@
 
 namespace emnist {
 
-InferenceQueue::InferenceQueue(Predictor& predictor, size_t queue_length, size_t max_batch)
-    : predictor_(predictor),
+InferenceQueue::InferenceQueue(Infer infer, size_t classes, size_t queue_length, size_t max_batch)
+    : infer_(std::move(infer)),
+      classes_(classes),
       queue_length_(queue_length),
       max_batch_(max_batch),
       worker_([this] { work(); }) {}
@@ -52,8 +53,8 @@ void InferenceQueue::work() {
     std::vector<EmnistImage> all;
     for (const Job& job : batch) all.insert(all.end(), job.images.begin(), job.images.end());
     try {
-      const std::vector<float> probs = predictor_.probabilities(all);
-      const size_t classes = static_cast<size_t>(predictor_.classes());
+      const std::vector<float> probs = infer_(all);
+      const size_t classes = classes_;
       size_t row = 0;
       for (Job& job : batch) {
         const auto first = probs.begin() + static_cast<std::ptrdiff_t>(row * classes);

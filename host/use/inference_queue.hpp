@@ -4,19 +4,23 @@
 // to max_batch images, through the predictor in one batch, and hands each request its rows.
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
-#include "emnist/predict.hpp"
+#include "emnist/image_input.hpp"
 
 namespace emnist {
 
 class InferenceQueue {
  public:
-  InferenceQueue(Predictor& predictor, size_t queue_length, size_t max_batch);
+  // infer: the probabilities of a batch ([n, classes], as Predictor::probabilities).
+  using Infer = std::function<std::vector<float>(std::span<const EmnistImage>)>;
+  InferenceQueue(Infer infer, size_t classes, size_t queue_length, size_t max_batch);
   ~InferenceQueue();  // finishes the queued requests, then stops the worker
   InferenceQueue(const InferenceQueue&) = delete;
   InferenceQueue& operator=(const InferenceQueue&) = delete;
@@ -31,8 +35,8 @@ class InferenceQueue {
   };
   void work();
 
-  Predictor& predictor_;
-  size_t queue_length_, max_batch_;
+  Infer infer_;
+  size_t classes_, queue_length_, max_batch_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> jobs_;

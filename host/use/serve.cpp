@@ -70,8 +70,10 @@ int run_serve(const ServeOptions& o, const std::function<std::unique_ptr<Backend
   const BlockedSignals signals;
   const std::unique_ptr<Backend> backend = make_backend();
   Predictor predictor(o.run, *backend, o.max_batch);
-  InferenceQueue queue(predictor, static_cast<size_t>(o.queue_length),
-                       static_cast<size_t>(o.max_batch));
+  InferenceQueue queue(
+      [&predictor](std::span<const EmnistImage> images) { return predictor.probabilities(images); },
+      static_cast<size_t>(predictor.classes()), static_cast<size_t>(o.queue_length),
+      static_cast<size_t>(o.max_batch));
   const nlohmann::json model = model_description(o, predictor);
   const nlohmann::json model_brief = {
       {"run", model["run"]}, {"kind", model["kind"]}, {"classes", predictor.classes()}};
