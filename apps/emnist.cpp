@@ -18,6 +18,7 @@
 #include "emnist/info.hpp"
 #include "emnist/interrupt.hpp"
 #include "emnist/log_file.hpp"
+#include "emnist/onnx_export.hpp"
 #include "emnist/predict.hpp"
 #include "emnist/report_page.hpp"
 #include "emnist/run_dir.hpp"
@@ -251,6 +252,18 @@ int main(int argc, char** argv) {
                    "Images the inference worker sends to the backend at once (default 64)")
       ->check(CLI::Range(1, 4096));
 
+  emnist::ExportOptions export_opts;
+  std::string export_batch = "dynamic";
+  auto* export_cmd = app.add_subcommand(
+      "export", "Write a trained run's model as ONNX (for ONNX Runtime, TensorRT and others)");
+  export_cmd->add_option("--run", export_opts.run, "The run directory")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  export_cmd->add_option("--out", export_opts.out, "The ONNX file (default RUN/model.onnx)");
+  export_cmd->add_option("--opset", export_opts.opset, "ONNX opset, 13 to 17 (default 17)");
+  export_cmd->add_option("--batch", export_batch,
+                         "dynamic (default: any batch size) or a fixed batch size");
+
   std::string report_run_dir;
   auto* report =
       app.add_subcommand("report", "Plots and a self-contained report.html for a run directory");
@@ -356,6 +369,24 @@ int main(int argc, char** argv) {
     if (*serve) {
       const auto device = emnist::parse_choice<emnist::DeviceChoice>(serve_device, "--device");
       return emnist::run_serve(serve_opts, [device] { return emnist::make_backend(device); });
+    }
+    if (*export_cmd) {
+      if (export_batch != "dynamic") {
+        size_t used = 0;
+        int batch = 0;
+        try {
+          batch = std::stoi(export_batch, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != export_batch.size() || batch < 1)
+          throw emnist::UserError("--batch " + export_batch +
+                                  ": give dynamic or a batch size of at least 1");
+        export_opts.batch = batch;
+      }
+      const auto written = emnist::export_onnx(export_opts);
+      spdlog::info("wrote {}", written.string());
+      return 0;
     }
     if (*report) {
       emnist::make_report(report_run_dir);

@@ -35,6 +35,7 @@ packages=(
   zlib1g-dev libdnnl-dev libdnnl2 ocl-icd-libopencl1
   libpng-dev libpng16-16 libjpeg62-turbo-dev libjpeg62-turbo libstb-dev libstb0
   libcpp-httplib-dev libcpp-httplib0.11 libssl-dev libssl3 libbrotli-dev libbrotli1
+  libonnx-dev libonnx1 libprotobuf-dev libprotobuf32
 )
 
 echo "gpu-bundle.sh: building emnist and cuda_tests (Release, sm_90) in $build"

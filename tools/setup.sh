@@ -23,6 +23,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libspdlog-dev catch2 libcli11-dev libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev
   libdnnl-dev libomp-dev libpng-dev libjpeg-dev libstb-dev libcpp-httplib-dev libssl-dev
+  libonnx-dev libprotobuf-dev python3-venv
   dataset-fashion-mnist
   unzip curl ca-certificates
   python3-matplotlib python3-numpy python3-pil chromium chromium-driver python3-selenium
@@ -42,6 +43,18 @@ fi
 # nvcc lives outside PATH in a default CUDA install.
 if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
   export PATH=/usr/local/cuda/bin:$PATH
+fi
+
+# ONNX Runtime for the tests of `emnist export` (Debian has none): PyPI, into .venv, which also
+# sees Debian's Python packages. Without a network the build goes on; those tests report skipped.
+onnxruntime_version=1.32.0
+if ! "$root/.venv/bin/python" -c "import onnxruntime" 2>/dev/null; then
+  if /usr/bin/python3 -m venv --system-site-packages "$root/.venv" &&
+     "$root/.venv/bin/pip" install -q "onnxruntime==$onnxruntime_version"; then
+    echo "setup.sh: installed onnxruntime $onnxruntime_version into .venv (for the tests)"
+  else
+    echo "setup.sh: could not install onnxruntime into .venv (no network?): the ONNX tests will be skipped" >&2
+  fi
 fi
 
 mkdir -p "$build_dir"

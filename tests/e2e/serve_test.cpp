@@ -36,16 +36,7 @@ namespace {
 
 // A finished run of a small MLP (1,500 ByMerge images, one epoch): seconds.
 std::filesystem::path trained_run(const std::filesystem::path& dir) {
-  const auto shared = test::require_shared();
-  setenv("OMP_WAIT_POLICY", "passive", 0);
-  const auto run = dir / "run";
-  const auto r = test::run_cli("--quiet train --device cpu --config '" EMNIST_SOURCE_DIR
-                               "/configs/smoke.toml' --data '" +
-                               (shared / "data" / "emnist").string() + "' --out '" + run.string() +
-                               "' --set train.epochs=1 --set data.limit=1500");
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
-  return run;
+  return test::train_smoke_run(dir / "run");
 }
 
 // The server in this process on a free port, stopped when the fixture goes.

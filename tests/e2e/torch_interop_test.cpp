@@ -19,18 +19,9 @@ void require_torch() {
 }
 
 void train_and_check(const std::string& model_args) {
-  const auto shared = t::require_shared();
   require_torch();
   t::TempDir dir;
-  const auto run = dir / "run";
-  // EMNIST_PYTHON=/bin/false: no plots needed here, only the run's own files.
-  const auto trained = t::run_command(
-      "EMNIST_PYTHON=/bin/false '" + std::string(EMNIST_CLI) +
-      "' --quiet train --config '" EMNIST_SOURCE_DIR "/configs/smoke.toml' --data '" +
-      (shared / "data" / "emnist").string() + "' --device cpu --out '" + run.string() +
-      "' --set train.epochs=1 --set data.limit=1500 " + model_args);
-  INFO(trained.output);
-  REQUIRE(trained.exit_code == 0);
+  const auto run = t::train_smoke_run(dir / "run", model_args);
   // fp32 on both sides, differing only in summation order: probabilities agree to ~1e-6.
   const auto check = t::run_command(
       "/usr/bin/python3 '" EMNIST_SOURCE_DIR "/tools/torch_check_model.py' '" + run.string() + "'");
@@ -48,19 +39,14 @@ TEST_CASE("torch interop: an MLP's safetensors loads into PyTorch and predicts t
 
 TEST_CASE("torch interop: a CNN's safetensors loads into PyTorch and predicts the same",
           "[e2e][torch]") {
-  train_and_check(
-      "--set model.kind=cnn --set 'model.conv=[8, 8, \"pool\", 16, \"pool\"]' --set "
-      "'model.hidden=[32]'");
+  train_and_check(t::kTinyCnnSets);
 }
 
 TEST_CASE(
     "torch interop: a ResNet's safetensors (blocks, projections) loads into PyTorch and "
     "predicts the same",
     "[e2e][torch]") {
-  train_and_check(
-      "--set model.kind=resnet --set model.stem=8 --set 'model.stages=[8, 16]' --set "
-      "'model.blocks=[1, 1]' --set 'model.strides=[1, 2]' --set 'model.hidden=[]' --set "
-      "model.activation=leaky_relu");
+  train_and_check(std::string(t::kTinyResnetSets) + " --set model.activation=leaky_relu");
 }
 
 TEST_CASE("torch interop: an MLP with ELU, without batch norm or dropout, predicts the same",

@@ -43,6 +43,19 @@ std::filesystem::path require_shared() {
   skip(why);
 }
 
+std::filesystem::path train_smoke_run(const std::filesystem::path& out, const std::string& sets,
+                                      int limit) {
+  const auto shared = require_shared();
+  const auto r =
+      run_command("EMNIST_PYTHON=/bin/false OMP_WAIT_POLICY=passive '" + std::string(EMNIST_CLI) +
+                  "' --quiet train --config '" + std::string(EMNIST_SOURCE_DIR) +
+                  "/configs/smoke.toml' --data '" + (shared / "data" / "emnist").string() +
+                  "' --device cpu --out '" + out.string() +
+                  "' --set train.epochs=1 --set data.limit=" + std::to_string(limit) + " " + sets);
+  if (r.exit_code != 0) throw std::runtime_error("training failed:\n" + r.output);
+  return out;
+}
+
 TempDir::TempDir(const std::string& tag) {
   std::random_device rd;
   for (int attempt = 0; attempt < 100; ++attempt) {

@@ -52,6 +52,19 @@ PeakMemory measure_peak_memory(const std::string& command);
 // True in a build under AddressSanitizer or ThreadSanitizer, whose allocators distort memory use.
 bool under_sanitizer();
 
+// --set arguments of tiny networks for the end-to-end tests.
+inline constexpr const char* kTinyCnnSets =
+    "--set model.kind=cnn --set 'model.conv=[8, 8, \"pool\", 16, \"pool\"]' --set "
+    "'model.hidden=[32]'";
+inline constexpr const char* kTinyResnetSets =
+    "--set model.kind=resnet --set model.stem=8 --set 'model.stages=[8, 16]' --set "
+    "'model.blocks=[1, 1]' --set 'model.strides=[1, 2]' --set 'model.hidden=[]'";
+// A finished run in `out` of configs/smoke.toml's tiny MLP (or what `sets` makes of it) on `limit`
+// images of the shared ByMerge corpus, one epoch, no plots: seconds. std::runtime_error with the
+// command's output when it fails; skips without the shared folder (require_shared).
+std::filesystem::path train_smoke_run(const std::filesystem::path& out,
+                                      const std::string& sets = "", int limit = 1500);
+
 // gzip-compresses bytes (zlib), for writing test fixtures.
 std::string gzip(const std::string& bytes);
 
