@@ -86,6 +86,12 @@ int run_serve(const ServeOptions& o, const std::function<std::unique_ptr<Backend
   // Answers are small: without this, Nagle's algorithm and the client's delayed ACK hold each
   // one back about 40 ms (measured: 29 requests/s from one client, 48 ms median).
   server.set_tcp_nodelay(true);
+  // httplib's default options add SO_REUSEPORT, with which a second server binds a port already
+  // in use and the two share its requests: SO_REUSEADDR only, so that the second is refused.
+  server.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   server.set_payload_max_length(o.max_body_bytes);
   server.set_read_timeout(o.read_timeout_seconds, 0);
   server.set_error_handler([&o](const httplib::Request& req, httplib::Response& res) {
