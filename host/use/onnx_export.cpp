@@ -20,6 +20,7 @@
 #include "emnist/safetensors.hpp"
 #include "emnist/summary.hpp"
 #include "text_file.hpp"
+#include "use/finished_run.hpp"
 
 namespace emnist {
 namespace {
@@ -211,18 +212,10 @@ std::filesystem::path export_onnx(const ExportOptions& o) {
   if (o.batch < 0)
     throw UserError(fmt::format("--batch {}: give dynamic or a size of at least 1", o.batch));
   const RunFiles files(o.run);
-  if (!std::filesystem::is_regular_file(files.config()))
-    throw UserError(fmt::format("{}: not found; is {} a run directory?", files.config().string(),
-                                o.run.string()));
-  if (!std::filesystem::is_regular_file(files.model()))
-    throw UserError(
-        fmt::format("{}: not found; the run has not finished (train it to the end, or "
-                    "resume it)",
-                    files.model().string()));
-  const Config config = load_config(files.config());
-  validate(config);
-  const std::vector<std::string> classes = run_class_names(o.run);
-  const TensorMap weights = read_safetensors(files.model());
+  const FinishedRun run = read_finished_run(o.run);
+  const Config& config = run.config;
+  const std::vector<std::string>& classes = run.class_names;
+  const TensorMap& weights = run.weights;
   const auto layers =
       build_layers(config.model, model_input_shape(config.model, kEmnistSide, kEmnistSide),
                    static_cast<int>(classes.size()), config.train.seed);

@@ -5,11 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "emnist/config.hpp"
 #include "emnist/data.hpp"
 #include "emnist/error.hpp"
 #include "emnist/predict.hpp"
-#include "emnist/run_dir.hpp"
 
 namespace emnist {
 namespace {
@@ -107,8 +105,7 @@ int run_predict(const PredictOptions& o, Backend& backend, std::ostream& out,
                 std::ostream& errors) {
   if (o.top < 1) throw UserError(fmt::format("--top {}: give at least 1", o.top));
   Predictor predictor(o.run, backend);
-  const bool transposed =
-      load_config(RunFiles(o.run).config()).data.dataset.rfind("emnist-", 0) == 0;
+  const bool transposed = predictor.config().data.dataset.rfind("emnist-", 0) == 0;
   bool bad = false;
   std::vector<Input> inputs;
   for (const auto& path : expand(o.inputs, errors, bad)) {

@@ -14,6 +14,7 @@
 #include "text_file.hpp"
 #include "train/batches.hpp"
 #include "train/step_runner.hpp"
+#include "use/finished_run.hpp"
 
 namespace emnist {
 std::vector<std::string> run_class_names(const std::filesystem::path& run_dir) {
@@ -49,26 +50,15 @@ struct Predictor::State {
 Predictor::Predictor(const std::filesystem::path& run_dir, Backend& backend, int64_t max_batch)
     : state_(std::make_unique<State>()) {
   if (max_batch < 1) throw UserError("a predictor needs batches of at least one image");
-  const RunFiles files(run_dir);
-  if (!std::filesystem::is_directory(run_dir))
-    throw UserError(fmt::format("{}: no such run directory", run_dir.string()));
-  if (!std::filesystem::is_regular_file(files.config()))
-    throw UserError(fmt::format("{}: not found; is {} a run directory?", files.config().string(),
-                                run_dir.string()));
-  if (!std::filesystem::is_regular_file(files.model()))
-    throw UserError(
-        fmt::format("{}: not found; the run has not finished (train it to the end, or resume it)",
-                    files.model().string()));
+  FinishedRun run = read_finished_run(run_dir);
   State& s = *state_;
-  s.config = load_config(files.config());
-  validate(s.config);
-  class_names_ = run_class_names(run_dir);
+  s.config = std::move(run.config);
+  class_names_ = std::move(run.class_names);
   model_kind_ = std::string(choice_name(s.config.model.kind));
-  const TensorMap tensors = read_safetensors(files.model());
   s.max_batch = max_batch;
   s.model = make_model(backend, s.config.model, kEmnistSide, kEmnistSide, classes(), max_batch,
                        s.config.train.seed);
-  s.model->load_state_dict(tensors, files.model().string());
+  s.model->load_state_dict(run.weights, RunFiles(run_dir).model().string());
   s.runner = std::make_unique<StepRunner>(*s.model, s.config.train);
   s.feeder = std::make_unique<BatchFeeder>(backend, max_batch, kEmnistSide * kEmnistSide);
 }
@@ -76,6 +66,8 @@ Predictor::Predictor(const std::filesystem::path& run_dir, Backend& backend, int
 Predictor::~Predictor() = default;
 
 int64_t Predictor::parameters() const { return state_->model->parameter_count(); }
+
+const Config& Predictor::config() const { return state_->config; }
 
 std::vector<float> Predictor::probabilities(std::span<const EmnistImage> images) {
   State& s = *state_;

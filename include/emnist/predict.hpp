@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "emnist/backend.hpp"
+#include "emnist/config.hpp"
 #include "emnist/image_input.hpp"
 
 namespace emnist {
@@ -26,6 +27,7 @@ class Predictor {
   const std::vector<std::string>& class_names() const { return class_names_; }
   int classes() const { return static_cast<int>(class_names_.size()); }
   const std::string& model_kind() const { return model_kind_; }
+  const Config& config() const;  // the run's config.toml
   int64_t parameters() const;
   // The model's softmax for each image, [images.size(), classes()] row-major, in batches of up to
   // max_batch; the pixels are normalised as training normalised them.
