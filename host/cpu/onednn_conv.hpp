@@ -81,6 +81,8 @@ class OnednnConv {
   // kernel's src) and back out of them (dst, diff_src, diff_weights).
   LayoutChange src_, dst_, diff_dst_data_, diff_dst_weights_, weights_src_, diff_src_,
       diff_weights_;
+  // Whether both backward kernels read the output gradient in one layout (one reorder serves both).
+  bool same_diff_dst_layout_ = false;
   std::vector<std::unique_ptr<Buffers>> buffers_;
 };
 
