@@ -284,7 +284,10 @@ int main(int argc, char** argv) {
   bench->add_option("--data", bench_data,
                     "Time real EMNIST ByMerge images from this folder (default: random inputs)");
   std::string bench_precision = "fp32";
-  bench->add_option("--precision", bench_precision, "fp32 (strict), tf32 or bf16 (CUDA)")
+  bench
+      ->add_option("--precision", bench_precision,
+                   "fp32 (strict), tf32 or bf16 (CUDA: tensor-core math; CPU: tf32 and bf16 "
+                   "allow Winograd convolutions)")
       ->check(one_of<emnist::Precision>());
   std::string bench_feeder = "auto";
   bench

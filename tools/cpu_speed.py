@@ -7,7 +7,8 @@ with each side's training samples/s and peak resident memory, then the median ra
     /usr/bin/python3 tools/cpu_speed.py --model cnn --threads 2 --rounds 4
 
 emnist runs as shipped (`emnist train`, one epoch, no validation share; its figure is
-metrics.csv's samples/s over the whole epoch, its first steps included). The peer is
+metrics.csv's samples/s over the whole epoch, its first steps included), or with --emnist-set's
+keys (train.precision=tf32: Winograd convolutions, README "Training on the CPU"). The peer is
 tools/torch_peer.py --data: the same epoch with its first 5 batches untimed, in its best setting
 on this machine by default (OMP_WAIT_POLICY=passive: its OpenMP and BLAS threads otherwise spin
 against each other); --peer-env and --peer-arg try others. Both sides get OMP_NUM_THREADS. Peak
@@ -73,6 +74,7 @@ def emnist_epoch(args: argparse.Namespace, threads: int) -> tuple[float, float]:
                        "--set", f"data.dataset={args.dataset}", "--data", str(args.data),
                        "--set", "data.val_fraction=0", "--set", "train.epochs=1",
                        *[a for s in PLAIN_TRAINING.get(args.model, []) for a in ("--set", s)],
+                       *[a for s in args.emnist_set for a in ("--set", s)],
                        "--device", "cpu", "--out", str(run_dir)], env)
         with open(run_dir / "metrics.csv", newline="") as f:
             rows = list(csv.DictReader(f))
@@ -102,6 +104,8 @@ def main() -> None:
     parser.add_argument("--python", default="/usr/bin/python3", help="the Python with torch")
     parser.add_argument("--data", type=Path, default=Path("/usr/share/datasets/fashion-mnist"))
     parser.add_argument("--dataset", default="fashion-mnist", help="emnist's data.dataset for --data")
+    parser.add_argument("--emnist-set", action="append", default=[],
+                        help="KEY=VALUE for emnist's config (train.precision=tf32: Winograd convolutions)")
     parser.add_argument("--peer-env", action="append", default=None,
                         help="KEY=VALUE for the peer (default: OMP_WAIT_POLICY=passive)")
     parser.add_argument("--peer-arg", action="append", default=[],
@@ -114,8 +118,9 @@ def main() -> None:
     if not args.emnist.is_file():
         sys.exit(f"cpu_speed: {args.emnist}: no emnist binary (build it, or give --emnist)")
 
-    print(f"{args.model}, {args.threads} thread(s), one epoch of {args.data}; peer "
-          f"{' '.join(args.peer_env + args.peer_arg)}", flush=True)
+    print(f"{args.model}, {args.threads} thread(s), one epoch of {args.data}; emnist "
+          f"{' '.join(args.emnist_set) or 'as shipped'}; peer {' '.join(args.peer_env + args.peer_arg)}",
+          flush=True)
     print("round  emnist samples/s  peak MiB  |  pytorch samples/s  peak MiB  |  ratio", flush=True)
     ratios, ours, theirs = [], [], []
     for r in range(args.rounds):

@@ -27,7 +27,7 @@ class OnednnConvPlans;
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend();
+  explicit CpuBackend(CpuConvolution convolution = CpuConvolution::direct);
   ~CpuBackend() override;
   CpuBackend(const CpuBackend&) = delete;
   CpuBackend& operator=(const CpuBackend&) = delete;
@@ -75,6 +75,9 @@ class CpuBackend final : public Backend {
   void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) override;
 
   void conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dParams p) override;
+  // oneDNN's implementations for this convolution (forward, backward data, backward weights), as
+  // its verbose mode names them: which algorithm and instruction set the kernels use.
+  std::string conv2d_implementations(Tensor x, Tensor w, Tensor y, Conv2dParams p);
   void conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
                        Conv2dParams p) override;
 

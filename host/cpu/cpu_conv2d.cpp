@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <string>
 
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_parallel.hpp"
@@ -56,6 +57,12 @@ void CpuBackend::conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dPa
     plan.forward(omp_get_thread_num(), x.data + g * in_group, bias ? b.data : nullptr,
                  y.data + g * out_group);
   }
+}
+
+std::string CpuBackend::conv2d_implementations(Tensor x, Tensor w, Tensor y, Conv2dParams p) {
+  const checks::ConvDims d = checks::conv2d_forward(Device::cpu, x, w, Tensor{}, y, p);
+  if (d.n == 0) return "none (no samples)";
+  return conv_plans_->plan(geometry(d, std::min(kGroup, d.n), false)).implementations();
 }
 
 void CpuBackend::conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,

@@ -1,6 +1,7 @@
 #include "cpu/onednn_conv.hpp"
 
 #include <algorithm>
+#include <string>
 #include <unordered_map>
 #include <utility>
 
@@ -40,7 +41,8 @@ struct OnednnConv::Buffers {
   memory src, dst, diff_dst_data, diff_dst_weights, weights_src, diff_src, diff_weights;
 };
 
-OnednnConv::OnednnConv(const ConvGeometry& g) : g_(g), engine_(dnnl::engine::kind::cpu, 0) {
+OnednnConv::OnednnConv(const ConvGeometry& g, dnnl::algorithm algorithm)
+    : g_(g), engine_(dnnl::engine::kind::cpu, 0) {
   // Planned for one thread: each group runs whole on the thread that takes it.
   const OneThreadScope one_thread;
   x_ = memory::desc({g.mb, g.c, g.h, g.w}, kF32, Tag::nchw);
@@ -56,19 +58,28 @@ OnednnConv::OnednnConv(const ConvGeometry& g) : g_(g), engine_(dnnl::engine::kin
                            (g.wo - 1) * g.stride + g.k - g.w - g.pad};
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  const auto direct = dnnl::algorithm::convolution_direct;
 
-  forward_pd_ = dnnl::convolution_forward::primitive_desc(
-      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, direct, any(x_), any(w_),
-                                      g.bias ? any(b_) : memory::desc(), any(y_), strides, pad_l,
-                                      pad_r),
-      attr, engine_);
+  auto forward_for = [&](dnnl::algorithm a) {
+    return dnnl::convolution_forward::primitive_desc(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, a, any(x_), any(w_),
+                                        g.bias ? any(b_) : memory::desc(), any(y_), strides, pad_l,
+                                        pad_r),
+        attr, engine_);
+  };
+  forward_pd_ = forward_for(algorithm);
+  // Winograd or nothing: where oneDNN's own choice is some other kernel (a gemm-based one for the
+  // one-channel stem, three times slower than the direct kernel here), the direct kernel it is.
+  if (algorithm == dnnl::algorithm::convolution_auto &&
+      std::string(forward_pd_.impl_info_str()).find("wino") == std::string::npos) {
+    algorithm = dnnl::algorithm::convolution_direct;
+    forward_pd_ = forward_for(algorithm);
+  }
   backward_data_pd_ = dnnl::convolution_backward_data::primitive_desc(
-      dnnl::convolution_backward_data::desc(direct, any(x_), any(w_), any(y_), strides, pad_l,
+      dnnl::convolution_backward_data::desc(algorithm, any(x_), any(w_), any(y_), strides, pad_l,
                                             pad_r),
       attr, engine_, forward_pd_);
   backward_weights_pd_ = dnnl::convolution_backward_weights::primitive_desc(
-      dnnl::convolution_backward_weights::desc(direct, any(x_), any(w_), any(y_), strides, pad_l,
+      dnnl::convolution_backward_weights::desc(algorithm, any(x_), any(w_), any(y_), strides, pad_l,
                                                pad_r),
       attr, engine_, forward_pd_);
   forward_ = dnnl::convolution_forward(forward_pd_);
@@ -167,9 +178,19 @@ void OnednnConv::backward(int thread, const float* x, const float* dy, float* dx
   t.stream.wait();
 }
 
+std::string OnednnConv::implementations() const {
+  return std::string("forward: ") + forward_pd_.impl_info_str() +
+         ", backward data: " + backward_data_pd_.impl_info_str() +
+         ", backward weights: " + backward_weights_pd_.impl_info_str();
+}
+
+OnednnConvPlans::OnednnConvPlans(CpuConvolution convolution)
+    : algorithm_(convolution == CpuConvolution::direct ? dnnl::algorithm::convolution_direct
+                                                       : dnnl::algorithm::convolution_auto) {}
+
 OnednnConv& OnednnConvPlans::plan(const ConvGeometry& g) {
   std::unique_ptr<OnednnConv>& p = plans_[g];
-  if (!p) p = std::make_unique<OnednnConv>(g);
+  if (!p) p = std::make_unique<OnednnConv>(g, algorithm_);
   return *p;
 }
 

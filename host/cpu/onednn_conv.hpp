@@ -11,9 +11,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
+
+#include "emnist/backend.hpp"
 
 namespace emnist::cpu {
 
@@ -44,7 +47,8 @@ struct LayoutChange {
 
 class OnednnConv {
  public:
-  explicit OnednnConv(const ConvGeometry& g);
+  // algorithm: convolution_direct, or convolution_auto (oneDNN picks, Winograd where it can).
+  OnednnConv(const ConvGeometry& g, dnnl::algorithm algorithm);
   ~OnednnConv();
   OnednnConv(const OnednnConv&) = delete;
   OnednnConv& operator=(const OnednnConv&) = delete;
@@ -59,6 +63,8 @@ class OnednnConv {
   void forward(int thread, const float* x, const float* b, float* y);
   // dx (may be null) and this group's weight gradient dw (may be null), both overwritten.
   void backward(int thread, const float* x, const float* dy, float* dx, float* dw);
+  // "forward: F, backward data: D, backward weights: W", oneDNN's names of the three kernels.
+  std::string implementations() const;
 
  private:
   struct Buffers;
@@ -90,9 +96,11 @@ class OnednnConv {
 // evaluation batches may be other sizes).
 class OnednnConvPlans {
  public:
+  explicit OnednnConvPlans(CpuConvolution convolution);
   OnednnConv& plan(const ConvGeometry& g);
 
  private:
+  dnnl::algorithm algorithm_;
   std::map<ConvGeometry, std::unique_ptr<OnednnConv>> plans_;
 };
 

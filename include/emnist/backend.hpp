@@ -290,6 +290,13 @@ class ScopedRange {
   Backend& backend_;
 };
 
-std::unique_ptr<Backend> make_cpu_backend();
+// The CPU backend's convolutions. direct: oneDNN's direct algorithm, plain fp32 sums of products
+// (the reference every other backend is tested against). fastest: oneDNN's own choice per shape,
+// Winograd's F(4x4, 3x3) where it has kernels for the shape and this CPU (3x3, stride 1, channels
+// in multiples of 16, AVX-512), whose transforms round more than direct sums do but far less than
+// TF32 (train.precision = "tf32" on the CPU).
+enum class CpuConvolution { direct, fastest };
+
+std::unique_ptr<Backend> make_cpu_backend(CpuConvolution convolution = CpuConvolution::direct);
 
 }  // namespace emnist

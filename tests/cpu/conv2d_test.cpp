@@ -4,11 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <tuple>
 #include <vector>
 
+#include "cpu/cpu_backend.hpp"
 #include "cpu/gradient_check.hpp"
 #include "cpu/op_fixtures.hpp"
 #include "emnist/backend.hpp"
+#include "ops/thread_limit.hpp"
+#include "ops/tolerance.hpp"
 
 namespace emnist::test {
 namespace {
@@ -135,6 +140,88 @@ TEST_CASE("cpu conv2d gradients match finite differences", "[cpu][conv2d][gradch
                         view(dw_only, {s.o, s.c, s.k, s.k}), Tensor(), p);
     CHECK(bit_identical(dx_only, dx));
     CHECK(bit_identical(dw_only, dw));
+  }
+}
+
+// One convolution's forward and backward on `be` at `threads` OpenMP threads: y, dx, dw, db.
+struct ConvResults {
+  std::vector<float> y, dx, dw, db;
+};
+ConvResults run_conv(Backend& be, const ConvCase& s, int threads, uint32_t seed) {
+  const ThreadLimit limit(threads);
+  auto x = uniform(s.x_size(), -1, 1, seed);
+  auto w = uniform(s.w_size(), -1, 1, seed + 1);
+  auto b = uniform(static_cast<size_t>(s.o), -1, 1, seed + 2);
+  auto dy = uniform(s.y_size(), -1, 1, seed + 3);
+  ConvResults r{nan_vector(s.y_size()), nan_vector(s.x_size()), nan_vector(s.w_size()),
+                nan_vector(b.size())};
+  const Conv2dParams p{s.stride, s.pad};
+  be.conv2d_forward(view(x, {s.n, s.c, s.h, s.w}), view(w, {s.o, s.c, s.k, s.k}), view(b, {s.o}),
+                    view(r.y, {s.n, s.o, s.ho(), s.wo()}), p);
+  be.conv2d_backward(view(x, {s.n, s.c, s.h, s.w}), view(w, {s.o, s.c, s.k, s.k}),
+                     view(dy, {s.n, s.o, s.ho(), s.wo()}), view(r.dx, {s.n, s.c, s.h, s.w}),
+                     view(r.dw, {s.o, s.c, s.k, s.k}), view(r.db, {s.o}), p);
+  return r;
+}
+
+TEST_CASE(
+    "cpu conv2d with the fastest convolutions (train.precision tf32) uses Winograd where oneDNN "
+    "has it: within TF32 rounding of the direct convolution and the same bits at any thread count",
+    "[cpu][conv2d]") {
+  auto direct = make_cpu_backend();
+  auto fastest_backend = make_cpu_backend(CpuConvolution::fastest);
+  auto& fastest = static_cast<cpu::CpuBackend&>(*fastest_backend);
+  // 3x3 at stride 1 with channels in multiples of 16 (Winograd's shapes: the ResNet's three stages
+  // and the tuned CNN's 48 and 96 channels), a batch of 20 (a group of 16 and one of 4), and shapes
+  // Winograd does not take (stride 2, 5x5, 3 input channels), which stay direct.
+  const std::vector<ConvCase> cases = {
+      {16, 32, 14, 14, 32, 3, 1, 1}, {20, 48, 12, 12, 96, 3, 1, 1}, {16, 64, 7, 7, 64, 3, 1, 1},
+      {4, 32, 14, 14, 64, 3, 2, 1},  {4, 16, 9, 9, 16, 5, 1, 2},    {2, 3, 7, 6, 5, 3, 1, 1},
+  };
+  int winograd_cases = 0;
+  uint32_t seed = 300;
+  for (const ConvCase& s : cases) {
+    CAPTURE(s.n, s.c, s.h, s.w, s.o, s.k, s.stride, s.pad);
+    std::vector<float> xs(s.x_size()), ws(s.w_size()), ys(s.y_size());
+    const std::string kernels = fastest.conv2d_implementations(
+        view(xs, {s.n, s.c, s.h, s.w}), view(ws, {s.o, s.c, s.k, s.k}),
+        view(ys, {s.n, s.o, s.ho(), s.wo()}), {s.stride, s.pad});
+    INFO("oneDNN kernels: " << kernels);
+    const bool winograd = kernels.find("wino") != std::string::npos;
+    winograd_cases += winograd;
+
+    seed += 10;
+    const ConvResults ref = run_conv(*direct, s, 1, seed);
+    const ConvResults one = run_conv(fastest, s, 1, seed);
+    const ConvResults three = run_conv(fastest, s, 3, seed);
+    // Groups of samples run whole on one thread each, Winograd or not.
+    for (auto [a, b, what] : {std::tuple{&one.y, &three.y, "y"},
+                              {&one.dx, &three.dx, "dx"},
+                              {&one.dw, &three.dw, "dw"},
+                              {&one.db, &three.db, "db"}})
+      expect_same_bits(*a, *b, std::string(what) + " at 1 and 3 threads");
+    CHECK(bit_identical(one.db, ref.db));  // the bias gradient is the backend's own sum
+    if (!winograd) {
+      // oneDNN's choice is the direct kernel itself: the reference's bits.
+      expect_same_bits(one.y, ref.y, "y");
+      expect_same_bits(one.dx, ref.dx, "dx");
+      expect_same_bits(one.dw, ref.dw, "dw");
+      continue;
+    }
+    // The precision mode's promise: no worse than TF32 rounding of the products' inputs, for sums
+    // of C*K*K (y), O*K*K (dx) and N*Ho*Wo (dw) terms of magnitude at most 1.
+    expect_close(one.y, ref.y, gemm_tolerance(Rounding::tf32, s.c * s.k * s.k + 1, 1.0), "y");
+    expect_close(one.dx, ref.dx, gemm_tolerance(Rounding::tf32, s.o * s.k * s.k, 1.0), "dx");
+    expect_close(one.dw, ref.dw, gemm_tolerance(Rounding::tf32, s.n * s.ho() * s.wo(), 1.0), "dw");
+    // And it is another algorithm: the bits differ from the direct sums'.
+    CHECK_FALSE(bit_identical(one.y, ref.y));
+  }
+  // oneDNN's Winograd kernels are written for AVX-512 (jit_wino_4x3:avx512_core), and it takes
+  // them for the first three shapes; elsewhere its choice is the direct kernel throughout.
+  if (__builtin_cpu_supports("avx512f")) {
+    CHECK(winograd_cases == 3);
+  } else {
+    WARN("this CPU has no AVX-512, so oneDNN has no Winograd kernels: only the direct path ran");
   }
 }
 
