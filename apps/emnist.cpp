@@ -286,8 +286,8 @@ int main(int argc, char** argv) {
   std::string bench_precision = "fp32";
   bench
       ->add_option("--precision", bench_precision,
-                   "fp32 (strict), tf32 or bf16 (CUDA: tensor-core math; CPU: tf32 and bf16 "
-                   "allow Winograd convolutions)")
+                   "fp32 (strict), tf32 or bf16 (CUDA: tensor-core math; CPU: tf32 allows Winograd "
+                   "convolutions, bf16 bfloat16 ones on AMX)")
       ->check(one_of<emnist::Precision>());
   std::string bench_feeder = "auto";
   bench

@@ -8,7 +8,9 @@ with each side's training samples/s and peak resident memory, then the median ra
 
 emnist runs as shipped (`emnist train`, one epoch, no validation share; its figure is
 metrics.csv's samples/s over the whole epoch, its first steps included), or with --emnist-set's
-keys (train.precision=tf32: Winograd convolutions, README "Training on the CPU"). The peer is
+keys (train.precision=tf32: Winograd convolutions; train.precision=bf16: bfloat16 convolutions on
+AMX, README "Training on the CPU"; its peer is --peer-arg=--bf16 --peer-arg=--channels-last,
+PyTorch's fastest bfloat16 setting here). The peer is
 tools/torch_peer.py --data: the same epoch with its first 5 batches untimed, in its best setting
 on this machine by default (OMP_WAIT_POLICY=passive: its OpenMP and BLAS threads otherwise spin
 against each other); --peer-env and --peer-arg try others. Both sides get OMP_NUM_THREADS. Peak
@@ -109,7 +111,8 @@ def main() -> None:
     parser.add_argument("--peer-env", action="append", default=None,
                         help="KEY=VALUE for the peer (default: OMP_WAIT_POLICY=passive)")
     parser.add_argument("--peer-arg", action="append", default=[],
-                        help="an argument for torch_peer.py (--channels-last, --jit)")
+                        help="an argument for torch_peer.py (--channels-last, --jit, --bf16); "
+                             "write it as --peer-arg=--bf16")
     args = parser.parse_args()
     if args.peer_env is None:
         args.peer_env = ["OMP_WAIT_POLICY=passive"]

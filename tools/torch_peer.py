@@ -184,6 +184,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="train one real epoch of this IDX folder")
     parser.add_argument("--channels-last", action="store_true", help="channels_last memory format")
     parser.add_argument("--jit", action="store_true", help="torch.jit.trace the model")
+    parser.add_argument("--bf16", action="store_true",
+                        help="forward and loss under torch.autocast(dtype=torch.bfloat16): "
+                             "convolutions and matrix products in bfloat16, weights fp32")
     args = parser.parse_args()
     if args.compile and not hasattr(torch, "compile"):
         print(f"peer: torch.compile needs PyTorch 2 or later; this is {torch.__version__}", file=sys.stderr)
@@ -216,7 +219,8 @@ def main() -> None:
 
     def step() -> torch.Tensor:
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(forward(x), y)
+        with autocast(args):
+            loss = loss_fn(forward(x), y)
         loss.backward()
         optimizer.step()
         return loss
@@ -235,12 +239,18 @@ def main() -> None:
     seconds = time.perf_counter() - start
     params = sum(p.numel() for p in model.parameters())
     mode = "compile(reduce-overhead)" if args.compile else "eager"
-    precision = "tf32" if args.tf32 else "fp32"
+    precision = "bf16 autocast" if args.bf16 else "tf32" if args.tf32 else "fp32"
     print(f"peer: pytorch {torch.__version__}, device {args.device}, threads "
           f"{torch.get_num_threads()}, model {args.model} ({params} parameters), batch {args.batch}, "
           f"{mode}, {precision}{', fused Adam' if fused else ''}")
     print(f"training samples/s: {args.steps * args.batch / seconds:.1f}")
     print(f"time per step: {1000 * seconds / args.steps:.3f} ms")
+
+
+def autocast(args) -> torch.autocast:
+    """bfloat16 autocast on the run's device when --bf16 asks for it, else a context that does
+    nothing."""
+    return torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.bf16)
 
 
 def epoch(args, data, model, forward, optimizer, loss_fn, memory_format) -> None:
@@ -259,12 +269,14 @@ def epoch(args, data, model, forward, optimizer, loss_fn, memory_format) -> None
         rows = order[b * args.batch:(b + 1) * args.batch]
         x = (images[rows].float() / 255).contiguous(memory_format=memory_format)
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(forward(x), labels[rows])
+        with autocast(args):
+            loss = loss_fn(forward(x), labels[rows])
         loss.backward()
         optimizer.step()
     seconds = time.perf_counter() - start
     samples = (batches - args.warmup) * args.batch
-    options = [o for o, on in (("channels_last", args.channels_last), ("jit", args.jit)) if on]
+    options = [o for o, on in (("channels_last", args.channels_last), ("jit", args.jit),
+                               ("bf16 autocast", args.bf16)) if on]
     print(f"peer: pytorch {torch.__version__}, device cpu, threads {torch.get_num_threads()}, "
           f"model {args.model}, batch {args.batch}, one epoch of {args.data} ({len(labels)} images, "
           f"{batches} batches, {args.warmup} untimed){', ' + ', '.join(options) if options else ''}")

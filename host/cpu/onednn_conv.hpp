@@ -1,11 +1,12 @@
 #pragma once
-// oneDNN's direct convolution kernels for one convolution shape and one group of samples, planned
-// for one thread. The CPU backend cuts a batch into groups of a fixed size and runs each group on
-// one OpenMP thread, so no result depends on the thread count (cpu_conv2d.cpp).
+// oneDNN's convolution kernels (direct, Winograd or bfloat16: CpuConvolution) for one convolution
+// shape and one group of samples, planned for one thread. The CPU backend cuts a batch into groups
+// of a fixed size and runs each group on one OpenMP thread, so no result depends on the thread
+// count (cpu_conv2d.cpp).
 //
-// Tensors stay as the backend holds them (NCHW activations, OIHW weights). Each group is reordered
-// into the kernels' blocked layouts and back in buffers of the running thread's own; the weights
-// once per call, before the groups start.
+// Tensors stay as the backend holds them (fp32, NCHW activations, OIHW weights). Each group is
+// reordered into the kernels' blocked layouts (and bfloat16, for its kernels' inputs) and back in
+// buffers of the running thread's own; the weights once per call, before the groups start.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstdint>
@@ -28,7 +29,8 @@ struct ConvGeometry {
   bool operator<(const ConvGeometry& other) const { return key() < other.key(); }
 };
 
-// A reorder between the user's layout and a kernel's, or none where the two are the same.
+// A reorder between the user's memory (fp32, plain layout) and a kernel's (its layout, and bfloat16
+// where its products take it), or none where the two are the same.
 struct LayoutChange {
   dnnl::reorder primitive;
   bool needed = false;
@@ -47,8 +49,8 @@ struct LayoutChange {
 
 class OnednnConv {
  public:
-  // algorithm: convolution_direct, or convolution_auto (oneDNN picks, Winograd where it can).
-  OnednnConv(const ConvGeometry& g, dnnl::algorithm algorithm);
+  // Falls back to direct fp32 where the kind asked for has no kernel for this shape on this CPU.
+  OnednnConv(const ConvGeometry& g, CpuConvolution kind);
   ~OnednnConv();
   OnednnConv(const OnednnConv&) = delete;
   OnednnConv& operator=(const OnednnConv&) = delete;
@@ -100,7 +102,7 @@ class OnednnConvPlans {
   OnednnConv& plan(const ConvGeometry& g);
 
  private:
-  dnnl::algorithm algorithm_;
+  CpuConvolution kind_;
   std::map<ConvGeometry, std::unique_ptr<OnednnConv>> plans_;
 };
 

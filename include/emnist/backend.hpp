@@ -291,11 +291,13 @@ class ScopedRange {
 };
 
 // The CPU backend's convolutions. direct: oneDNN's direct algorithm, plain fp32 sums of products
-// (the reference every other backend is tested against). fastest: oneDNN's own choice per shape,
+// (the reference every other backend is tested against). winograd: oneDNN's own choice per shape,
 // Winograd's F(4x4, 3x3) where it has kernels for the shape and this CPU (3x3, stride 1, channels
 // in multiples of 16, AVX-512), whose transforms round more than direct sums do but far less than
-// TF32 (train.precision = "tf32" on the CPU).
-enum class CpuConvolution { direct, fastest };
+// TF32 (train.precision = "tf32" on the CPU). bf16: the products' inputs (activations, weights,
+// output gradients) rounded to bfloat16 and the sums in fp32, on AMX (train.precision = "bf16");
+// a shape without AMX kernels for all three directions, or a CPU without AMX, stays direct fp32.
+enum class CpuConvolution { direct, winograd, bf16 };
 
 std::unique_ptr<Backend> make_cpu_backend(CpuConvolution convolution = CpuConvolution::direct);
 

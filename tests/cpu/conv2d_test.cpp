@@ -1,11 +1,13 @@
 // 2-d convolution on the CPU backend: a hand-computed 4x4 case, many shapes against a direct
 // seven-loop convolution in double, and every gradient against finite differences.
 #include <catch2/catch.hpp>
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "cpu/cpu_backend.hpp"
@@ -164,13 +166,49 @@ ConvResults run_conv(Backend& be, const ConvCase& s, int threads, uint32_t seed)
   return r;
 }
 
+// The oneDNN kernels `mode` picks for case s.
+std::string kernels_of(cpu::CpuBackend& mode, const ConvCase& s) {
+  std::vector<float> xs(s.x_size()), ws(s.w_size()), ys(s.y_size());
+  return mode.conv2d_implementations(view(xs, {s.n, s.c, s.h, s.w}), view(ws, {s.o, s.c, s.k, s.k}),
+                                     view(ys, {s.n, s.o, s.ho(), s.wo()}), {s.stride, s.pad});
+}
+
+// Case s on a reduced-precision convolution mode against the direct backend: the same bits at 1 and
+// 3 threads (groups of samples run whole on one thread each, in any mode). Where the mode's own
+// kernels ran (`own`): within `rounding`'s tolerance of the direct kernel for sums of C*K*K (y),
+// O*K*K (dx) and N*Ho*Wo (dw) terms of magnitude at most 1, and not its bits (another algorithm or
+// rounded inputs); elsewhere the direct kernel's bits. Returns the mode's and the direct results.
+std::pair<ConvResults, ConvResults> check_mode(Backend& direct, Backend& mode, const ConvCase& s,
+                                               uint32_t seed, bool own, Rounding rounding) {
+  const ConvResults ref = run_conv(direct, s, 1, seed);
+  const ConvResults one = run_conv(mode, s, 1, seed);
+  const ConvResults three = run_conv(mode, s, 3, seed);
+  for (auto [a, b, what] : {std::tuple{&one.y, &three.y, "y"},
+                            {&one.dx, &three.dx, "dx"},
+                            {&one.dw, &three.dw, "dw"},
+                            {&one.db, &three.db, "db"}})
+    expect_same_bits(*a, *b, std::string(what) + " at 1 and 3 threads");
+  CHECK(bit_identical(one.db, ref.db));  // the bias gradient is the backend's own sum
+  if (!own) {
+    expect_same_bits(one.y, ref.y, "y");
+    expect_same_bits(one.dx, ref.dx, "dx");
+    expect_same_bits(one.dw, ref.dw, "dw");
+  } else {
+    expect_close(one.y, ref.y, gemm_tolerance(rounding, s.c * s.k * s.k + 1, 1.0), "y");
+    expect_close(one.dx, ref.dx, gemm_tolerance(rounding, s.o * s.k * s.k, 1.0), "dx");
+    expect_close(one.dw, ref.dw, gemm_tolerance(rounding, s.n * s.ho() * s.wo(), 1.0), "dw");
+    CHECK_FALSE(bit_identical(one.y, ref.y));
+  }
+  return {one, ref};
+}
+
 TEST_CASE(
-    "cpu conv2d with the fastest convolutions (train.precision tf32) uses Winograd where oneDNN "
-    "has it: within TF32 rounding of the direct convolution and the same bits at any thread count",
+    "cpu conv2d with Winograd allowed (train.precision tf32) uses it where oneDNN has it: within "
+    "TF32 rounding of the direct convolution and the same bits at any thread count",
     "[cpu][conv2d]") {
   auto direct = make_cpu_backend();
-  auto fastest_backend = make_cpu_backend(CpuConvolution::fastest);
-  auto& fastest = static_cast<cpu::CpuBackend&>(*fastest_backend);
+  auto winograd_backend = make_cpu_backend(CpuConvolution::winograd);
+  auto& winograd = static_cast<cpu::CpuBackend&>(*winograd_backend);
   // 3x3 at stride 1 with channels in multiples of 16 (Winograd's shapes: the ResNet's three stages
   // and the tuned CNN's 48 and 96 channels), a batch of 20 (a group of 16 and one of 4), and shapes
   // Winograd does not take (stride 2, 5x5, 3 input channels), which stay direct.
@@ -182,39 +220,11 @@ TEST_CASE(
   uint32_t seed = 300;
   for (const ConvCase& s : cases) {
     CAPTURE(s.n, s.c, s.h, s.w, s.o, s.k, s.stride, s.pad);
-    std::vector<float> xs(s.x_size()), ws(s.w_size()), ys(s.y_size());
-    const std::string kernels = fastest.conv2d_implementations(
-        view(xs, {s.n, s.c, s.h, s.w}), view(ws, {s.o, s.c, s.k, s.k}),
-        view(ys, {s.n, s.o, s.ho(), s.wo()}), {s.stride, s.pad});
+    const std::string kernels = kernels_of(winograd, s);
     INFO("oneDNN kernels: " << kernels);
-    const bool winograd = kernels.find("wino") != std::string::npos;
-    winograd_cases += winograd;
-
-    seed += 10;
-    const ConvResults ref = run_conv(*direct, s, 1, seed);
-    const ConvResults one = run_conv(fastest, s, 1, seed);
-    const ConvResults three = run_conv(fastest, s, 3, seed);
-    // Groups of samples run whole on one thread each, Winograd or not.
-    for (auto [a, b, what] : {std::tuple{&one.y, &three.y, "y"},
-                              {&one.dx, &three.dx, "dx"},
-                              {&one.dw, &three.dw, "dw"},
-                              {&one.db, &three.db, "db"}})
-      expect_same_bits(*a, *b, std::string(what) + " at 1 and 3 threads");
-    CHECK(bit_identical(one.db, ref.db));  // the bias gradient is the backend's own sum
-    if (!winograd) {
-      // oneDNN's choice is the direct kernel itself: the reference's bits.
-      expect_same_bits(one.y, ref.y, "y");
-      expect_same_bits(one.dx, ref.dx, "dx");
-      expect_same_bits(one.dw, ref.dw, "dw");
-      continue;
-    }
-    // The precision mode's promise: no worse than TF32 rounding of the products' inputs, for sums
-    // of C*K*K (y), O*K*K (dx) and N*Ho*Wo (dw) terms of magnitude at most 1.
-    expect_close(one.y, ref.y, gemm_tolerance(Rounding::tf32, s.c * s.k * s.k + 1, 1.0), "y");
-    expect_close(one.dx, ref.dx, gemm_tolerance(Rounding::tf32, s.o * s.k * s.k, 1.0), "dx");
-    expect_close(one.dw, ref.dw, gemm_tolerance(Rounding::tf32, s.n * s.ho() * s.wo(), 1.0), "dw");
-    // And it is another algorithm: the bits differ from the direct sums'.
-    CHECK_FALSE(bit_identical(one.y, ref.y));
+    const bool on_winograd = kernels.find("wino") != std::string::npos;
+    winograd_cases += on_winograd;
+    check_mode(*direct, winograd, s, seed += 10, on_winograd, Rounding::tf32);
   }
   // oneDNN's Winograd kernels are written for AVX-512 (jit_wino_4x3:avx512_core), and it takes
   // them for the first three shapes; elsewhere its choice is the direct kernel throughout.
@@ -222,6 +232,40 @@ TEST_CASE(
     CHECK(winograd_cases == 3);
   } else {
     WARN("this CPU has no AVX-512, so oneDNN has no Winograd kernels: only the direct path ran");
+  }
+}
+
+TEST_CASE(
+    "cpu conv2d in bf16 (train.precision bf16) multiplies in bfloat16 on AMX: within bfloat16 "
+    "rounding of the direct convolution and the same bits at any thread count",
+    "[cpu][conv2d]") {
+  auto direct = make_cpu_backend();
+  auto bf16_backend = make_cpu_backend(CpuConvolution::bf16);
+  auto& bf16 = static_cast<cpu::CpuBackend&>(*bf16_backend);
+  // The ResNet's shapes (3x3 at stride 1 and 2, the 1x1 projection at stride 2) with a batch of 20
+  // (a group of 16 and one of 4) and the tuned CNN's 48 to 96 channels, which take AMX where the
+  // CPU has it; then a one-channel stem and 3 odd input channels, which take whatever oneDNN has.
+  const std::vector<ConvCase> cases = {
+      {20, 32, 14, 14, 32, 3, 1, 1}, {16, 32, 14, 14, 64, 3, 2, 1}, {16, 64, 8, 8, 128, 1, 2, 0},
+      {4, 48, 12, 12, 96, 3, 1, 1},  {4, 1, 28, 28, 32, 3, 1, 1},   {2, 3, 7, 6, 5, 3, 1, 1},
+  };
+  const size_t amx_shapes = 4;
+  const bool cpu_has_amx = dnnl::get_effective_cpu_isa() == dnnl::cpu_isa::avx512_core_amx;
+  if (!cpu_has_amx)
+    WARN("oneDNN finds no AMX on this CPU, so bf16 convolutions stay fp32: only that path runs");
+  uint32_t seed = 400;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const ConvCase& s = cases[i];
+    CAPTURE(s.n, s.c, s.h, s.w, s.o, s.k, s.stride, s.pad);
+    const std::string kernels = kernels_of(bf16, s);
+    INFO("oneDNN kernels: " << kernels);
+    const bool on_amx = kernels.find("amx") != std::string::npos;
+    if (i < amx_shapes) CHECK(on_amx == cpu_has_amx);
+    if (!cpu_has_amx) CHECK_FALSE(on_amx);
+    const auto [one, ref] = check_mode(*direct, bf16, s, seed += 10, on_amx, Rounding::bf16);
+    // The inputs were rounded to 8 bits: the error is far above fp32's (about 2^-9 relative for a
+    // sum of rounded products; fp32's is about 2^-24).
+    if (on_amx) CHECK(relative_l2(one.y, ref.y) > 1e-4);
   }
 }
 

@@ -111,3 +111,16 @@ TEST_CASE("bench on the CPU says once what a tf32 precision means there", "[cli]
   CHECK(plain.exit_code == 0);
   CHECK_THAT(plain.output, !Contains("Winograd"));
 }
+
+TEST_CASE("bench on the CPU says once what a bf16 precision means there", "[cli]") {
+  const auto r = t::run_cli("bench --device cpu --model cnn --batch 8 --steps 2 --precision bf16");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  const std::string said =
+      "train.precision = \"bf16\" on the CPU: convolutions multiply in bfloat16 and sum in fp32 "
+      "where this CPU has AMX";
+  const size_t first = r.output.find(said);
+  CHECK(first != std::string::npos);
+  CHECK(r.output.find(said, first + 1) == std::string::npos);
+  CHECK_THAT(r.output, !Contains("Winograd"));
+}
