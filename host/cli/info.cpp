@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iomanip>
 
+#include "emnist/backend.hpp"
 #include "emnist/cuda_info.hpp"
 #include "emnist/data.hpp"
 #include "emnist/error.hpp"
@@ -43,6 +44,11 @@ void print_build_info(std::ostream& out) {
     out << "driver: " << (cuda.driver_version > 0 ? version_of(cuda.driver_version) : "none")
         << "\n";
   }
+  const CpuInfo cpu = cpu_info();
+  out << "CPU: " << cpu.library << ", " << cpu.isa << ", " << cpu.threads
+      << " OpenMP threads; train.precision tf32: Winograd convolutions "
+      << (cpu.winograd ? "yes" : "no (no AVX-512)") << ", bf16: bfloat16 convolutions "
+      << (cpu.bf16_amx ? "on AMX" : "no (no AMX: fp32)") << "\n";
   if (cuda.gpus.empty()) {
     out << "GPUs: none (" << cuda.no_gpu_reason << ")\n";
   } else {

@@ -301,4 +301,15 @@ enum class CpuConvolution { direct, winograd, bf16 };
 
 std::unique_ptr<Backend> make_cpu_backend(CpuConvolution convolution = CpuConvolution::direct);
 
+// What the CPU backend runs on (`emnist info`): oneDNN's version, the instruction set it uses,
+// the OpenMP threads, and whether train.precision's CPU modes have their kernels here.
+struct CpuInfo {
+  std::string library;    // "oneDNN 2.6.3"
+  std::string isa;        // "AVX-512 with AMX", "AVX2", ...
+  int threads = 1;        // OpenMP's maximum
+  bool winograd = false;  // tf32: Winograd's 3x3 kernels (AVX-512)
+  bool bf16_amx = false;  // bf16: bfloat16 convolutions on AMX
+};
+CpuInfo cpu_info();
+
 }  // namespace emnist

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "emnist/backend.hpp"
 #include "emnist/cuda_info.hpp"
 #include "support/support.hpp"
 
@@ -22,6 +23,12 @@ TEST_CASE("info reports the build and, here, no GPU without failing", "[cli][smo
     CHECK_THAT(r.output, Contains("CPU only"));
   }
   if (cuda.gpus.empty()) CHECK_THAT(r.output, Contains("GPUs: none"));
+  // What the CPU modes get here, as the backend itself decides it.
+  const emnist::CpuInfo cpu = emnist::cpu_info();
+  CHECK_THAT(r.output, Contains("CPU: oneDNN ") &&
+                           Contains(std::to_string(cpu.threads) + " OpenMP threads") &&
+                           Contains(cpu.bf16_amx ? "bfloat16 convolutions on AMX"
+                                                 : "bfloat16 convolutions no (no AMX: fp32)"));
 }
 
 TEST_CASE("info lists every real dataset in the shared folder with its counts", "[cli][shared]") {
