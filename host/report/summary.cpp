@@ -3,9 +3,7 @@
 #include <fmt/core.h>
 #include <spdlog/version.h>
 
-#include <array>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace emnist {
@@ -21,32 +19,7 @@ nlohmann::json split_json(const SplitMetrics& m) {
           {"balanced_accuracy", number_or_null(m.balanced_accuracy)}};
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 }  // namespace
-
-std::string source_commit() {
-#ifdef EMNIST_SOURCE_DIR
-  const std::string command =
-      "git -C " + shell_quote(EMNIST_SOURCE_DIR) + " rev-parse HEAD 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return "unknown";
-  std::array<char, 128> buffer{};
-  std::string out;
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  if (status != 0 || out.size() != 40) return "unknown";
-  return out;
-#else
-  return "unknown";
-#endif
-}
 
 std::string summary_json(const TrainSummary& s, const Config& config) {
   nlohmann::json j;
@@ -79,7 +52,7 @@ std::string summary_json(const TrainSummary& s, const Config& config) {
        fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
       {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR,
                                     NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)}};
-  j["commit"] = source_commit();
+  j["commit"] = build_commit();
   return j.dump(2) + "\n";
 }
 

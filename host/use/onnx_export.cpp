@@ -258,7 +258,7 @@ std::filesystem::path export_onnx(const ExportOptions& o) {
   const auto summary = nlohmann::json::parse(read_text(files.summary()), nullptr, false);
   if (!summary.is_discarded() && summary.contains("metrics"))
     metadata(model, "test_accuracy", summary["metrics"]["test"]["accuracy"].dump());
-  metadata(model, "emnist_commit", source_commit());
+  metadata(model, "emnist_commit", build_commit());
 
   try {
     onnx::checker::check_model(model);
