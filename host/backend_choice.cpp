@@ -13,27 +13,21 @@ namespace emnist {
 
 std::unique_ptr<Backend> make_cpu_backend_for(const TrainConfig* train) {
   if (train == nullptr || train->precision == Precision::fp32) return make_cpu_backend();
-  // Said once per process (a sweep makes a backend per trial): a user comparing runs should know
-  // what the mode changes on the CPU.
+  // The CPU has no TF32 arithmetic: what tf32 allows it is convolutions that round more than fp32
+  // sums of products, Winograd's algorithm (far inside TF32's rounding). Said once per process (a
+  // sweep makes a backend per trial): a user comparing runs should know what the mode changes.
+  const bool tf32 = train->precision == Precision::tf32;
   static std::once_flag said;
-  if (train->precision == Precision::tf32) {
-    // The CPU has no TF32 arithmetic; what tf32 allows it is convolutions that round more than
-    // fp32 sums of products, Winograd's algorithm (far inside TF32's rounding).
-    std::call_once(said, [] {
-      spdlog::info(
-          "train.precision = \"tf32\" on the CPU: 3x3 convolutions may use Winograd's algorithm "
-          "(oneDNN), which rounds more than fp32 sums but far less than TF32; the rest computes in "
-          "fp32 (fp32 keeps every convolution direct)");
-    });
-    return make_cpu_backend(CpuConvolution::winograd);
-  }
-  std::call_once(said, [] {
+  std::call_once(said, [tf32] {
     spdlog::info(
-        "train.precision = \"bf16\" on the CPU: convolutions multiply in bfloat16 and sum in fp32 "
-        "where this CPU has AMX (oneDNN), direct fp32 where it has not; weights, batch norm, the "
-        "matrix products and the rest stay fp32");
+        tf32 ? "train.precision = \"tf32\" on the CPU: 3x3 convolutions may use Winograd's "
+               "algorithm (oneDNN), which rounds more than fp32 sums but far less than TF32; the "
+               "rest computes in fp32 (fp32 keeps every convolution direct)"
+             : "train.precision = \"bf16\" on the CPU: convolutions multiply in bfloat16 and sum "
+               "in fp32 where this CPU has AMX (oneDNN), direct fp32 where it has not; weights, "
+               "batch norm, the matrix products and the rest stay fp32");
   });
-  return make_cpu_backend(CpuConvolution::bf16);
+  return make_cpu_backend(tf32 ? CpuConvolution::winograd : CpuConvolution::bf16);
 }
 
 std::unique_ptr<Backend> make_backend(DeviceChoice device, const TrainConfig* train) {
