@@ -14,9 +14,9 @@ PyTorch's fastest bfloat16 setting here). The peer is
 tools/torch_peer.py --data: the same epoch with its first 5 batches untimed, in its best setting
 on this machine by default (OMP_WAIT_POLICY=passive: its OpenMP and BLAS threads otherwise spin
 against each other; for the ResNet also channels_last, which trains it about 1.17 times as fast
-here); --peer-env and --peer-arg try others, and --peer-arg replaces the default arguments. Both sides get OMP_NUM_THREADS. Peak
-resident memory is each process's own VmHWM (what /usr/bin/time -v prints for a process that
-starts no others), sampled while it runs.
+here); --peer-env and --peer-arg try others, and --peer-arg replaces the default arguments.
+Both sides get OMP_NUM_THREADS. Peak resident memory is each process's own VmHWM (what
+/usr/bin/time -v prints for a process that starts no others), sampled while it runs.
 """
 import argparse
 import csv
