@@ -140,6 +140,8 @@ class CpuBackend final : public Backend {
   std::vector<float> conv_partials_;
   // Per-channel or per-row sums in double (bias gradients, batch-norm statistics, row losses).
   std::vector<double> sums_;
+  // Batch norm's per-plane partial sums (two per sample and channel), combined per channel.
+  std::vector<double> plane_sums_;
   // Per-channel float coefficients derived from those sums.
   std::vector<float> coefficients_;
   // A plane's activation gradients per OpenMP thread (batch norm with an activation, backward).

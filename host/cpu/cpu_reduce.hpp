@@ -6,14 +6,17 @@
 
 namespace emnist::cpu {
 
+// Four lanes of double: the four accumulators as one value, so that the additions run as vector
+// instructions (two SSE2 or one AVX instruction) with each lane's bits those of a scalar chain.
+using Double4 = double __attribute__((vector_size(4 * sizeof(double))));
+
 // Sum over i in [0, n) of term(i), where term returns a double.
 template <class Term>
 double sum_double(int64_t n, Term term) {
-  double acc[4] = {0.0, 0.0, 0.0, 0.0};
+  Double4 acc = {0.0, 0.0, 0.0, 0.0};
   const int64_t full = n - n % 4;
-  for (int64_t i = 0; i < full; i += 4) {
-    for (int64_t j = 0; j < 4; ++j) acc[j] += term(i + j);
-  }
+  for (int64_t i = 0; i < full; i += 4)
+    acc += Double4{term(i), term(i + 1), term(i + 2), term(i + 3)};
   for (int64_t i = full; i < n; ++i) acc[0] += term(i);  // the last n % 4 terms
   return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
@@ -21,14 +24,14 @@ double sum_double(int64_t n, Term term) {
 // Two sums in one pass over the data: a += first(i), b += second(i).
 template <class First, class Second>
 void sum2_double(int64_t n, First first, Second second, double& a, double& b) {
-  double acc_a[4] = {0.0, 0.0, 0.0, 0.0};
-  double acc_b[4] = {0.0, 0.0, 0.0, 0.0};
+  Double4 acc_a = {0.0, 0.0, 0.0, 0.0};
+  Double4 acc_b = {0.0, 0.0, 0.0, 0.0};
   const int64_t full = n - n % 4;
   for (int64_t i = 0; i < full; i += 4) {
-    for (int64_t j = 0; j < 4; ++j) {
-      acc_a[j] += first(i + j);
-      acc_b[j] += second(i + j);
-    }
+    const Double4 terms_a = {first(i), first(i + 1), first(i + 2), first(i + 3)};
+    const Double4 terms_b = {second(i), second(i + 1), second(i + 2), second(i + 3)};
+    acc_a += terms_a;
+    acc_b += terms_b;
   }
   for (int64_t i = full; i < n; ++i) {  // the last n % 4 terms
     acc_a[0] += first(i);
