@@ -57,9 +57,9 @@ TEST_CASE("cpu double sums add in four interleaved lanes", "[cpu][determinism]")
     CHECK(sum_a == four_lane_sum(a));
     CHECK(sum_b == four_lane_sum(b));
   }
-  // By hand, with 2^53 (where double's spacing becomes 2): lanes (2^53 + 1) and (1 + 1) would give
-  // 2^53 + 1 rounded to 2^53 and then 2^53 + 2 = 2^53 + 2; the lanes as specified hold 2^53, -2^53,
-  // 1, 1 and give (2^53 - 2^53) + (1 + 1) = 2.
+  // By hand, with 2^53 (from where double's spacing is 2): lanes holding 2^53, -2^53, 1 and 1 give
+  // (2^53 - 2^53) + (1 + 1) = 2 as specified; combined as (0 + 2) + (1 + 3) they would give
+  // (2^53 + 1, rounded to 2^53) + (1 - 2^53) = 1.
   const double big = 9007199254740992.0;  // 2^53
   const std::vector<double> pairs = {big, -big, 1.0, 1.0};
   CHECK(four_lane_sum(pairs) == 2.0);
