@@ -126,7 +126,8 @@ int run_train(const TrainOptions& o, std::optional<emnist::ScopedLogFile>& run_l
 int main(int argc, char** argv) {
   std::optional<emnist::ScopedLogFile> run_log;
   CLI::App app{
-      "emnist: train and evaluate handwritten-character classifiers (MLP, CNN) on CPU or GPU"};
+      "emnist: train and evaluate handwritten-character classifiers (MLP, CNN, ResNet) on CPU or "
+      "GPU"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("emnist ") + EMNIST_VERSION);
   bool quiet = false, verbose = false;
