@@ -63,50 +63,60 @@ std::string format_duration(double seconds) {
   return fmt::format("{}:{:02d}", m, s);
 }
 
-std::string format_progress(int epoch, int epochs, int64_t batch, int64_t batches, double loss,
-                            double samples_per_second, double eta_seconds) {
-  // At least four digits wide, so the line keeps its shape as an epoch goes from 9 to 10 batches.
-  const int width = std::max(4, static_cast<int>(std::to_string(batches).size()));
-  return fmt::format("epoch {}/{}  [{:>{}}/{:>{}} batches]  loss {:.4f}  {:.0f} samples/s  eta {}",
-                     epoch, epochs, batch, width, batches, width, loss, samples_per_second,
-                     format_duration(eta_seconds));
+double run_eta_seconds(double epoch_eta_seconds, double epoch_train_seconds, int epochs_after,
+                       const EpochTimes& last_whole) {
+  if (last_whole.whole_seconds > 0)
+    return epoch_eta_seconds + (last_whole.whole_seconds - last_whole.train_seconds) +
+           epochs_after * last_whole.whole_seconds;
+  return epoch_eta_seconds + epochs_after * epoch_train_seconds;
 }
 
-std::string format_progress_bar(int epoch, int epochs, int64_t batch, int64_t batches, double loss,
-                                double samples_per_second, double eta_seconds, int bar_width,
-                                bool unicode) {
-  const int width = std::max(4, static_cast<int>(std::to_string(batches).size()));
-  const std::string counts = fmt::format("{:>{}}/{:>{}}", batch, width, batches, width);
-  const std::string tail = fmt::format("loss {:.4f}  {:.0f} samples/s  eta {}", loss,
-                                       samples_per_second, format_duration(eta_seconds));
-  if (bar_width < 1) return fmt::format("epoch {}/{}  {}  {}", epoch, epochs, counts, tail);
+namespace {
+
+std::string tail(const ProgressFigures& f) {
+  std::string text = fmt::format("loss {:.4f}  {:.0f} samples/s  eta {}", f.loss,
+                                 f.samples_per_second, format_duration(f.eta_seconds));
+  if (f.epoch < f.epochs) text += fmt::format(" (run {})", format_duration(f.run_eta_seconds));
+  return text;
+}
+
+// At least four digits wide, so the line keeps its shape as an epoch goes from 9 to 10 batches.
+std::string counts(const ProgressFigures& f) {
+  const int width = std::max(4, static_cast<int>(std::to_string(f.batches).size()));
+  return fmt::format("{:>{}}/{:>{}}", f.batch, width, f.batches, width);
+}
+
+}  // namespace
+
+std::string format_progress(const ProgressFigures& f) {
+  return fmt::format("epoch {}/{}  [{} batches]  {}", f.epoch, f.epochs, counts(f), tail(f));
+}
+
+std::string format_progress_bar(const ProgressFigures& f, int bar_width, bool unicode) {
+  if (bar_width < 1)
+    return fmt::format("epoch {}/{}  {}  {}", f.epoch, f.epochs, counts(f), tail(f));
   const double fraction =
-      batches > 0 ? static_cast<double>(batch) / static_cast<double>(batches) : 0.0;
-  return fmt::format("epoch {}/{} |{}| {}  {}", epoch, epochs, bar(fraction, bar_width, unicode),
-                     counts, tail);
+      f.batches > 0 ? static_cast<double>(f.batch) / static_cast<double>(f.batches) : 0.0;
+  return fmt::format("epoch {}/{} |{}| {}  {}", f.epoch, f.epochs,
+                     bar(fraction, bar_width, unicode), counts(f), tail(f));
 }
 
 ProgressLine::ProgressLine() : terminal_(isatty(fileno(stderr)) != 0), unicode_(utf8_locale()) {}
 
 ProgressLine::~ProgressLine() { clear(); }
 
-void ProgressLine::update(int epoch, int epochs, int64_t batch, int64_t batches, double loss,
-                          double samples_per_second, double eta_seconds) {
+void ProgressLine::update(const ProgressFigures& f) {
   if (!terminal_) {
-    spdlog::info("{}", format_progress(epoch, epochs, batch, batches, loss, samples_per_second,
-                                       eta_seconds));
+    spdlog::info("{}", format_progress(f));
     return;
   }
   // The line without its bar tells how much room the bar has; one column spare, since writing the
   // last column makes some terminals wrap.
   const int columns = terminal_columns();
-  const int rest = static_cast<int>(format_progress_bar(epoch, epochs, batch, batches, loss,
-                                                        samples_per_second, eta_seconds, 0, false)
-                                        .size());
+  const int rest = static_cast<int>(format_progress_bar(f, 0, false).size());
   const int room = columns - 1 - (rest + 2);
   const int width = room < kMinBar ? 0 : std::min(room, kMaxBar);
-  update(format_progress_bar(epoch, epochs, batch, batches, loss, samples_per_second, eta_seconds,
-                             width, unicode_));
+  update(format_progress_bar(f, width, unicode_));
 }
 
 void ProgressLine::update(const std::string& text) {

@@ -152,6 +152,7 @@ class TrainingLoop {
         }
       }
       record.seconds = seconds_since(epoch_start);
+      if (first_step == 0) last_whole_epoch_ = {train_seconds, record.seconds};
       record.samples_per_second =
           static_cast<double>((steps_per_epoch_ - first_step) * tc_.batch_size) / train_seconds;
       history_.push_back(record);
@@ -202,11 +203,19 @@ class TrainingLoop {
         sample.step - int64_t{epoch} * steps_per_epoch_;         // steps of this epoch done
     if (step <= first_step || step >= steps_per_epoch_) return;  // requested in another epoch
     const double elapsed = seconds_since(epoch_start);
-    const int64_t done = step - first_step;
-    progress_.update(
-        epoch + 1, tc_.epochs, step, steps_per_epoch_, sample.loss,
-        static_cast<double>(done * tc_.batch_size) / elapsed,
-        elapsed / static_cast<double>(done) * static_cast<double>(steps_per_epoch_ - step));
+    const double seconds_per_step = elapsed / static_cast<double>(step - first_step);
+    ProgressFigures f;
+    f.epoch = epoch + 1;
+    f.epochs = tc_.epochs;
+    f.batch = step;
+    f.batches = steps_per_epoch_;
+    f.loss = sample.loss;
+    f.samples_per_second = static_cast<double>(tc_.batch_size) / seconds_per_step;
+    f.eta_seconds = seconds_per_step * static_cast<double>(steps_per_epoch_ - step);
+    f.run_eta_seconds =
+        run_eta_seconds(f.eta_seconds, seconds_per_step * static_cast<double>(steps_per_epoch_),
+                        tc_.epochs - epoch - 1, last_whole_epoch_);
+    progress_.update(f);
   }
 
   void check_diverged() { report_diverged(runner_.read_first_nonfinite()); }
@@ -246,6 +255,7 @@ class TrainingLoop {
   std::vector<EpochRecord> history_;
   int best_epoch_ = 0;  // 1-based; 0: none yet
   double train_seconds_ = 0;
+  EpochTimes last_whole_epoch_;  // of this process, for the run's time left
   std::optional<Totals> last_train_totals_;
 };
 
