@@ -28,10 +28,10 @@ struct EpochTimes {
   double whole_seconds = 0;
 };
 
-// The time left in the run, `epoch_eta_seconds` into an epoch whose training would take
-// `epoch_train_seconds` at its rate so far, with `epochs_after` epochs still to come: the last
-// whole epoch's wall time for each of those and its after-training time for this one; before any
-// epoch has run whole (the first, or the first after a resume), this epoch's training time for
+// The time left in the run when `epoch_eta_seconds` of this epoch's training remain (all of it
+// taking `epoch_train_seconds` at its rate so far) and `epochs_after` epochs are still to come: the
+// last whole epoch's after-training time for this one and its wall time for each to come; before
+// any epoch has run whole (the first, or the first after a resume), this epoch's training time for
 // each.
 double run_eta_seconds(double epoch_eta_seconds, double epoch_train_seconds, int epochs_after,
                        const EpochTimes& last_whole);
