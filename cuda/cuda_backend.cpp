@@ -16,6 +16,8 @@ namespace emnist::cuda {
 
 CudaBackend::CudaBackend(const CudaOptions& options) : options_(options) {
   EMNIST_CUDA_CHECK(cudaSetDevice(options_.device));
+  EMNIST_CUDA_CHECK(
+      cudaDeviceGetAttribute(&multiprocessors_, cudaDevAttrMultiProcessorCount, options_.device));
   stream_ = create_stream();
   copy_stream_ = create_stream();
   gemm_ = std::make_unique<LtGemm>(stream_.get(), options_.precision);

@@ -24,6 +24,13 @@
 #include "handles.hpp"
 #include "lt_gemm.hpp"
 
+namespace emnist::checks {
+struct BatchNormDims;
+}  // namespace emnist::checks
+namespace emnist::cuda::kernels {
+struct BatchNormShape;
+}  // namespace emnist::cuda::kernels
+
 namespace emnist::cuda {
 
 class CudaBackend final : public Backend {
@@ -93,6 +100,10 @@ class CudaBackend final : public Backend {
                                Tensor running_var, Tensor y, BatchNormParams p) override;
   void batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean, Tensor save_invstd,
                           Tensor dx, Tensor dgamma, Tensor dbeta) override;
+  // One pass fewer than the default: the activation's gradient is taken inside batch norm's.
+  void batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Tensor gamma, Tensor beta,
+                                     Tensor save_mean, Tensor save_invstd, Tensor dx, Tensor dgamma,
+                                     Tensor dbeta, BatchNormParams p) override;
 
   void activation_forward(Activation a, Tensor x, Tensor y) override;
   void activation_backward(Activation a, Tensor y, Tensor dy, Tensor dx) override;
@@ -134,7 +145,11 @@ class CudaBackend final : public Backend {
   std::unique_ptr<LtGemm> gemm_;
   std::unique_ptr<CudnnConv> conv_;
   std::vector<GraphExec> graphs_;
+  // Batch norm's chunks for this GPU, with the scratch for their sums grown to fit.
+  kernels::BatchNormShape batchnorm_shape(const char* op, const checks::BatchNormDims& s);
+  int multiprocessors_ = 1;
   Scratch shuffle_scratch_{"the epoch shuffle"};
+  Scratch batchnorm_scratch_{"batch norm's chunk sums"};
 };
 
 }  // namespace emnist::cuda

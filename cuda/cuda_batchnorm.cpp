@@ -1,14 +1,28 @@
 // Batch normalisation over [N, C] or [N, C, H, W], statistics per channel: the CPU backend's shape
-// checks, then one kernel per op (see kernels/batchnorm.cu). An activation that follows batch norm
-// (BatchNormParams::activate) runs as its own kernel in place, dropout inside batch norm as its own
-// kernel from the activated output it keeps, and the backward through all three is the Backend's
-// default composition: not yet fused on the GPU.
+// checks, then kernels/batchnorm.cu's two kernels per op (chunk sums, then outputs), sized for this
+// GPU's multiprocessors. The activation that follows batch norm (BatchNormParams::activate) is
+// applied in the second forward kernel and differentiated inside the backward's two; dropout
+// inside batch norm stays a kernel of its own (forward from the activated output it keeps,
+// backward before batch norm's).
+#include <limits>
+
 #include "cuda_backend.hpp"
 #include "emnist/op_checks.hpp"
 #include "kernels/kernels.hpp"
 #include "nvtx.hpp"
 
 namespace emnist::cuda {
+
+kernels::BatchNormShape CudaBackend::batchnorm_shape(const char* op,
+                                                     const checks::BatchNormDims& s) {
+  checks::OpCheck(Device::cuda, op)
+      .require(s.count() <= std::numeric_limits<int32_t>::max(),
+               "a channel has 2^31 elements or more (N*H*W); use a smaller batch");
+  const kernels::BatchNormShape shape = kernels::batchnorm_shape(s.n, s.c, s.s, multiprocessors_);
+  batchnorm_scratch_.reserve(shape.scratch_bytes(), stream_.get());
+  return shape;
+}
+
 void CudaBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
                                           Tensor running_var, Tensor y, Tensor save_mean,
                                           Tensor save_invstd, BatchNormParams p) {
@@ -19,13 +33,13 @@ void CudaBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, T
   checks::batchnorm_params(Device::cuda, op, p);
   checks::batchnorm_dropout(Device::cuda, op, p, y);
   const BatchNormDropout& drop = p.dropout;
-  // With dropout, the activation's output is kept for its backward (see batchnorm_backward's
-  // default composition), and dropout writes y from it.
+  // With dropout, the activation's output is kept for its backward, and dropout writes y from it.
   const Tensor activated = drop.p > 0.0f ? drop.activated : y;
+  const kernels::BatchNormShape shape = batchnorm_shape(op, s);  // before the scratch is read
   kernels::batchnorm_forward_train(
       x.data, gamma.data, beta.data, running_mean.data, running_var.data, activated.data,
-      save_mean.data, save_invstd.data, s.n, s.c, s.s, p.momentum, p.eps, stream_.get());
-  if (p.activate) activation_forward(p.activation, activated, activated);
+      save_mean.data, save_invstd.data, shape, p.momentum, p.eps,
+      p.activate ? &p.activation : nullptr, batchnorm_scratch_.data(), stream_.get());
   if (drop.p > 0.0f) dropout_forward(activated, y, drop.p, drop.seed, drop.layer, drop.scalars);
 }
 
@@ -37,8 +51,8 @@ void CudaBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, T
       checks::batchnorm_forward_infer(Device::cuda, x, gamma, beta, running_mean, running_var, y);
   checks::batchnorm_params(Device::cuda, op, p);
   kernels::batchnorm_forward_infer(x.data, gamma.data, beta.data, running_mean.data,
-                                   running_var.data, y.data, s.n, s.c, s.s, p.eps, stream_.get());
-  if (p.activate) activation_forward(p.activation, y, y);
+                                   running_var.data, y.data, s.n, s.c, s.s, p.eps,
+                                   p.activate ? &p.activation : nullptr, stream_.get());
 }
 
 void CudaBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,
@@ -47,10 +61,36 @@ void CudaBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor s
   const OpRange range{op};
   const checks::BatchNormDims s = checks::batchnorm_backward(Device::cuda, x, dy, gamma, save_mean,
                                                              save_invstd, dx, dgamma, dbeta);
-  kernels::batchnorm_backward(x.data, dy.data, gamma.data, save_mean.data, save_invstd.data,
-                              dx.empty() ? nullptr : dx.data,
+  const kernels::BatchNormShape shape = batchnorm_shape(op, s);  // before the scratch is read
+  kernels::batchnorm_backward(x.data, nullptr, dy.data, gamma.data, save_mean.data,
+                              save_invstd.data, dx.empty() ? nullptr : dx.data,
                               dgamma.empty() ? nullptr : dgamma.data,
-                              dbeta.empty() ? nullptr : dbeta.data, s.n, s.c, s.s, stream_.get());
+                              dbeta.empty() ? nullptr : dbeta.data, shape, nullptr,
+                              batchnorm_scratch_.data(), stream_.get());
+}
+
+void CudaBackend::batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Tensor gamma,
+                                                Tensor beta, Tensor save_mean, Tensor save_invstd,
+                                                Tensor dx, Tensor dgamma, Tensor dbeta,
+                                                BatchNormParams p) {
+  const char* op = "batchnorm_activation_backward";
+  const OpRange range{op};
+  const checks::BatchNormDims s = checks::batchnorm_activation_backward(
+      Device::cuda, x, y, dy, gamma, beta, save_mean, save_invstd, dx, dgamma, dbeta, p);
+  const BatchNormDropout& drop = p.dropout;
+  Tensor gradient = dy;  // at the activation's output
+  if (drop.p > 0.0f) {
+    checks::OpCheck(Device::cuda, op)
+        .require(!dx.empty(), "with dropout this backend needs dx to hold dropout's gradient");
+    dropout_backward(dy, dx, drop.p, drop.seed, drop.layer, drop.scalars);
+    gradient = dx;
+  }
+  const kernels::BatchNormShape shape = batchnorm_shape(op, s);  // before the scratch is read
+  kernels::batchnorm_backward(x.data, y.data, gradient.data, gamma.data, save_mean.data,
+                              save_invstd.data, dx.empty() ? nullptr : dx.data,
+                              dgamma.empty() ? nullptr : dgamma.data,
+                              dbeta.empty() ? nullptr : dbeta.data, shape, &p.activation,
+                              batchnorm_scratch_.data(), stream_.get());
 }
 
 }  // namespace emnist::cuda

@@ -1,12 +1,23 @@
-// Batch normalisation with statistics per channel over N (and H, W). One block per channel: it sums
-// the channel in double (fixed order, see channel_reduce.cuh), thread 0 turns the sums into the
-// channel's coefficients exactly as the CPU backend does (same double formulas, same float
-// roundings), and the block then writes the channel's outputs.
+// Batch normalisation with statistics per channel over N (and H, W), in two kernels over the same
+// grid, so that a channel's work spreads over several blocks (a network's first layers have few
+// channels with many elements each: a block per channel would leave most of a GPU idle):
+//   1. sums: each block sums its chunk of a channel in double (fixed order, see channel_reduce.cuh)
+//      and writes the pair to scratch;
+//   2. apply: each block adds its channel's chunk sums in chunk order, so every block of a channel
+//      holds the same totals to the bit; thread 0 turns them into the channel's coefficients
+//      exactly as the CPU backend does (same double formulas, same float roundings); the channel's
+//      first block writes the statistics (or dgamma, dbeta), and every block writes its chunk's
+//      outputs.
+// The activation that follows batch norm is applied where the output is written, and its gradient
+// taken where the output gradient is read, with the same functors as the activation kernels.
 //
 // The per-element formulas use explicitly rounded operations (__fmul_rn and friends), which the
 // compiler never fuses into an FMA: the CPU (x86-64 baseline, no FMA) rounds every product and sum,
 // so this is what makes an element differ from the CPU's only where a statistic does.
+#include <algorithm>
+
 #include "cuda_check.hpp"
+#include "kernels/activation_functors.cuh"
 #include "kernels/channel_reduce.cuh"
 #include "kernels/kernels.hpp"
 #include "kernels/launch.cuh"
@@ -19,40 +30,60 @@ __device__ __forceinline__ float affine(float x, float mean, float scale, float 
   return __fadd_rn(__fmul_rn(__fsub_rn(x, mean), scale), shift);
 }
 
-__global__ void __launch_bounds__(kChannelThreads)
-    forward_train_kernel(const float* x, const float* gamma, const float* beta, float* running_mean,
-                         float* running_var, float* y, float* save_mean, float* save_invstd,
-                         ChannelLayout layout, float momentum_f, float eps) {
-  __shared__ ChannelReduce::TempStorage temp;
-  __shared__ float coef[3];  // mean, scale, shift
-  const int64_t channel = blockIdx.x;
-  const int64_t count = layout.count();
+// The channel's totals: its chunks' sums added in chunk order.
+__device__ DoublePair channel_totals(const DoublePair* partials, const ChannelChunks& k,
+                                     uint32_t channel) {
+  DoublePair total{0.0, 0.0};
+  const DoublePair* p = partials + static_cast<int64_t>(channel) * k.per_channel;
+  for (uint32_t b = 0; b < k.per_channel; ++b) total = AddPair{}(total, p[b]);
+  return total;
+}
 
+// Forward, pass 1: sum x and x^2 over the block's chunk.
+__global__ void __launch_bounds__(kChannelThreads)
+    forward_sums_kernel(const float* x, DoublePair* partials, ChannelChunks k) {
+  __shared__ ChannelReduce::TempStorage temp;
+  const uint32_t channel = k.channel();
   DoublePair partial{0.0, 0.0};
-  for (int64_t i = threadIdx.x; i < count; i += blockDim.x) {
-    const double v = static_cast<double>(x[layout.offset(channel, i)]);
+  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x) {
+    const double v = static_cast<double>(x[k.offset(channel, i)]);
     partial.a += v;
     partial.b += v * v;
   }
   const DoublePair sums = ChannelReduce(temp).Reduce(partial, AddPair{});
+  if (threadIdx.x == 0) partials[blockIdx.x] = sums;
+}
+
+// Forward, pass 2: the channel's coefficients from its totals, then y = activate(affine(x)).
+template <class Activate>
+__global__ void __launch_bounds__(kChannelThreads)
+    forward_apply_kernel(const float* x, const float* gamma, const float* beta, float* running_mean,
+                         float* running_var, float* y, float* save_mean, float* save_invstd,
+                         const DoublePair* partials, ChannelChunks k, float momentum_f, float eps,
+                         Activate activate) {
+  __shared__ float coef[3];  // mean, scale, shift
+  const uint32_t channel = k.channel();
 
   if (threadIdx.x == 0) {
-    const double m = static_cast<double>(count);
-    const double momentum = momentum_f;
+    const DoublePair sums = channel_totals(partials, k, channel);
+    const double m = static_cast<double>(k.count);
     const double mean = __ddiv_rn(sums.a, m);
     const double var = fmax(__dsub_rn(__ddiv_rn(sums.b, m), __dmul_rn(mean, mean)), 0.0);
     const double invstd = __ddiv_rn(1.0, sqrt(__dadd_rn(var, static_cast<double>(eps))));
     const float mean_f = static_cast<float>(mean);
     const float invstd_f = static_cast<float>(invstd);
-    save_mean[channel] = mean_f;
-    save_invstd[channel] = invstd_f;
-    const double keep = 1.0 - momentum;
-    running_mean[channel] = static_cast<float>(__dadd_rn(
-        __dmul_rn(keep, static_cast<double>(running_mean[channel])), __dmul_rn(momentum, mean)));
-    // momentum * var * m / (m - 1): the unbiased variance, PyTorch's running statistic.
-    running_var[channel] =
-        static_cast<float>(__dadd_rn(__dmul_rn(keep, static_cast<double>(running_var[channel])),
-                                     __ddiv_rn(__dmul_rn(__dmul_rn(momentum, var), m), m - 1.0)));
+    if (k.first()) {
+      save_mean[channel] = mean_f;
+      save_invstd[channel] = invstd_f;
+      const double momentum = momentum_f;
+      const double keep = 1.0 - momentum;
+      running_mean[channel] = static_cast<float>(__dadd_rn(
+          __dmul_rn(keep, static_cast<double>(running_mean[channel])), __dmul_rn(momentum, mean)));
+      // momentum * var * m / (m - 1): the unbiased variance, PyTorch's running statistic.
+      running_var[channel] =
+          static_cast<float>(__dadd_rn(__dmul_rn(keep, static_cast<double>(running_var[channel])),
+                                       __ddiv_rn(__dmul_rn(__dmul_rn(momentum, var), m), m - 1.0)));
+    }
     coef[0] = mean_f;
     coef[1] = __fmul_rn(gamma[channel], invstd_f);
     coef[2] = beta[channel];
@@ -60,53 +91,71 @@ __global__ void __launch_bounds__(kChannelThreads)
   __syncthreads();
 
   const float mean = coef[0], scale = coef[1], shift = coef[2];
-  for (int64_t i = threadIdx.x; i < count; i += blockDim.x) {
-    const int64_t at = layout.offset(channel, i);
-    y[at] = affine(x[at], mean, scale, shift);
+  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x) {
+    const int64_t at = k.offset(channel, i);
+    y[at] = activate(affine(x[at], mean, scale, shift));
   }
 }
 
+template <class Activate>
 __global__ void forward_infer_kernel(const float* x, const float* gamma, const float* beta,
                                      const float* running_mean, const float* running_var, float* y,
-                                     int64_t total, int64_t c, int64_t s, float eps) {
+                                     int64_t total, int64_t c, int64_t s, float eps,
+                                     Activate activate) {
   for (int64_t i = global_thread(); i < total; i += grid_stride()) {
     const int64_t channel = (i / s) % c;
     // Recomputed per element (cheap next to the memory traffic) rather than in a second kernel.
     const double invstd = __ddiv_rn(
         1.0, sqrt(__dadd_rn(static_cast<double>(running_var[channel]), static_cast<double>(eps))));
     const float scale = __fmul_rn(gamma[channel], static_cast<float>(invstd));
-    y[i] = affine(x[i], running_mean[channel], scale, beta[channel]);
+    y[i] = activate(affine(x[i], running_mean[channel], scale, beta[channel]));
   }
 }
 
-// With xhat = (x - mean) * invstd and M values per channel:
-//   dbeta = sum dy,  dgamma = sum dy * xhat,
-//   dx = gamma * invstd * (dy - dbeta / M - xhat * dgamma / M).
+// With g the gradient at batch norm's output (dy, or the activation's gradient from its output y
+// and dy), xhat = (x - mean) * invstd and M values per channel:
+//   dbeta = sum g,  dgamma = sum g * xhat,
+//   dx = gamma * invstd * (g - dbeta / M - xhat * dgamma / M).
+// Pass 1: sum g and g * (x - mean) over the block's chunk.
+template <class Grad>
 __global__ void __launch_bounds__(kChannelThreads)
-    backward_kernel(const float* x, const float* dy, const float* gamma, const float* save_mean,
-                    const float* save_invstd, float* dx, float* dgamma, float* dbeta,
-                    ChannelLayout layout) {
+    backward_sums_kernel(const float* x, const float* y, const float* dy, const float* save_mean,
+                         DoublePair* partials, ChannelChunks k, Grad grad) {
   __shared__ ChannelReduce::TempStorage temp;
+  const uint32_t channel = k.channel();
+  const double mean = static_cast<double>(save_mean[channel]);
+  DoublePair partial{0.0, 0.0};
+  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x) {
+    const int64_t at = k.offset(channel, i);
+    const double g = static_cast<double>(grad_at(grad, y, dy, at));
+    partial.a += g;
+    partial.b += g * (static_cast<double>(x[at]) - mean);
+  }
+  const DoublePair sums = ChannelReduce(temp).Reduce(partial, AddPair{});
+  if (threadIdx.x == 0) partials[blockIdx.x] = sums;
+}
+
+// Pass 2: dgamma and dbeta from the channel's totals (its first block), then dx over the chunk.
+// dx may alias dy: each element is read before it is written, by the same thread.
+template <class Grad>
+__global__ void __launch_bounds__(kChannelThreads)
+    backward_apply_kernel(const float* x, const float* y, const float* dy, const float* gamma,
+                          const float* save_mean, const float* save_invstd,
+                          const DoublePair* partials, float* dx, float* dgamma, float* dbeta,
+                          ChannelChunks k, Grad grad) {
   __shared__ float coef[3];  // gamma * invstd, dbeta / M, dgamma / M
-  const int64_t channel = blockIdx.x;
-  const int64_t count = layout.count();
+  const uint32_t channel = k.channel();
   const float mean = save_mean[channel];
   const float invstd = save_invstd[channel];
 
-  DoublePair partial{0.0, 0.0};  // sum dy, sum dy * (x - mean)
-  for (int64_t i = threadIdx.x; i < count; i += blockDim.x) {
-    const int64_t at = layout.offset(channel, i);
-    const double g = static_cast<double>(dy[at]);
-    partial.a += g;
-    partial.b += g * (static_cast<double>(x[at]) - static_cast<double>(mean));
-  }
-  const DoublePair sums = ChannelReduce(temp).Reduce(partial, AddPair{});
-
   if (threadIdx.x == 0) {
-    const double m = static_cast<double>(count);
+    const DoublePair sums = channel_totals(partials, k, channel);
+    const double m = static_cast<double>(k.count);
     const double dg = __dmul_rn(sums.b, static_cast<double>(invstd));
-    if (dbeta != nullptr) dbeta[channel] = static_cast<float>(sums.a);
-    if (dgamma != nullptr) dgamma[channel] = static_cast<float>(dg);
+    if (k.first()) {
+      if (dbeta != nullptr) dbeta[channel] = static_cast<float>(sums.a);
+      if (dgamma != nullptr) dgamma[channel] = static_cast<float>(dg);
+    }
     coef[0] = __fmul_rn(gamma[channel], invstd);
     coef[1] = static_cast<float>(__ddiv_rn(sums.a, m));
     coef[2] = static_cast<float>(__ddiv_rn(dg, m));
@@ -114,43 +163,84 @@ __global__ void __launch_bounds__(kChannelThreads)
   if (dx == nullptr) return;  // uniform across the block: no thread is left at the barrier
   __syncthreads();
 
-  const float k = coef[0], mean_dy = coef[1], mean_dy_xhat = coef[2];
-  for (int64_t i = threadIdx.x; i < count; i += blockDim.x) {
-    const int64_t at = layout.offset(channel, i);
+  const float kk = coef[0], mean_g = coef[1], mean_g_xhat = coef[2];
+  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x) {
+    const int64_t at = k.offset(channel, i);
+    const float g = grad_at(grad, y, dy, at);
     const float xhat = __fmul_rn(__fsub_rn(x[at], mean), invstd);
-    dx[at] = __fmul_rn(k, __fsub_rn(__fsub_rn(dy[at], mean_dy), __fmul_rn(xhat, mean_dy_xhat)));
+    dx[at] = __fmul_rn(kk, __fsub_rn(__fsub_rn(g, mean_g), __fmul_rn(xhat, mean_g_xhat)));
   }
+}
+
+ChannelChunks chunks_of(const BatchNormShape& shape) {
+  return ChannelChunks{
+      shape.c, static_cast<uint32_t>(shape.s), static_cast<uint32_t>(shape.n * shape.s),
+      static_cast<uint32_t>(shape.chunks),
+      static_cast<uint32_t>((shape.n * shape.s + shape.chunks - 1) / shape.chunks)};
+}
+
+unsigned blocks_of(const BatchNormShape& shape) {
+  return static_cast<unsigned>(shape.c * shape.chunks);
 }
 
 }  // namespace
 
+BatchNormShape batchnorm_shape(int64_t n, int64_t c, int64_t s, int multiprocessors) {
+  // Four blocks of kChannelThreads (a full multiprocessor's threads) per multiprocessor over all
+  // channels, but no chunk under four elements a thread: below that, the second pass's reading of
+  // the chunk sums and the launch would cost more than the parallelism buys.
+  const int64_t count = n * s;
+  const int64_t wanted =
+      (4 * int64_t{std::max(multiprocessors, 1)} + c - 1) / std::max<int64_t>(c, 1);
+  const int64_t most = (count + 4 * kChannelThreads - 1) / (4 * kChannelThreads);
+  return BatchNormShape{n, c, s, std::max<int64_t>(1, std::min(wanted, most))};
+}
+
 void batchnorm_forward_train(const float* x, const float* gamma, const float* beta,
                              float* running_mean, float* running_var, float* y, float* save_mean,
-                             float* save_invstd, int64_t n, int64_t c, int64_t s, float momentum,
-                             float eps, cudaStream_t stream) {
-  if (c <= 0) return;
-  forward_train_kernel<<<static_cast<unsigned>(c), kChannelThreads, 0, stream>>>(
-      x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd, ChannelLayout{n, c, s},
-      momentum, eps);
+                             float* save_invstd, const BatchNormShape& shape, float momentum,
+                             float eps, const Activation* activation, void* scratch,
+                             cudaStream_t stream) {
+  if (shape.c <= 0) return;
+  const ChannelChunks k = chunks_of(shape);
+  auto* partials = static_cast<DoublePair*>(scratch);
+  forward_sums_kernel<<<blocks_of(shape), kChannelThreads, 0, stream>>>(x, partials, k);
+  EMNIST_LAUNCH_CHECK();
+  with_activation(activation, [&](auto activate, auto /*grad*/) {
+    forward_apply_kernel<<<blocks_of(shape), kChannelThreads, 0, stream>>>(
+        x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd, partials, k, momentum,
+        eps, activate);
+  });
   EMNIST_LAUNCH_CHECK();
 }
 
 void batchnorm_forward_infer(const float* x, const float* gamma, const float* beta,
                              const float* running_mean, const float* running_var, float* y,
-                             int64_t n, int64_t c, int64_t s, float eps, cudaStream_t stream) {
+                             int64_t n, int64_t c, int64_t s, float eps,
+                             const Activation* activation, cudaStream_t stream) {
   const int64_t total = n * c * s;
   if (total <= 0) return;
-  forward_infer_kernel<<<grid_for(total), kBlock, 0, stream>>>(x, gamma, beta, running_mean,
-                                                               running_var, y, total, c, s, eps);
+  with_activation(activation, [&](auto activate, auto /*grad*/) {
+    forward_infer_kernel<<<grid_for(total), kBlock, 0, stream>>>(
+        x, gamma, beta, running_mean, running_var, y, total, c, s, eps, activate);
+  });
   EMNIST_LAUNCH_CHECK();
 }
 
-void batchnorm_backward(const float* x, const float* dy, const float* gamma, const float* save_mean,
-                        const float* save_invstd, float* dx, float* dgamma, float* dbeta, int64_t n,
-                        int64_t c, int64_t s, cudaStream_t stream) {
-  if (c <= 0) return;
-  backward_kernel<<<static_cast<unsigned>(c), kChannelThreads, 0, stream>>>(
-      x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta, ChannelLayout{n, c, s});
+void batchnorm_backward(const float* x, const float* y, const float* dy, const float* gamma,
+                        const float* save_mean, const float* save_invstd, float* dx, float* dgamma,
+                        float* dbeta, const BatchNormShape& shape, const Activation* activation,
+                        void* scratch, cudaStream_t stream) {
+  if (shape.c <= 0) return;
+  const ChannelChunks k = chunks_of(shape);
+  auto* partials = static_cast<DoublePair*>(scratch);
+  with_activation(activation, [&](auto /*activate*/, auto grad) {
+    backward_sums_kernel<<<blocks_of(shape), kChannelThreads, 0, stream>>>(x, y, dy, save_mean,
+                                                                           partials, k, grad);
+    EMNIST_LAUNCH_CHECK();
+    backward_apply_kernel<<<blocks_of(shape), kChannelThreads, 0, stream>>>(
+        x, y, dy, gamma, save_mean, save_invstd, partials, dx, dgamma, dbeta, k, grad);
+  });
   EMNIST_LAUNCH_CHECK();
 }
 

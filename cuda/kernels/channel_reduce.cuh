@@ -1,9 +1,8 @@
 #pragma once
-// Per-channel work over a [N, C, S] layout (S = H*W for images, 1 for [N, C]): one block per
-// channel walks that channel's N*S elements, each thread summing its share in double in a fixed
-// order, then the block combines the partial sums in a fixed tree. No atomics, so the result is the
-// same bits on every run, and the block can go on to write the channel's outputs with the totals
-// in hand (one kernel, no scratch memory).
+// Per-channel work over a [N, C, S] layout (S = H*W for images, 1 for [N, C]). A block walks its
+// share of a channel's N*S elements (the whole channel, or one chunk of it: ChannelChunks), each
+// thread summing its elements in double in a fixed order, then the block combines the threads' sums
+// in a fixed tree. No atomics, so the result is the same bits on every run.
 #include <cub/block/block_reduce.cuh>
 
 #include <cstdint>
@@ -21,6 +20,25 @@ struct ChannelLayout {
   __device__ int64_t offset(int64_t channel, int64_t i) const {
     const int64_t sample = i / s;
     return (sample * c + channel) * s + (i - sample * s);
+  }
+};
+
+// A channel's N*S elements cut into `per_channel` chunks of `chunk` consecutive elements (the last
+// may be shorter), one block each: block b works on channel b / per_channel, chunk b % per_channel.
+// Indices are 32-bit (the host checks N*S < 2^31): a 64-bit division per element would cost more
+// than the memory traffic it serves.
+struct ChannelChunks {
+  int64_t c;
+  uint32_t s, count, per_channel, chunk;
+
+  __device__ uint32_t channel() const { return blockIdx.x / per_channel; }
+  __device__ bool first() const { return blockIdx.x % per_channel == 0; }  // the channel's
+  __device__ uint32_t begin() const { return blockIdx.x % per_channel * chunk; }
+  __device__ uint32_t end() const { return min(count, begin() + chunk); }
+  // Where element i (0 <= i < count) of channel ch lives: sample i / s, position i % s.
+  __device__ int64_t offset(uint32_t ch, uint32_t i) const {
+    const uint32_t sample = i / s;
+    return (static_cast<int64_t>(sample) * c + ch) * s + (i - sample * s);
   }
 };
 

@@ -1,8 +1,9 @@
 #pragma once
 // The backend's own kernels, as host functions that launch them on a stream (and check the launch).
 // Pointers are device memory; a pointer documented as nullable skips that output. Every reduction
-// is taken in a fixed order (per-thread partial sums in double, then a block tree), with integer
-// atomics only, so every kernel gives bit-identical results run after run.
+// is taken in a fixed order (per-thread partial sums in double, then a block tree, then the blocks'
+// sums in block order where one spans several), with integer atomics only, so every kernel gives
+// bit-identical results run after run on the same GPU.
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -38,17 +39,32 @@ void bias_add(float* y, const float* bias, int64_t n, int64_t c, int64_t s, cuda
 // db[c] = sum over n, s of dy.
 void bias_grad(const float* dy, float* db, int64_t n, int64_t c, int64_t s, cudaStream_t stream);
 
+// ---- batch norm over [N, C, S], statistics per channel (N * S < 2^31): each channel's elements
+// cut into chunks (a block each) by batchnorm_shape for the GPU at hand, summed into scratch of
+// scratch_bytes(), then turned into the outputs. activation (nullable): the one that follows batch
+// norm, applied to the output in the same pass; in backward its gradient is taken from its output
+// y and dy where dy is read (y is not read without one).
+struct BatchNormShape {
+  int64_t n, c, s;
+  int64_t chunks;  // per channel
+  size_t scratch_bytes() const { return static_cast<size_t>(c * chunks) * 2 * sizeof(double); }
+};
+BatchNormShape batchnorm_shape(int64_t n, int64_t c, int64_t s, int multiprocessors);
+
 void batchnorm_forward_train(const float* x, const float* gamma, const float* beta,
                              float* running_mean, float* running_var, float* y, float* save_mean,
-                             float* save_invstd, int64_t n, int64_t c, int64_t s, float momentum,
-                             float eps, cudaStream_t stream);
+                             float* save_invstd, const BatchNormShape& shape, float momentum,
+                             float eps, const Activation* activation, void* scratch,
+                             cudaStream_t stream);
 void batchnorm_forward_infer(const float* x, const float* gamma, const float* beta,
                              const float* running_mean, const float* running_var, float* y,
-                             int64_t n, int64_t c, int64_t s, float eps, cudaStream_t stream);
-// dx, dgamma, dbeta nullable.
-void batchnorm_backward(const float* x, const float* dy, const float* gamma, const float* save_mean,
-                        const float* save_invstd, float* dx, float* dgamma, float* dbeta, int64_t n,
-                        int64_t c, int64_t s, cudaStream_t stream);
+                             int64_t n, int64_t c, int64_t s, float eps,
+                             const Activation* activation, cudaStream_t stream);
+// dx, dgamma, dbeta nullable; dx may alias dy.
+void batchnorm_backward(const float* x, const float* y, const float* dy, const float* gamma,
+                        const float* save_mean, const float* save_invstd, float* dx, float* dgamma,
+                        float* dbeta, const BatchNormShape& shape, const Activation* activation,
+                        void* scratch, cudaStream_t stream);
 
 // ---- max-pool 2x2 stride 2 over `planes` planes of h x w (output floor(h/2) x floor(w/2))
 // ---------
