@@ -4,6 +4,8 @@
 
 #include <cuda_profiler_api.h>
 
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 #include "cuda_check.hpp"
@@ -31,6 +33,15 @@ CudaBackend::~CudaBackend() {
 }
 
 std::string CudaBackend::name() const { return "cuda"; }
+
+kernels::ChannelSplit CudaBackend::channel_split(const char* op, int64_t n, int64_t c, int64_t s) {
+  checks::OpCheck(Device::cuda, op)
+      .require(n * s <= std::numeric_limits<int32_t>::max(),
+               "a channel has 2^31 elements or more (N*H*W); use a smaller batch");
+  const kernels::ChannelSplit split = kernels::channel_split(n, c, s, multiprocessors_);
+  channel_scratch_.reserve(split.scratch_bytes(), stream_.get());
+  return split;
+}
 
 void* CudaBackend::allocate(size_t bytes) {
   const OpRange range{"allocate"};

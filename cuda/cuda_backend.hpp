@@ -24,11 +24,8 @@
 #include "handles.hpp"
 #include "lt_gemm.hpp"
 
-namespace emnist::checks {
-struct BatchNormDims;
-}  // namespace emnist::checks
 namespace emnist::cuda::kernels {
-struct BatchNormShape;
+struct ChannelSplit;
 }  // namespace emnist::cuda::kernels
 
 namespace emnist::cuda {
@@ -145,11 +142,12 @@ class CudaBackend final : public Backend {
   std::unique_ptr<LtGemm> gemm_;
   std::unique_ptr<CudnnConv> conv_;
   std::vector<GraphExec> graphs_;
-  // Batch norm's chunks for this GPU, with the scratch for their sums grown to fit.
-  kernels::BatchNormShape batchnorm_shape(const char* op, const checks::BatchNormDims& s);
+  // The chunks of per-channel work over [n, c, s] for this GPU (batch norm, bias gradients), with
+  // channel_scratch_ grown to hold their sums: call it before reading channel_scratch_.data().
+  kernels::ChannelSplit channel_split(const char* op, int64_t n, int64_t c, int64_t s);
   int multiprocessors_ = 1;
   Scratch shuffle_scratch_{"the epoch shuffle"};
-  Scratch batchnorm_scratch_{"batch norm's chunk sums"};
+  Scratch channel_scratch_{"per-channel chunk sums"};
 };
 
 }  // namespace emnist::cuda

@@ -4,24 +4,12 @@
 // applied in the second forward kernel and differentiated inside the backward's two; dropout
 // inside batch norm stays a kernel of its own (forward from the activated output it keeps,
 // backward before batch norm's).
-#include <limits>
-
 #include "cuda_backend.hpp"
 #include "emnist/op_checks.hpp"
 #include "kernels/kernels.hpp"
 #include "nvtx.hpp"
 
 namespace emnist::cuda {
-
-kernels::BatchNormShape CudaBackend::batchnorm_shape(const char* op,
-                                                     const checks::BatchNormDims& s) {
-  checks::OpCheck(Device::cuda, op)
-      .require(s.count() <= std::numeric_limits<int32_t>::max(),
-               "a channel has 2^31 elements or more (N*H*W); use a smaller batch");
-  const kernels::BatchNormShape shape = kernels::batchnorm_shape(s.n, s.c, s.s, multiprocessors_);
-  batchnorm_scratch_.reserve(shape.scratch_bytes(), stream_.get());
-  return shape;
-}
 
 void CudaBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
                                           Tensor running_var, Tensor y, Tensor save_mean,
@@ -35,11 +23,12 @@ void CudaBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, T
   const BatchNormDropout& drop = p.dropout;
   // With dropout, the activation's output is kept for its backward, and dropout writes y from it.
   const Tensor activated = drop.p > 0.0f ? drop.activated : y;
-  const kernels::BatchNormShape shape = batchnorm_shape(op, s);  // before the scratch is read
+  const kernels::ChannelSplit shape =
+      channel_split(op, s.n, s.c, s.s);  // before the scratch is read
   kernels::batchnorm_forward_train(
       x.data, gamma.data, beta.data, running_mean.data, running_var.data, activated.data,
       save_mean.data, save_invstd.data, shape, p.momentum, p.eps,
-      p.activate ? &p.activation : nullptr, batchnorm_scratch_.data(), stream_.get());
+      p.activate ? &p.activation : nullptr, channel_scratch_.data(), stream_.get());
   if (drop.p > 0.0f) dropout_forward(activated, y, drop.p, drop.seed, drop.layer, drop.scalars);
 }
 
@@ -61,12 +50,12 @@ void CudaBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor s
   const OpRange range{op};
   const checks::BatchNormDims s = checks::batchnorm_backward(Device::cuda, x, dy, gamma, save_mean,
                                                              save_invstd, dx, dgamma, dbeta);
-  const kernels::BatchNormShape shape = batchnorm_shape(op, s);  // before the scratch is read
-  kernels::batchnorm_backward(x.data, nullptr, dy.data, gamma.data, save_mean.data,
-                              save_invstd.data, dx.empty() ? nullptr : dx.data,
-                              dgamma.empty() ? nullptr : dgamma.data,
-                              dbeta.empty() ? nullptr : dbeta.data, shape, nullptr,
-                              batchnorm_scratch_.data(), stream_.get());
+  const kernels::ChannelSplit shape =
+      channel_split(op, s.n, s.c, s.s);  // before the scratch is read
+  kernels::batchnorm_backward(
+      x.data, nullptr, dy.data, gamma.data, save_mean.data, save_invstd.data,
+      dx.empty() ? nullptr : dx.data, dgamma.empty() ? nullptr : dgamma.data,
+      dbeta.empty() ? nullptr : dbeta.data, shape, nullptr, channel_scratch_.data(), stream_.get());
 }
 
 void CudaBackend::batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Tensor gamma,
@@ -85,12 +74,13 @@ void CudaBackend::batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, T
     dropout_backward(dy, dx, drop.p, drop.seed, drop.layer, drop.scalars);
     gradient = dx;
   }
-  const kernels::BatchNormShape shape = batchnorm_shape(op, s);  // before the scratch is read
+  const kernels::ChannelSplit shape =
+      channel_split(op, s.n, s.c, s.s);  // before the scratch is read
   kernels::batchnorm_backward(x.data, y.data, gradient.data, gamma.data, save_mean.data,
                               save_invstd.data, dx.empty() ? nullptr : dx.data,
                               dgamma.empty() ? nullptr : dgamma.data,
                               dbeta.empty() ? nullptr : dbeta.data, shape, &p.activation,
-                              batchnorm_scratch_.data(), stream_.get());
+                              channel_scratch_.data(), stream_.get());
 }
 
 }  // namespace emnist::cuda

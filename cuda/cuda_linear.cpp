@@ -29,7 +29,10 @@ void CudaBackend::linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tens
   if (!dw.empty())
     gemm_->run(true, false, out, in, batch, dy.data, out, x.data, in, dw.data, in, nullptr);
   // db [O] = column sums of dy: [B, O] read as B samples of O channels.
-  if (!db.empty()) kernels::bias_grad(dy.data, db.data, batch, out, 1, stream_.get());
+  if (!db.empty()) {
+    const kernels::ChannelSplit split = channel_split(op, batch, out, 1);
+    kernels::bias_grad(dy.data, db.data, split, channel_scratch_.data(), stream_.get());
+  }
 }
 
 }  // namespace emnist::cuda

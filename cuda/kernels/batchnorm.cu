@@ -14,8 +14,6 @@
 // The per-element formulas use explicitly rounded operations (__fmul_rn and friends), which the
 // compiler never fuses into an FMA: the CPU (x86-64 baseline, no FMA) rounds every product and sum,
 // so this is what makes an element differ from the CPU's only where a statistic does.
-#include <algorithm>
-
 #include "cuda_check.hpp"
 #include "kernels/activation_functors.cuh"
 #include "kernels/channel_reduce.cuh"
@@ -172,42 +170,20 @@ __global__ void __launch_bounds__(kChannelThreads)
   }
 }
 
-ChannelChunks chunks_of(const BatchNormShape& shape) {
-  return ChannelChunks{
-      shape.c, static_cast<uint32_t>(shape.s), static_cast<uint32_t>(shape.n * shape.s),
-      static_cast<uint32_t>(shape.chunks),
-      static_cast<uint32_t>((shape.n * shape.s + shape.chunks - 1) / shape.chunks)};
-}
-
-unsigned blocks_of(const BatchNormShape& shape) {
-  return static_cast<unsigned>(shape.c * shape.chunks);
-}
-
 }  // namespace
-
-BatchNormShape batchnorm_shape(int64_t n, int64_t c, int64_t s, int multiprocessors) {
-  // Four blocks of kChannelThreads (a full multiprocessor's threads) per multiprocessor over all
-  // channels, but no chunk under four elements a thread: below that, the second pass's reading of
-  // the chunk sums and the launch would cost more than the parallelism buys.
-  const int64_t count = n * s;
-  const int64_t wanted =
-      (4 * int64_t{std::max(multiprocessors, 1)} + c - 1) / std::max<int64_t>(c, 1);
-  const int64_t most = (count + 4 * kChannelThreads - 1) / (4 * kChannelThreads);
-  return BatchNormShape{n, c, s, std::max<int64_t>(1, std::min(wanted, most))};
-}
 
 void batchnorm_forward_train(const float* x, const float* gamma, const float* beta,
                              float* running_mean, float* running_var, float* y, float* save_mean,
-                             float* save_invstd, const BatchNormShape& shape, float momentum,
+                             float* save_invstd, const ChannelSplit& split, float momentum,
                              float eps, const Activation* activation, void* scratch,
                              cudaStream_t stream) {
-  if (shape.c <= 0) return;
-  const ChannelChunks k = chunks_of(shape);
+  if (split.c <= 0) return;
+  const ChannelChunks k = chunks_of(split);
   auto* partials = static_cast<DoublePair*>(scratch);
-  forward_sums_kernel<<<blocks_of(shape), kChannelThreads, 0, stream>>>(x, partials, k);
+  forward_sums_kernel<<<blocks_of(split), kChannelThreads, 0, stream>>>(x, partials, k);
   EMNIST_LAUNCH_CHECK();
   with_activation(activation, [&](auto activate, auto /*grad*/) {
-    forward_apply_kernel<<<blocks_of(shape), kChannelThreads, 0, stream>>>(
+    forward_apply_kernel<<<blocks_of(split), kChannelThreads, 0, stream>>>(
         x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd, partials, k, momentum,
         eps, activate);
   });
@@ -229,16 +205,16 @@ void batchnorm_forward_infer(const float* x, const float* gamma, const float* be
 
 void batchnorm_backward(const float* x, const float* y, const float* dy, const float* gamma,
                         const float* save_mean, const float* save_invstd, float* dx, float* dgamma,
-                        float* dbeta, const BatchNormShape& shape, const Activation* activation,
+                        float* dbeta, const ChannelSplit& split, const Activation* activation,
                         void* scratch, cudaStream_t stream) {
-  if (shape.c <= 0) return;
-  const ChannelChunks k = chunks_of(shape);
+  if (split.c <= 0) return;
+  const ChannelChunks k = chunks_of(split);
   auto* partials = static_cast<DoublePair*>(scratch);
   with_activation(activation, [&](auto /*activate*/, auto grad) {
-    backward_sums_kernel<<<blocks_of(shape), kChannelThreads, 0, stream>>>(x, y, dy, save_mean,
+    backward_sums_kernel<<<blocks_of(split), kChannelThreads, 0, stream>>>(x, y, dy, save_mean,
                                                                            partials, k, grad);
     EMNIST_LAUNCH_CHECK();
-    backward_apply_kernel<<<blocks_of(shape), kChannelThreads, 0, stream>>>(
+    backward_apply_kernel<<<blocks_of(split), kChannelThreads, 0, stream>>>(
         x, y, dy, gamma, save_mean, save_invstd, partials, dx, dgamma, dbeta, k, grad);
   });
   EMNIST_LAUNCH_CHECK();

@@ -12,15 +12,26 @@ __global__ void bias_add_kernel(float* y, const float* bias, int64_t total, int6
   for (int64_t i = global_thread(); i < total; i += grid_stride()) y[i] += bias[(i / s) % c];
 }
 
+// Pass 1: the sum of dy over the block's chunk of its channel.
 __global__ void __launch_bounds__(kChannelThreads)
-    bias_grad_kernel(const float* dy, float* db, ChannelLayout layout) {
+    bias_sums_kernel(const float* dy, double* partials, ChannelChunks k) {
   __shared__ ChannelReduce1::TempStorage temp;
-  const int64_t channel = blockIdx.x;
+  const uint32_t channel = k.channel();
   double sum = 0.0;
-  for (int64_t i = threadIdx.x; i < layout.count(); i += blockDim.x)
-    sum += static_cast<double>(dy[layout.offset(channel, i)]);
+  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x)
+    sum += static_cast<double>(dy[k.offset(channel, i)]);
   const double total = ChannelReduce1(temp).Sum(sum);
-  if (threadIdx.x == 0) db[channel] = static_cast<float>(total);
+  if (threadIdx.x == 0) partials[blockIdx.x] = total;
+}
+
+// Pass 2: a thread per channel adds its chunk sums in chunk order.
+__global__ void bias_total_kernel(const double* partials, float* db, int64_t c,
+                                  uint32_t per_channel) {
+  for (int64_t channel = global_thread(); channel < c; channel += grid_stride()) {
+    double total = 0.0;
+    for (uint32_t b = 0; b < per_channel; ++b) total += partials[channel * per_channel + b];
+    db[channel] = static_cast<float>(total);
+  }
 }
 
 }  // namespace
@@ -32,10 +43,14 @@ void bias_add(float* y, const float* bias, int64_t n, int64_t c, int64_t s, cuda
   EMNIST_LAUNCH_CHECK();
 }
 
-void bias_grad(const float* dy, float* db, int64_t n, int64_t c, int64_t s, cudaStream_t stream) {
-  if (c <= 0) return;
-  bias_grad_kernel<<<static_cast<unsigned>(c), kChannelThreads, 0, stream>>>(
-      dy, db, ChannelLayout{n, c, s});
+void bias_grad(const float* dy, float* db, const ChannelSplit& split, void* scratch,
+               cudaStream_t stream) {
+  if (split.c <= 0) return;
+  const ChannelChunks k = chunks_of(split);
+  auto* partials = static_cast<double*>(scratch);
+  bias_sums_kernel<<<blocks_of(split), kChannelThreads, 0, stream>>>(dy, partials, k);
+  EMNIST_LAUNCH_CHECK();
+  bias_total_kernel<<<grid_for(split.c), kBlock, 0, stream>>>(partials, db, split.c, k.per_channel);
   EMNIST_LAUNCH_CHECK();
 }
 

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "kernels/kernels.hpp"
+
 namespace emnist::cuda::kernels {
 
 // Kernels built on ChannelReduce must be launched with exactly this many threads per block.
@@ -41,6 +43,17 @@ struct ChannelChunks {
     return (static_cast<int64_t>(sample) * c + ch) * s + (i - sample * s);
   }
 };
+
+inline ChannelChunks chunks_of(const ChannelSplit& split) {
+  const int64_t count = split.n * split.s;
+  return ChannelChunks{split.c, static_cast<uint32_t>(split.s), static_cast<uint32_t>(count),
+                       static_cast<uint32_t>(split.chunks),
+                       static_cast<uint32_t>((count + split.chunks - 1) / split.chunks)};
+}
+
+inline unsigned blocks_of(const ChannelSplit& split) {
+  return static_cast<unsigned>(split.c * split.chunks);
+}
 
 struct DoublePair {
   double a, b;

@@ -35,25 +35,28 @@ void dropout(const float* in, float* out, int64_t n, float p, uint64_t seed, uin
 
 // ---- per-channel work over a [N, C, S] layout (S = H*W for images, 1 for [N, C])
 // ------------------
-void bias_add(float* y, const float* bias, int64_t n, int64_t c, int64_t s, cudaStream_t stream);
-// db[c] = sum over n, s of dy.
-void bias_grad(const float* dy, float* db, int64_t n, int64_t c, int64_t s, cudaStream_t stream);
-
-// ---- batch norm over [N, C, S], statistics per channel (N * S < 2^31): each channel's elements
-// cut into chunks (a block each) by batchnorm_shape for the GPU at hand, summed into scratch of
-// scratch_bytes(), then turned into the outputs. activation (nullable): the one that follows batch
-// norm, applied to the output in the same pass; in backward its gradient is taken from its output
-// y and dy where dy is read (y is not read without one).
-struct BatchNormShape {
+// Each channel's N*S elements (N*S < 2^31) cut into chunks, a block each, so that layers with few
+// channels still fill the GPU: chunk sums go to scratch of scratch_bytes(), then a second kernel
+// adds each channel's in chunk order. channel_split sizes the chunks for the GPU at hand.
+struct ChannelSplit {
   int64_t n, c, s;
   int64_t chunks;  // per channel
   size_t scratch_bytes() const { return static_cast<size_t>(c * chunks) * 2 * sizeof(double); }
 };
-BatchNormShape batchnorm_shape(int64_t n, int64_t c, int64_t s, int multiprocessors);
+ChannelSplit channel_split(int64_t n, int64_t c, int64_t s, int multiprocessors);
 
+void bias_add(float* y, const float* bias, int64_t n, int64_t c, int64_t s, cudaStream_t stream);
+// db[c] = sum over n, s of dy.
+void bias_grad(const float* dy, float* db, const ChannelSplit& split, void* scratch,
+               cudaStream_t stream);
+
+// ---- batch norm over [N, C, S], statistics per channel, in two kernels over split's chunks:
+// chunk sums into scratch, then the outputs. activation (nullable): the one that follows batch
+// norm, applied to the output in the same pass; in backward its gradient is taken from its output
+// y and dy where dy is read (y is not read without one).
 void batchnorm_forward_train(const float* x, const float* gamma, const float* beta,
                              float* running_mean, float* running_var, float* y, float* save_mean,
-                             float* save_invstd, const BatchNormShape& shape, float momentum,
+                             float* save_invstd, const ChannelSplit& split, float momentum,
                              float eps, const Activation* activation, void* scratch,
                              cudaStream_t stream);
 void batchnorm_forward_infer(const float* x, const float* gamma, const float* beta,
@@ -63,7 +66,7 @@ void batchnorm_forward_infer(const float* x, const float* gamma, const float* be
 // dx, dgamma, dbeta nullable; dx may alias dy.
 void batchnorm_backward(const float* x, const float* y, const float* dy, const float* gamma,
                         const float* save_mean, const float* save_invstd, float* dx, float* dgamma,
-                        float* dbeta, const BatchNormShape& shape, const Activation* activation,
+                        float* dbeta, const ChannelSplit& split, const Activation* activation,
                         void* scratch, cudaStream_t stream);
 
 // ---- max-pool 2x2 stride 2 over `planes` planes of h x w (output floor(h/2) x floor(w/2))
