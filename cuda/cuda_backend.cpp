@@ -37,7 +37,8 @@ std::string CudaBackend::name() const { return "cuda"; }
 kernels::ChannelSplit CudaBackend::channel_split(const char* op, int64_t n, int64_t c, int64_t s) {
   checks::OpCheck(Device::cuda, op)
       .require(n * s <= std::numeric_limits<int32_t>::max(),
-               "a channel has 2^31 elements or more (N*H*W); use a smaller batch");
+               "a sum over 2^31 or more values (a channel's batch x height x width, or the "
+               "weights), beyond this backend's 32-bit indices: use a smaller batch");
   const kernels::ChannelSplit split = kernels::channel_split(n, c, s, multiprocessors_);
   channel_scratch_.reserve(split.scratch_bytes(), stream_.get());
   return split;

@@ -142,8 +142,9 @@ class CudaBackend final : public Backend {
   std::unique_ptr<LtGemm> gemm_;
   std::unique_ptr<CudnnConv> conv_;
   std::vector<GraphExec> graphs_;
-  // The chunks of per-channel work over [n, c, s] for this GPU (batch norm, bias gradients), with
-  // channel_scratch_ grown to hold their sums: call it before reading channel_scratch_.data().
+  // The chunks of per-channel work over [n, c, s] for this GPU (batch norm, bias gradients, the
+  // L1/L2 penalty), with channel_scratch_ grown to hold their sums: call it before reading
+  // channel_scratch_.data().
   kernels::ChannelSplit channel_split(const char* op, int64_t n, int64_t c, int64_t s);
   int multiprocessors_ = 1;
   Scratch shuffle_scratch_{"the epoch shuffle"};

@@ -11,7 +11,12 @@ void CudaBackend::regularize(Tensor weights, Tensor grads, float l1, float l2, f
   const OpRange range{op};
   checks::regularize(Device::cuda, weights, grads);
   kernels::regularize(weights.data, grads.empty() ? nullptr : grads.data, weights.numel(), l1, l2,
-                      penalty, stream_.get());
+                      stream_.get());
+  if (penalty != nullptr) {
+    const kernels::ChannelSplit split = channel_split(op, weights.numel(), 1, 1);
+    kernels::regularize_penalty(weights.data, split, l1, l2, penalty, channel_scratch_.data(),
+                                stream_.get());
+  }
 }
 
 }  // namespace emnist::cuda

@@ -96,10 +96,12 @@ void softmax_cross_entropy(const float* logits, const int32_t* labels, float* dl
 void softmax(const float* logits, float* probs, int64_t batch, int64_t classes,
              cudaStream_t stream);
 
-// ---- L1/L2: grads (nullable) += l1 sign(w) + l2 w; penalty (nullable) = l1 sum|w| + l2/2 sum w^2
-// --
-void regularize(const float* weights, float* grads, int64_t n, float l1, float l2, float* penalty,
+// ---- L1/L2: grads (nullable) += l1 sign(w) + l2 w; penalty = l1 sum|w| + l2/2 sum w^2, over the
+// weights as one channel of split (channel_split(n, 1, 1, ...)) ----------------------------------
+void regularize(const float* weights, float* grads, int64_t n, float l1, float l2,
                 cudaStream_t stream);
+void regularize_penalty(const float* weights, const ChannelSplit& split, float l1, float l2,
+                        float* penalty, void* scratch, cudaStream_t stream);
 
 // ---- one pass of o.kind over n parameters; lr and step read from scalars on the device
 // ------------- state1/state2 may be null where o does not use them (sgd without momentum: both;
