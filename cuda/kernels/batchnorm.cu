@@ -41,9 +41,10 @@ __device__ DoublePair channel_totals(const DoublePair* partials, const ChannelCh
 __global__ void __launch_bounds__(kChannelThreads)
     forward_sums_kernel(const float* x, DoublePair* partials, ChannelChunks k) {
   __shared__ ChannelReduce::TempStorage temp;
-  const uint32_t channel = k.channel();
+  const uint32_t channel = k.channel(blockIdx.x);
+  const uint32_t begin = k.begin(blockIdx.x), end = k.end(blockIdx.x);
   DoublePair partial{0.0, 0.0};
-  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x) {
+  for (uint32_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
     const double v = static_cast<double>(x[k.offset(channel, i)]);
     partial.a += v;
     partial.b += v * v;
@@ -60,7 +61,8 @@ __global__ void __launch_bounds__(kChannelThreads)
                          const DoublePair* partials, ChannelChunks k, float momentum_f, float eps,
                          Activate activate) {
   __shared__ float coef[3];  // mean, scale, shift
-  const uint32_t channel = k.channel();
+  const uint32_t channel = k.channel(blockIdx.x);
+  const uint32_t begin = k.begin(blockIdx.x), end = k.end(blockIdx.x);
 
   if (threadIdx.x == 0) {
     const DoublePair sums = channel_totals(partials, k, channel);
@@ -70,7 +72,7 @@ __global__ void __launch_bounds__(kChannelThreads)
     const double invstd = __ddiv_rn(1.0, sqrt(__dadd_rn(var, static_cast<double>(eps))));
     const float mean_f = static_cast<float>(mean);
     const float invstd_f = static_cast<float>(invstd);
-    if (k.first()) {
+    if (k.first(blockIdx.x)) {
       save_mean[channel] = mean_f;
       save_invstd[channel] = invstd_f;
       const double momentum = momentum_f;
@@ -89,7 +91,7 @@ __global__ void __launch_bounds__(kChannelThreads)
   __syncthreads();
 
   const float mean = coef[0], scale = coef[1], shift = coef[2];
-  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x) {
+  for (uint32_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
     const int64_t at = k.offset(channel, i);
     y[at] = activate(affine(x[at], mean, scale, shift));
   }
@@ -120,10 +122,11 @@ __global__ void __launch_bounds__(kChannelThreads)
     backward_sums_kernel(const float* x, const float* y, const float* dy, const float* save_mean,
                          DoublePair* partials, ChannelChunks k, Grad grad) {
   __shared__ ChannelReduce::TempStorage temp;
-  const uint32_t channel = k.channel();
+  const uint32_t channel = k.channel(blockIdx.x);
+  const uint32_t begin = k.begin(blockIdx.x), end = k.end(blockIdx.x);
   const double mean = static_cast<double>(save_mean[channel]);
   DoublePair partial{0.0, 0.0};
-  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x) {
+  for (uint32_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
     const int64_t at = k.offset(channel, i);
     const double g = static_cast<double>(grad_at(grad, y, dy, at));
     partial.a += g;
@@ -142,7 +145,8 @@ __global__ void __launch_bounds__(kChannelThreads)
                           const DoublePair* partials, float* dx, float* dgamma, float* dbeta,
                           ChannelChunks k, Grad grad) {
   __shared__ float coef[3];  // gamma * invstd, dbeta / M, dgamma / M
-  const uint32_t channel = k.channel();
+  const uint32_t channel = k.channel(blockIdx.x);
+  const uint32_t begin = k.begin(blockIdx.x), end = k.end(blockIdx.x);
   const float mean = save_mean[channel];
   const float invstd = save_invstd[channel];
 
@@ -150,7 +154,7 @@ __global__ void __launch_bounds__(kChannelThreads)
     const DoublePair sums = channel_totals(partials, k, channel);
     const double m = static_cast<double>(k.count);
     const double dg = __dmul_rn(sums.b, static_cast<double>(invstd));
-    if (k.first()) {
+    if (k.first(blockIdx.x)) {
       if (dbeta != nullptr) dbeta[channel] = static_cast<float>(sums.a);
       if (dgamma != nullptr) dgamma[channel] = static_cast<float>(dg);
     }
@@ -162,7 +166,7 @@ __global__ void __launch_bounds__(kChannelThreads)
   __syncthreads();
 
   const float kk = coef[0], mean_g = coef[1], mean_g_xhat = coef[2];
-  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x) {
+  for (uint32_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
     const int64_t at = k.offset(channel, i);
     const float g = grad_at(grad, y, dy, at);
     const float xhat = __fmul_rn(__fsub_rn(x[at], mean), invstd);

@@ -16,9 +16,10 @@ __global__ void bias_add_kernel(float* y, const float* bias, int64_t total, int6
 __global__ void __launch_bounds__(kChannelThreads)
     bias_sums_kernel(const float* dy, double* partials, ChannelChunks k) {
   __shared__ ChannelReduce1::TempStorage temp;
-  const uint32_t channel = k.channel();
+  const uint32_t channel = k.channel(blockIdx.x);
+  const uint32_t begin = k.begin(blockIdx.x), end = k.end(blockIdx.x);
   double sum = 0.0;
-  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x)
+  for (uint32_t i = begin + threadIdx.x; i < end; i += blockDim.x)
     sum += static_cast<double>(dy[k.offset(channel, i)]);
   const double total = ChannelReduce1(temp).Sum(sum);
   if (threadIdx.x == 0) partials[blockIdx.x] = total;

@@ -1,7 +1,7 @@
 // How many chunks each channel's elements are cut into (kernels.hpp, ChannelSplit).
 #include <algorithm>
 
-#include "kernels/channel_reduce.cuh"
+#include "kernels/channel_chunks.hpp"
 #include "kernels/kernels.hpp"
 
 namespace emnist::cuda::kernels {

@@ -26,8 +26,9 @@ __global__ void gradient_kernel(const float* w, float* g, int64_t n, float l1, f
 __global__ void __launch_bounds__(kChannelThreads)
     penalty_sums_kernel(const float* w, DoublePair* partials, ChannelChunks k) {
   __shared__ ChannelReduce::TempStorage temp;
+  const uint32_t begin = k.begin(blockIdx.x), end = k.end(blockIdx.x);
   DoublePair partial{0.0, 0.0};
-  for (uint32_t i = k.begin() + threadIdx.x; i < k.end(); i += blockDim.x) {
+  for (uint32_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
     const double v = static_cast<double>(w[i]);
     partial.a += fabs(v);
     partial.b += v * v;
