@@ -1,6 +1,6 @@
 #pragma once
 // Per-channel work over a [N, C, S] layout (S = H*W for images, 1 for [N, C]). A block walks its
-// share of a channel's N*S elements (the whole channel, or one chunk of it: channel_chunks.hpp),
+// share of a channel's N*S elements (one chunk of it: channel_chunks.hpp),
 // each thread summing its elements in double in a fixed order, then the block combines the threads'
 // sums in a fixed tree. No atomics, so the result is the same bits on every run.
 #include <cub/block/block_reduce.cuh>
@@ -10,17 +10,6 @@
 #include "kernels/channel_chunks.hpp"
 
 namespace emnist::cuda::kernels {
-
-struct ChannelLayout {
-  int64_t n, c, s;
-
-  __device__ int64_t count() const { return n * s; }
-  // Where the i-th element (0 <= i < n*s) of `channel` lives: sample i / s, position i % s.
-  __device__ int64_t offset(int64_t channel, int64_t i) const {
-    const int64_t sample = i / s;
-    return (sample * c + channel) * s + (i - sample * s);
-  }
-};
 
 struct DoublePair {
   double a, b;
