@@ -34,14 +34,15 @@ CudaBackend::~CudaBackend() {
 
 std::string CudaBackend::name() const { return "cuda"; }
 
-kernels::ChannelSplit CudaBackend::channel_split(const char* op, int64_t n, int64_t c, int64_t s) {
+CudaBackend::ChannelWork CudaBackend::channel_split(const char* op, int64_t n, int64_t c,
+                                                    int64_t s) {
   checks::OpCheck(Device::cuda, op)
       .require(n * s <= std::numeric_limits<int32_t>::max(),
                "a sum over 2^31 or more values (a channel's batch x height x width, or the "
                "weights), beyond this backend's 32-bit indices: use a smaller batch");
   const kernels::ChannelSplit split = kernels::channel_split(n, c, s, multiprocessors_);
   channel_scratch_.reserve(split.scratch_bytes(), stream_.get());
-  return split;
+  return {split, channel_scratch_.data()};
 }
 
 void* CudaBackend::allocate(size_t bytes) {

@@ -22,11 +22,8 @@
 #include "device_memory.hpp"
 #include "emnist/backend.hpp"
 #include "handles.hpp"
+#include "kernels/kernels.hpp"
 #include "lt_gemm.hpp"
-
-namespace emnist::cuda::kernels {
-struct ChannelSplit;
-}  // namespace emnist::cuda::kernels
 
 namespace emnist::cuda {
 
@@ -143,9 +140,12 @@ class CudaBackend final : public Backend {
   std::unique_ptr<CudnnConv> conv_;
   std::vector<GraphExec> graphs_;
   // The chunks of per-channel work over [n, c, s] for this GPU (batch norm, bias gradients, the
-  // L1/L2 penalty), with channel_scratch_ grown to hold their sums: call it before reading
-  // channel_scratch_.data().
-  kernels::ChannelSplit channel_split(const char* op, int64_t n, int64_t c, int64_t s);
+  // L1/L2 penalty) and the scratch their sums go to, grown to fit before its address is taken.
+  struct ChannelWork {
+    kernels::ChannelSplit split;
+    void* scratch;
+  };
+  ChannelWork channel_split(const char* op, int64_t n, int64_t c, int64_t s);
   int multiprocessors_ = 1;
   Scratch shuffle_scratch_{"the epoch shuffle"};
   Scratch channel_scratch_{"per-channel chunk sums"};

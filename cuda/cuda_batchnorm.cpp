@@ -23,12 +23,11 @@ void CudaBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, T
   const BatchNormDropout& drop = p.dropout;
   // With dropout, the activation's output is kept for its backward, and dropout writes y from it.
   const Tensor activated = drop.p > 0.0f ? drop.activated : y;
-  // Planned, and the scratch grown, before channel_scratch_.data() is read below.
-  const kernels::ChannelSplit split = channel_split(op, s.n, s.c, s.s);
-  kernels::batchnorm_forward_train(
-      x.data, gamma.data, beta.data, running_mean.data, running_var.data, activated.data,
-      save_mean.data, save_invstd.data, split, p.momentum, p.eps,
-      p.activate ? &p.activation : nullptr, channel_scratch_.data(), stream_.get());
+  const auto [split, scratch] = channel_split(op, s.n, s.c, s.s);
+  kernels::batchnorm_forward_train(x.data, gamma.data, beta.data, running_mean.data,
+                                   running_var.data, activated.data, save_mean.data,
+                                   save_invstd.data, split, p.momentum, p.eps,
+                                   p.activate ? &p.activation : nullptr, scratch, stream_.get());
   if (drop.p > 0.0f) dropout_forward(activated, y, drop.p, drop.seed, drop.layer, drop.scalars);
 }
 
@@ -50,12 +49,11 @@ void CudaBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor s
   const OpRange range{op};
   const checks::BatchNormDims s = checks::batchnorm_backward(Device::cuda, x, dy, gamma, save_mean,
                                                              save_invstd, dx, dgamma, dbeta);
-  // Planned, and the scratch grown, before channel_scratch_.data() is read below.
-  const kernels::ChannelSplit split = channel_split(op, s.n, s.c, s.s);
+  const auto [split, scratch] = channel_split(op, s.n, s.c, s.s);
   kernels::batchnorm_backward(
       x.data, nullptr, dy.data, gamma.data, save_mean.data, save_invstd.data,
       dx.empty() ? nullptr : dx.data, dgamma.empty() ? nullptr : dgamma.data,
-      dbeta.empty() ? nullptr : dbeta.data, split, nullptr, channel_scratch_.data(), stream_.get());
+      dbeta.empty() ? nullptr : dbeta.data, split, nullptr, scratch, stream_.get());
 }
 
 void CudaBackend::batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, Tensor gamma,
@@ -74,13 +72,11 @@ void CudaBackend::batchnorm_activation_backward(Tensor x, Tensor y, Tensor dy, T
     dropout_backward(dy, dx, drop.p, drop.seed, drop.layer, drop.scalars);
     gradient = dx;
   }
-  // Planned, and the scratch grown, before channel_scratch_.data() is read below.
-  const kernels::ChannelSplit split = channel_split(op, s.n, s.c, s.s);
-  kernels::batchnorm_backward(x.data, y.data, gradient.data, gamma.data, save_mean.data,
-                              save_invstd.data, dx.empty() ? nullptr : dx.data,
-                              dgamma.empty() ? nullptr : dgamma.data,
-                              dbeta.empty() ? nullptr : dbeta.data, split, &p.activation,
-                              channel_scratch_.data(), stream_.get());
+  const auto [split, scratch] = channel_split(op, s.n, s.c, s.s);
+  kernels::batchnorm_backward(
+      x.data, y.data, gradient.data, gamma.data, save_mean.data, save_invstd.data,
+      dx.empty() ? nullptr : dx.data, dgamma.empty() ? nullptr : dgamma.data,
+      dbeta.empty() ? nullptr : dbeta.data, split, &p.activation, scratch, stream_.get());
 }
 
 }  // namespace emnist::cuda

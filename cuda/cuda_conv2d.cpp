@@ -52,8 +52,8 @@ void CudaBackend::conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tens
       conv_geometry(op, checks::conv2d_backward(Device::cuda, x, w, dy, dx, dw, db, p), x, w, dy);
 
   if (!db.empty()) {
-    const kernels::ChannelSplit split = channel_split(op, g.n, g.o, int64_t{g.ho} * g.wo);
-    kernels::bias_grad(dy.data, db.data, split, channel_scratch_.data(), stream_.get());
+    const auto [split, scratch] = channel_split(op, g.n, g.o, int64_t{g.ho} * g.wo);
+    kernels::bias_grad(dy.data, db.data, split, scratch, stream_.get());
   }
   if (g.n == 0 || g.o == 0) {
     // No samples (or no filters): the gradients are empty sums.

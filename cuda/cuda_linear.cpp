@@ -30,8 +30,8 @@ void CudaBackend::linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tens
     gemm_->run(true, false, out, in, batch, dy.data, out, x.data, in, dw.data, in, nullptr);
   // db [O] = column sums of dy: [B, O] read as B samples of O channels.
   if (!db.empty()) {
-    const kernels::ChannelSplit split = channel_split(op, batch, out, 1);
-    kernels::bias_grad(dy.data, db.data, split, channel_scratch_.data(), stream_.get());
+    const auto [split, scratch] = channel_split(op, batch, out, 1);
+    kernels::bias_grad(dy.data, db.data, split, scratch, stream_.get());
   }
 }
 

@@ -13,9 +13,8 @@ void CudaBackend::regularize(Tensor weights, Tensor grads, float l1, float l2, f
   kernels::regularize(weights.data, grads.empty() ? nullptr : grads.data, weights.numel(), l1, l2,
                       stream_.get());
   if (penalty != nullptr) {
-    const kernels::ChannelSplit split = channel_split(op, weights.numel(), 1, 1);
-    kernels::regularize_penalty(weights.data, split, l1, l2, penalty, channel_scratch_.data(),
-                                stream_.get());
+    const auto [split, scratch] = channel_split(op, weights.numel(), 1, 1);
+    kernels::regularize_penalty(weights.data, split, l1, l2, penalty, scratch, stream_.get());
   }
 }
 
