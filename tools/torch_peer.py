@@ -211,7 +211,7 @@ def main() -> None:
     if args.jit:
         forward = torch.jit.trace(model, torch.rand(args.batch, 1, 28, 28, device=device))
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(args.batch, 1, 28, 28, device=device)
+    x = torch.rand(args.batch, 1, 28, 28, device=device).contiguous(memory_format=memory_format)
     y = torch.randint(0, args.classes, (args.batch,), device=device)
     if data is not None:
         epoch(args, data, model, forward, optimizer, loss_fn, memory_format)
@@ -240,9 +240,11 @@ def main() -> None:
     params = sum(p.numel() for p in model.parameters())
     mode = "compile(reduce-overhead)" if args.compile else "eager"
     precision = "bf16 autocast" if args.bf16 else "tf32" if args.tf32 else "fp32"
+    options = [o for o, on in (("channels_last", args.channels_last), ("jit", args.jit),
+                               ("fused Adam", fused)) if on]
     print(f"peer: pytorch {torch.__version__}, device {args.device}, threads "
           f"{torch.get_num_threads()}, model {args.model} ({params} parameters), batch {args.batch}, "
-          f"{mode}, {precision}{', fused Adam' if fused else ''}")
+          f"{mode}, {precision}{''.join(', ' + o for o in options)}")
     print(f"training samples/s: {args.steps * args.batch / seconds:.1f}")
     print(f"time per step: {1000 * seconds / args.steps:.3f} ms")
 
