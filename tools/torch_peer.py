@@ -240,13 +240,18 @@ def main() -> None:
     params = sum(p.numel() for p in model.parameters())
     mode = "compile(reduce-overhead)" if args.compile else "eager"
     precision = "bf16 autocast" if args.bf16 else "tf32" if args.tf32 else "fp32"
-    options = [o for o, on in (("channels_last", args.channels_last), ("jit", args.jit),
-                               ("fused Adam", fused)) if on]
     print(f"peer: pytorch {torch.__version__}, device {args.device}, threads "
           f"{torch.get_num_threads()}, model {args.model} ({params} parameters), batch {args.batch}, "
-          f"{mode}, {precision}{''.join(', ' + o for o in options)}")
+          f"{mode}, {precision}{options_text(args, fused=fused)}")
     print(f"training samples/s: {args.steps * args.batch / seconds:.1f}")
     print(f"time per step: {1000 * seconds / args.steps:.3f} ms")
+
+
+def options_text(args, fused=False, bf16=False) -> str:
+    """The settings beyond the defaults that a run used, each after ", ", for its peer: line."""
+    options = (("channels_last", args.channels_last), ("jit", args.jit), ("bf16 autocast", bf16),
+               ("fused Adam", fused))
+    return "".join(", " + name for name, on in options if on)
 
 
 def autocast(args) -> torch.autocast:
@@ -277,11 +282,9 @@ def epoch(args, data, model, forward, optimizer, loss_fn, memory_format) -> None
         optimizer.step()
     seconds = time.perf_counter() - start
     samples = (batches - args.warmup) * args.batch
-    options = [o for o, on in (("channels_last", args.channels_last), ("jit", args.jit),
-                               ("bf16 autocast", args.bf16)) if on]
     print(f"peer: pytorch {torch.__version__}, device cpu, threads {torch.get_num_threads()}, "
           f"model {args.model}, batch {args.batch}, one epoch of {args.data} ({len(labels)} images, "
-          f"{batches} batches, {args.warmup} untimed){', ' + ', '.join(options) if options else ''}")
+          f"{batches} batches, {args.warmup} untimed){options_text(args, bf16=args.bf16)}")
     print(f"training samples/s: {samples / seconds:.1f}")
     print(f"final batch loss: {loss.item():.4f}")
 
