@@ -2,6 +2,7 @@
 // The activations' shared formulas (element_math.hpp) as device functors, one type per kind so
 // that a kernel taking one is compiled for that kind alone, and the dispatch from an Activation
 // value to them. Identity stands for "no activation" in kernels that fuse one (batch norm).
+#include <stdexcept>
 #include <type_traits>
 
 #include "emnist/backend.hpp"
@@ -64,6 +65,8 @@ void with_activation(const Activation* a, F f) {
     case ActivationKind::elu:
       return f(Elu{a->elu_alpha}, EluGrad{a->elu_alpha});
   }
+  // Unreachable through the op checks; a kind cast from a bad value launches nothing silently.
+  throw std::logic_error("with_activation: an activation kind this backend does not know");
 }
 
 }  // namespace emnist::cuda::kernels

@@ -38,7 +38,7 @@ __device__ DoublePair channel_totals(const DoublePair* partials, const ChannelCh
 }
 
 // Forward, pass 1: sum x and x^2 over the block's chunk.
-__global__ void __launch_bounds__(kChannelThreads)
+__global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocessor)
     forward_sums_kernel(const float* x, DoublePair* partials, ChannelChunks k) {
   __shared__ ChannelReduce::TempStorage temp;
   const uint32_t channel = k.channel(blockIdx.x);
@@ -55,7 +55,7 @@ __global__ void __launch_bounds__(kChannelThreads)
 
 // Forward, pass 2: the channel's coefficients from its totals, then y = activate(affine(x)).
 template <class Activate>
-__global__ void __launch_bounds__(kChannelThreads)
+__global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocessor)
     forward_apply_kernel(const float* x, const float* gamma, const float* beta, float* running_mean,
                          float* running_var, float* y, float* save_mean, float* save_invstd,
                          const DoublePair* partials, ChannelChunks k, float momentum_f, float eps,
@@ -68,7 +68,9 @@ __global__ void __launch_bounds__(kChannelThreads)
     const DoublePair sums = channel_totals(partials, k, channel);
     const double m = static_cast<double>(k.count);
     const double mean = __ddiv_rn(sums.a, m);
-    const double var = fmax(__dsub_rn(__ddiv_rn(sums.b, m), __dmul_rn(mean, mean)), 0.0);
+    // Clamped as the CPU's std::max(d, 0.0) clamps: a NaN (an infinite input) stays NaN.
+    const double d = __dsub_rn(__ddiv_rn(sums.b, m), __dmul_rn(mean, mean));
+    const double var = d < 0.0 ? 0.0 : d;
     const double invstd = __ddiv_rn(1.0, sqrt(__dadd_rn(var, static_cast<double>(eps))));
     const float mean_f = static_cast<float>(mean);
     const float invstd_f = static_cast<float>(invstd);
@@ -118,7 +120,7 @@ __global__ void forward_infer_kernel(const float* x, const float* gamma, const f
 //   dx = gamma * invstd * (g - dbeta / M - xhat * dgamma / M).
 // Pass 1: sum g and g * (x - mean) over the block's chunk.
 template <class Grad>
-__global__ void __launch_bounds__(kChannelThreads)
+__global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocessor)
     backward_sums_kernel(const float* x, const float* y, const float* dy, const float* save_mean,
                          DoublePair* partials, ChannelChunks k, Grad grad) {
   __shared__ ChannelReduce::TempStorage temp;
@@ -139,7 +141,7 @@ __global__ void __launch_bounds__(kChannelThreads)
 // Pass 2: dgamma and dbeta from the channel's totals (its first block), then dx over the chunk.
 // dx may alias dy: each element is read before it is written, by the same thread.
 template <class Grad>
-__global__ void __launch_bounds__(kChannelThreads)
+__global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocessor)
     backward_apply_kernel(const float* x, const float* y, const float* dy, const float* gamma,
                           const float* save_mean, const float* save_invstd,
                           const DoublePair* partials, float* dx, float* dgamma, float* dbeta,

@@ -13,7 +13,7 @@ __global__ void bias_add_kernel(float* y, const float* bias, int64_t total, int6
 }
 
 // Pass 1: the sum of dy over the block's chunk of its channel.
-__global__ void __launch_bounds__(kChannelThreads)
+__global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocessor)
     bias_sums_kernel(const float* dy, double* partials, ChannelChunks k) {
   __shared__ ChannelReduce1::TempStorage temp;
   const uint32_t channel = k.channel(blockIdx.x);

@@ -13,8 +13,12 @@
 
 namespace emnist::cuda::kernels {
 
-// Kernels over ChannelChunks (ChannelReduce in channel_reduce.cuh) run this many threads a block.
+// Kernels over ChannelChunks (ChannelReduce in channel_reduce.cuh) run this many threads a block,
+// and channel_split sizes their grids for this many resident blocks a multiprocessor (2,048
+// threads: a Hopper or Ampere A100 multiprocessor's whole). Their launch bounds hold them to the
+// registers that needs (32 a thread), so a change to a kernel cannot quietly leave a tail wave.
 constexpr int kChannelThreads = 512;
+constexpr int kChannelBlocksPerMultiprocessor = 4;
 
 struct ChannelChunks {
   int64_t c;

@@ -2,6 +2,8 @@
 // l1 * sum|w| + l2 / 2 * sum w^2, its sums taken in double over chunks of the span (a ChannelSplit
 // of one channel: the weights of a CNN are a million values, too many for one block) and the
 // chunks' sums added in chunk order.
+#include <stdexcept>
+
 #include "cuda_check.hpp"
 #include "kernels/channel_reduce.cuh"
 #include "kernels/kernels.hpp"
@@ -23,7 +25,7 @@ __global__ void gradient_kernel(const float* w, float* g, int64_t n, float l1, f
 }
 
 // Pass 1: sum |w| and w^2 over the block's chunk.
-__global__ void __launch_bounds__(kChannelThreads)
+__global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocessor)
     penalty_sums_kernel(const float* w, DoublePair* partials, ChannelChunks k) {
   __shared__ ChannelReduce::TempStorage temp;
   const uint32_t begin = k.begin(blockIdx.x), end = k.end(blockIdx.x);
@@ -57,6 +59,9 @@ void regularize(const float* weights, float* grads, int64_t n, float l1, float l
 
 void regularize_penalty(const float* weights, const ChannelSplit& split, float l1, float l2,
                         float* penalty, void* scratch, cudaStream_t stream) {
+  // The kernels read the weights as one flat channel.
+  if (split.c != 1 || split.s != 1)
+    throw std::logic_error("regularize_penalty: a split of more than one channel");
   auto* partials = static_cast<DoublePair*>(scratch);
   penalty_sums_kernel<<<blocks_of(split), kChannelThreads, 0, stream>>>(weights, partials,
                                                                         chunks_of(split));
