@@ -6,6 +6,7 @@
 // by an ulp after rounding to float, and the outputs by a few ulps of their scale.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "ops/guarded.hpp"
 #include "ops/op_target.hpp"
@@ -330,6 +331,42 @@ OP_TEST_CASE("batchnorm with an activation and dropout: the same as the three op
   uint32_t seed = 4700;
   for (const Activation& a : kActivations)
     for (const auto& s : kShapes) check_batchnorm_activation(op_target(), s, a, 0.3f, seed += 10);
+}
+
+// An infinite input makes its channel's variance inf - inf: NaN, kept by the clamp at zero (not
+// turned into 0, which would give a finite 1/sqrt(eps) scale), so that the statistics say what
+// happened on every backend alike; the other channels are untouched by it.
+OP_TEST_CASE("batchnorm: a channel holding an infinity gets NaN statistics, the others stay exact",
+             "[batchnorm]") {
+  OpTarget& target = op_target();
+  CAPTURE(target.name());
+  const std::vector<int64_t> s{3, 5, 7, 7};
+  BnInputs in(s, 3, 4900);
+  in.x[1 * 49 + 10] = std::numeric_limits<float>::infinity();  // sample 0, channel 1
+  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}};
+  auto rmean = in.rmean0, rvar = in.rvar0;
+  auto y_ref = nan_vector(in.nt), smean_ref = nan_vector(in.nc), sinv_ref = nan_vector(in.nc);
+  run_reference([&](Backend& ref) {
+    ref.batchnorm_forward_train(view(in.x.data(), s, Device::cpu), host_tensor(in.gamma, {5}),
+                                host_tensor(in.beta, {5}), host_tensor(rmean, {5}),
+                                host_tensor(rvar, {5}), view(y_ref.data(), s, Device::cpu),
+                                host_tensor(smean_ref, {5}), host_tensor(sinv_ref, {5}), p);
+  });
+  REQUIRE(std::isnan(sinv_ref[1]));  // what the backends are held to
+  REQUIRE(std::isnan(rvar[1]));
+
+  BnOnTarget t(target.backend(), in);
+  t.forward_train(target, s, p);
+  const std::vector<float> sinv = t.sinv.read(), rvar_got = t.rvar.read();
+  CHECK(std::isnan(sinv[1]));
+  CHECK(std::isnan(rvar_got[1]));
+  const auto others = [](std::vector<float> v) {  // the channels without the infinity
+    v.erase(v.begin() + 1);
+    return v;
+  };
+  target.expect_close(others(sinv), others(sinv_ref), kStat, "save_invstd, other channels");
+  target.expect_close(others(rvar_got), others(rvar), kStat, "running_var, other channels");
+  t.check_guards("batchnorm");
 }
 
 }  // namespace emnist::test
