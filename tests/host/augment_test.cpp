@@ -32,6 +32,17 @@ std::pair<double, double> centroid(const std::vector<float>& image) {
   return {x / mass, y / mass};
 }
 
+// The augmentation of one sample compiled for a CPU with FMA (x86-64-v3), every call inlined into
+// it, so that the compiler could fuse the shared formulas' products into their sums here if the
+// build let it (it must not: -ffp-contract=off, as the kernels round each operation on its own).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EMNIST_TEST_FMA 1
+__attribute__((target("arch=x86-64-v3"), flatten)) void augment_with_fma(
+    const uint8_t* image, const math::AugmentSpec& spec, int epoch, uint64_t id, float* out) {
+  math::augment_image(image, 28, 28, spec, math::augment_draw(spec, epoch, id), out);
+}
+#endif
+
 }  // namespace
 
 TEST_CASE("augment: all zero is the plain image, bit for bit", "[augment]") {
@@ -124,4 +135,26 @@ TEST_CASE("augment: the draw is a function of (seed, epoch, sample) alone; value
   std::vector<float> plain(784);
   for (size_t i = 0; i < plain.size(); ++i) plain[i] = math::pixel_value(image[i]);
   CHECK(render(elastic, 0, 42) != plain);
+}
+
+TEST_CASE("augment: the same bits where the compiler has FMA instructions to fuse with",
+          "[augment]") {
+#ifdef EMNIST_TEST_FMA
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+    WARN("this CPU has no AVX2 and FMA: nothing to compare");
+    return;
+  }
+  const auto image = noise_image(3);
+  const math::AugmentSpec s = test::every_augmentation(13);
+  int64_t differing = 0;
+  for (uint64_t id = 0; id < 64; ++id) {
+    std::vector<float> plain(784), fused(784);
+    math::augment_image(image.data(), 28, 28, s, math::augment_draw(s, 0, id), plain.data());
+    augment_with_fma(image.data(), s, 0, id, fused.data());
+    differing += std::memcmp(plain.data(), fused.data(), plain.size() * sizeof(float)) != 0;
+  }
+  CHECK(differing == 0);
+#else
+  WARN("not x86-64 with GCC: nothing to compare");
+#endif
 }
