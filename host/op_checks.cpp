@@ -399,6 +399,7 @@ void gather_batch(Device d, const uint8_t* images, const int32_t* labels, const 
   check.require(images != nullptr && labels != nullptr && rows != nullptr && y != nullptr,
                 "images, labels, rows or y is null");
   check.tensor(x, -1, "x");
+  check.require(x.rank >= 1 && x.dim(0) >= 1, "x holds no sample");
   if (augment == nullptr) return;
   check.require(augment->ids != nullptr, "augment->ids is null");
   check.require(augment->rows > 1 && augment->cols > 1 &&

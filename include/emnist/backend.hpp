@@ -260,7 +260,7 @@ class Backend {
   // For b < n = x.dim(0): x[b, :] = math::pixel_value(images[rows[b], :]) and y[b] =
   // labels[rows[b]]. images [count, pixels] uint8 (pixels = x.numel() / n), labels [count], rows
   // [n]: all in backend memory. A row outside [0, count) is an error on the CPU; the CUDA kernel
-  // leaves that sample's outputs unwritten.
+  // gives that sample NaN pixels and the label -1 (a NaN loss: the run stops at that step).
   // With `augment` (training batches), sample b is instead drawn through
   // math::augment_pixel(images[rows[b]], ..., math::augment_draw(spec, epoch, ids[b])): ids [n] in
   // backend memory name each sample (the dataset's row), images are rows x cols.

@@ -62,7 +62,8 @@ EMNIST_HD uint64_t shuffle_key(uint64_t seed, uint64_t epoch, uint64_t index) {
 
 // Inverted dropout: an element is kept when its draw is >= p, and kept values are scaled by
 // 1/(1-p).
-// The key of one layer's mask at one step.
+// The key of one layer's mask at one step. Distinct for every (layer, step) below step 2^24 (16.7
+// million steps); beyond, step's high bits reach layer's and two masks may share a stream.
 EMNIST_HD uint64_t dropout_key(uint64_t seed, uint32_t layer, uint64_t step) {
   const uint64_t stream = kStreamDropout ^ (static_cast<uint64_t>(layer) << 32);
   return stream_key(seed, stream ^ (step << 8));
@@ -93,6 +94,8 @@ EMNIST_HD float mul_rn(float a, float b) {
 // for every class plus 1 - eps at its label. Per element of dlogits, in float, with the row's
 // share s: off = eps / K * s everywhere, on = (1 - eps) * s more at the label; eps = 0 gives the
 // plain one-hot target's bits (off = 0, on = 1 / B). `share` is the row's share of the mean loss.
+// With class weights the whole row is weighted by its label's weight (PyTorch weights each class's
+// eps / K part by that class's weight instead).
 struct SmoothedTarget {
   float off, on, share;
 };

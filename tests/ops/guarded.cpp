@@ -79,5 +79,6 @@ template class Guarded<float>;
 template class Guarded<int32_t>;
 template class Guarded<int64_t>;
 template class Guarded<double>;
+template class Guarded<uint8_t>;
 
 }  // namespace emnist::test

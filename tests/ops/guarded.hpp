@@ -53,5 +53,6 @@ extern template class Guarded<float>;
 extern template class Guarded<int32_t>;
 extern template class Guarded<int64_t>;
 extern template class Guarded<double>;
+extern template class Guarded<uint8_t>;
 
 }  // namespace emnist::test
