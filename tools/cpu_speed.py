@@ -15,8 +15,10 @@ tools/torch_peer.py --data: the same epoch with its first 5 batches untimed, in 
 on this machine by default (OMP_WAIT_POLICY=passive: its OpenMP and BLAS threads otherwise spin
 against each other; for the ResNet also channels_last, which trains it about 1.17 times as fast
 here); --peer-env and --peer-arg try others, and --peer-arg replaces the default arguments.
-Both sides get OMP_NUM_THREADS. Peak resident memory is each process's own VmHWM (what
-/usr/bin/time -v prints for a process that starts no others), sampled while it runs.
+Both sides get OMP_NUM_THREADS. The first lines name the machine (the CPU, `emnist info`'s CPU
+line, the peer's torch version): a ratio holds for the machine it was measured on. Peak resident
+memory is each process's own VmHWM (what /usr/bin/time -v prints for a process that starts no
+others), sampled while it runs.
 """
 import argparse
 import csv
@@ -103,6 +105,24 @@ def peer_epoch(args: argparse.Namespace, threads: int) -> tuple[float, float]:
     sys.exit(f"cpu_speed: the peer printed no samples/s:\n{out}")
 
 
+def machine(args: argparse.Namespace) -> str:
+    """What the figures were measured on: the CPU's name, what emnist's `info` says of its CPU
+    backend, and the peer's torch version (the same network trains at other speeds elsewhere)."""
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f
+                        if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    info = subprocess.run([str(args.emnist), "info"], capture_output=True, text=True).stdout
+    backend = next((line[len("CPU: "):] for line in info.splitlines() if line.startswith("CPU: ")),
+                   "no CPU line from emnist info")
+    torch = subprocess.run([args.python, "-c", "import torch; print(torch.__version__)"],
+                           capture_output=True, text=True).stdout.strip() or "not found"
+    return f"{cpu}, {os.cpu_count()} CPUs; emnist: {backend}; torch {torch}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", choices=["mlp", "cnn", "resnet"], default="cnn")
@@ -133,6 +153,7 @@ def main() -> None:
     print(f"{args.model}, {args.threads} thread(s), one epoch of {args.data}; emnist "
           f"{' '.join(args.emnist_set) or 'as shipped'}; peer {' '.join(args.peer_env + args.peer_arg)}",
           flush=True)
+    print(f"machine: {machine(args)}", flush=True)
     print("round  emnist samples/s  peak MiB  |  pytorch samples/s  peak MiB  |  ratio", flush=True)
     ratios, ours, theirs = [], [], []
     for r in range(args.rounds):
