@@ -16,7 +16,8 @@ on this machine by default (OMP_WAIT_POLICY=passive: its OpenMP and BLAS threads
 against each other; for the ResNet also channels_last, which trains it about 1.17 times as fast
 here); --peer-env and --peer-arg try others, and --peer-arg replaces the default arguments.
 Both sides get OMP_NUM_THREADS. The first lines name the machine (the CPU, `emnist info`'s CPU
-line, the peer's torch version): a ratio holds for the machine it was measured on. Peak resident
+line, the peer's torch version and BLAS): a ratio holds for the machine it was measured on. A peer
+whose torch loaded no OpenBLAS (the reference BLAS instead) is refused. Peak resident
 memory is each process's own VmHWM (what /usr/bin/time -v prints for a process that starts no
 others), sampled while it runs.
 """
@@ -118,9 +119,21 @@ def machine(args: argparse.Namespace) -> str:
     info = subprocess.run([str(args.emnist), "info"], capture_output=True, text=True).stdout
     backend = next((line[len("CPU: "):] for line in info.splitlines() if line.startswith("CPU: ")),
                    "no CPU line from emnist info")
-    torch = subprocess.run([args.python, "-c", "import torch; print(torch.__version__)"],
-                           capture_output=True, text=True).stdout.strip() or "not found"
-    return f"{cpu}, {os.cpu_count()} CPUs; emnist: {backend}; torch {torch}"
+    # The BLAS the peer's torch loaded: Debian's torch takes whichever libblas.so.3 the system
+    # provides, and without libopenblas0 that is the reference BLAS, about 50 times slower at a
+    # 1024-square product here (6.6 against 317 GFLOP/s): a peer its users would not run.
+    probe = ("import torch\n"
+             "libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.split()[-1]})\n"
+             "print(torch.__version__, ' '.join(libs))")
+    found = subprocess.run([args.python, "-c", probe], capture_output=True, text=True).stdout.split()
+    if not found:
+        sys.exit(f"cpu_speed: {args.python} cannot import torch (Debian: apt-get install python3-torch)")
+    torch, blas = found[0], found[1:]
+    if not any("openblas" in lib for lib in blas):
+        sys.exit(f"cpu_speed: the peer's torch loaded no OpenBLAS ({' '.join(blas) or 'no BLAS'}): "
+                 "its matrix products would run on the reference BLAS; install it "
+                 "(apt-get install libopenblas0-pthread) for a fair peer")
+    return f"{cpu}, {os.cpu_count()} CPUs; emnist: {backend}; torch {torch} with {blas[-1]}"
 
 
 def main() -> None:
