@@ -216,20 +216,25 @@ TEST_CASE(
       {16, 32, 14, 14, 32, 3, 1, 1}, {20, 48, 12, 12, 96, 3, 1, 1}, {16, 64, 7, 7, 64, 3, 1, 1},
       {4, 32, 14, 14, 64, 3, 2, 1},  {4, 16, 9, 9, 16, 5, 1, 2},    {2, 3, 7, 6, 5, 3, 1, 1},
   };
+  constexpr size_t kWinogradShapes = 3;  // the first three
   int winograd_cases = 0;
   uint32_t seed = 300;
-  for (const ConvCase& s : cases) {
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const ConvCase& s = cases[i];
     CAPTURE(s.n, s.c, s.h, s.w, s.o, s.k, s.stride, s.pad);
     const std::string kernels = kernels_of(winograd, s);
     INFO("oneDNN kernels: " << kernels);
     const bool on_winograd = kernels.find("wino") != std::string::npos;
+    if (i >= kWinogradShapes) CHECK_FALSE(on_winograd);
     winograd_cases += on_winograd;
     check_mode(*direct, winograd, s, seed += 10, on_winograd, Rounding::tf32);
   }
-  // oneDNN's Winograd kernels are written for AVX-512 (jit_wino_4x3:avx512_core), and it takes
-  // them for the first three shapes; elsewhere its choice is the direct kernel throughout.
+  // oneDNN's Winograd kernels are written for AVX-512 (jit_wino_4x3:avx512_core). Which of the
+  // three shapes it gives them is its own per-shape weighing against the direct kernel, which reads
+  // the CPU's cache sizes: on an Intel Xeon all three, on an AMD EPYC (Zen 5) the 14x14 and 12x12
+  // maps and not the 7x7. At least one, so that the mode is seen to reach Winograd at all.
   if (__builtin_cpu_supports("avx512f")) {
-    CHECK(winograd_cases == 3);
+    CHECK(winograd_cases >= 1);
   } else {
     WARN("this CPU has no AVX-512, so oneDNN has no Winograd kernels: only the direct path ran");
   }
