@@ -29,7 +29,16 @@ CudaStatus query_cuda() {
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess) {
-    status.no_gpu_reason = std::string("no usable CUDA device (") + cudaGetErrorString(err) + ")";
+    // Without any driver the runtime reports cudaErrorInsufficientDriver too, whose text ("CUDA
+    // driver version is insufficient ...") would send a user to update a driver they do not have.
+    if (status.driver_version == 0)
+      status.no_gpu_reason = "no NVIDIA driver found";
+    else if (err == cudaErrorInsufficientDriver)
+      status.no_gpu_reason = "the NVIDIA driver supports CUDA " +
+                             cuda_version_name(status.driver_version) + ", this build needs " +
+                             cuda_version_name(status.runtime_version) + ": update the driver";
+    else
+      status.no_gpu_reason = std::string("no usable CUDA device (") + cudaGetErrorString(err) + ")";
     cudaGetLastError();  // clear the sticky error so later calls start clean
     return status;
   }

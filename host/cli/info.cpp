@@ -18,10 +18,6 @@ std::string gib(size_t bytes) {
   return ss.str();
 }
 
-std::string version_of(int v) {  // CUDA encodes 13.0 as 13000
-  return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
-}
-
 std::string thousands(int64_t n) {
   std::string digits = std::to_string(n), out;
   for (size_t i = 0; i < digits.size(); ++i) {
@@ -39,9 +35,9 @@ void print_build_info(std::ostream& out) {
   if (!cuda.compiled) {
     out << "build: CPU only (no CUDA backend)\n";
   } else {
-    out << "build: CUDA backend compiled (CUDA runtime " << version_of(cuda.runtime_version)
+    out << "build: CUDA backend compiled (CUDA runtime " << cuda_version_name(cuda.runtime_version)
         << ", cuBLAS " << cuda.cublas_version << ", cuDNN " << cuda.cudnn_version << ")\n";
-    out << "driver: " << (cuda.driver_version > 0 ? version_of(cuda.driver_version) : "none")
+    out << "driver: " << (cuda.driver_version > 0 ? cuda_version_name(cuda.driver_version) : "none")
         << "\n";
   }
   const CpuInfo cpu = cpu_info();

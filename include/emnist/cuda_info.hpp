@@ -21,6 +21,11 @@ struct GpuDevice {
   size_t total_bytes = 0, free_bytes = 0;
 };
 
+// CUDA's version numbers as people write them: 13000 -> "13.0".
+inline std::string cuda_version_name(int version) {
+  return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
+}
+
 struct CudaStatus {
   bool compiled = false;    // this build has the CUDA backend
   int runtime_version = 0;  // e.g. 13000

@@ -23,6 +23,10 @@ TEST_CASE("info reports the build and, here, no GPU without failing", "[cli][smo
     CHECK_THAT(r.output, Contains("CPU only"));
   }
   if (cuda.gpus.empty()) CHECK_THAT(r.output, Contains("GPUs: none"));
+  // A CUDA build on a machine without a driver (this one, and CI) says that, not CUDA's own
+  // "driver version is insufficient", which would send a user to update a driver they lack.
+  if (cuda.compiled && cuda.driver_version == 0)
+    CHECK_THAT(r.output, Contains("GPUs: none (no NVIDIA driver found)"));
   // What the CPU modes get here, as the backend itself decides it.
   const emnist::CpuInfo cpu = emnist::cpu_info();
   CHECK_THAT(r.output, Contains("CPU: oneDNN ") &&
