@@ -230,9 +230,9 @@ TEST_CASE(
     check_mode(*direct, winograd, s, seed += 10, on_winograd, Rounding::tf32);
   }
   // oneDNN's Winograd kernels are written for AVX-512 (jit_wino_4x3:avx512_core). Which of the
-  // three shapes it gives them is its own per-shape weighing against the direct kernel, which reads
-  // the CPU's cache sizes: on an Intel Xeon all three, on an AMD EPYC (Zen 5) the 14x14 and 12x12
-  // maps and not the 7x7. At least one, so that the mode is seen to reach Winograd at all.
+  // three shapes it gives them is its own choice per shape, and differs between CPUs: on an Intel
+  // Xeon all three, on an AMD EPYC (Zen 5) the 14x14 and 12x12 maps and not the 7x7. At least one,
+  // so that the mode is seen to reach Winograd at all.
   if (__builtin_cpu_supports("avx512f")) {
     CHECK(winograd_cases >= 1);
   } else {
