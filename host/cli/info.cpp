@@ -42,7 +42,8 @@ void print_build_info(std::ostream& out) {
   }
   const CpuInfo cpu = cpu_info();
   out << "CPU: " << cpu.library << ", " << cpu.isa << ", " << cpu.threads
-      << " OpenMP threads; train.precision tf32: Winograd convolutions "
+      << " OpenMP threads, batch norm and elementwise loops " << cpu.loops
+      << "; train.precision tf32: Winograd convolutions "
       << (cpu.winograd ? "yes" : "no (no AVX-512)") << ", bf16: bfloat16 convolutions "
       << (cpu.bf16_amx ? "on AMX" : "no (no AMX: fp32)") << "\n";
   if (cuda.gpus.empty()) {

@@ -10,14 +10,18 @@ namespace {
 
 template <class F>
 void map(const float* in, float* out, int64_t n, F f) {
-#pragma omp parallel for simd schedule(static) if (worth_parallel(n))
-  for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+  parallel_ranges(n, n, [=](int64_t begin, int64_t end) {
+#pragma omp simd
+    for (int64_t i = begin; i < end; ++i) out[i] = f(in[i]);
+  });
 }
 
 template <class F>
 void map2(const float* a, const float* b, float* out, int64_t n, F f) {
-#pragma omp parallel for simd schedule(static) if (worth_parallel(n))
-  for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
+  parallel_ranges(n, n, [=](int64_t begin, int64_t end) {
+#pragma omp simd
+    for (int64_t i = begin; i < end; ++i) out[i] = f(a[i], b[i]);
+  });
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "cpu/cpu_simd.hpp"
 #include "cpu/onednn_conv.hpp"
 
 namespace emnist {
@@ -27,6 +28,7 @@ CpuInfo cpu_info() {
   info.library = "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
                  std::to_string(v->patch);
   info.threads = omp_get_max_threads();
+  info.loops = cpu::simd_level_name(cpu::simd_level());
   using Isa = dnnl::cpu_isa;
   const Isa isa = dnnl::get_effective_cpu_isa();
   switch (isa) {

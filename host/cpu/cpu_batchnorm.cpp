@@ -42,17 +42,15 @@ void channel_sums(const BnShape& s, First first, Second second, double* a, doubl
   if (s.s == 1) {
     // [N, C]: each thread owns a contiguous range of channels and walks the rows in order, so the
     // inner loop runs along a row (contiguous, vectorisable) and no two threads share a sum.
-#pragma omp parallel if (worth_parallel(s.numel()))
-    {
-      const Range ch = share(s.c, omp_get_thread_num(), omp_get_num_threads());
-      for (int64_t c = ch.begin; c < ch.end; ++c) a[c] = b[c] = 0.0;
+    parallel_ranges(s.c, s.numel(), [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c) a[c] = b[c] = 0.0;
       for (int64_t n = 0; n < s.n; ++n) {
-        for (int64_t c = ch.begin; c < ch.end; ++c) {
+        for (int64_t c = begin; c < end; ++c) {
           a[c] += first(n * s.c + c, c);
           b[c] += second(n * s.c + c, c);
         }
       }
-    }
+    });
     return;
   }
   // [N, C, H, W]: each plane's sums first, the planes in memory order, then each channel's plane
@@ -61,13 +59,12 @@ void channel_sums(const BnShape& s, First first, Second second, double* a, doubl
   // cpu_reduce.hpp that took batch norm from 85 to 71-73 ms of a ResNet step (profile pairs);
   // either change alone bought little.
   double* planes = grow(scratch, static_cast<size_t>(2 * s.n * s.c));
-#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
-  for (int64_t plane = 0; plane < s.n * s.c; ++plane) {
+  parallel_for(s.n * s.c, s.numel(), [&](int64_t plane) {
     const int64_t base = plane * s.s, c = plane % s.c;
     sum2_double(
         s.s, [&](int64_t i) { return first(base + i, c); },
         [&](int64_t i) { return second(base + i, c); }, planes[2 * plane], planes[2 * plane + 1]);
-  }
+  });
   combine_planes(s, planes, a, b);
 }
 
@@ -78,15 +75,13 @@ void channel_sums(const BnShape& s, First first, Second second, double* a, doubl
 template <class Run>
 void for_each_run(const BnShape& s, Run run) {
   if (s.s == 1) {
-#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
-    for (int64_t n = 0; n < s.n; ++n) {
+    parallel_for(s.n, s.numel(), [&](int64_t n) {
       for (int64_t c = 0; c < s.c; ++c) run(n * s.c + c, n * s.c + c + 1, c);
-    }
+    });
     return;
   }
-#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
-  for (int64_t plane = 0; plane < s.n * s.c; ++plane)
-    run(plane * s.s, (plane + 1) * s.s, plane % s.c);
+  parallel_for(s.n * s.c, s.numel(),
+               [&](int64_t plane) { run(plane * s.s, (plane + 1) * s.s, plane % s.c); });
 }
 
 // Calls f(activate) with activate(v) the activation p asks for (the identity without one) and
@@ -139,12 +134,11 @@ template <class Mask, class Body>
 void for_each_element(const BnShape& s, const Mask& mask, Body body) {
   if (s.s == 1) {
     const int64_t channels = s.c;
-#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
-    for (int64_t n = 0; n < s.n; ++n) {
+    parallel_for(s.n, s.numel(), [&](int64_t n) {
       const int64_t row = n * channels;
       with_factors(mask, row, row + channels,
                    [=](int64_t i, float factor) { body(i, i - row, factor); });
-    }
+    });
     return;
   }
   for_each_run(s, [=](int64_t begin, int64_t end, int64_t c) {
@@ -269,8 +263,7 @@ void CpuBackend::batchnorm_backward_with(Activate activate, const checks::BatchN
     grow(plane_rows_, static_cast<size_t>(threads * s.s));
     float* rows = plane_rows_.data();
     double* planes = grow(plane_sums_, static_cast<size_t>(2 * s.n * s.c));
-#pragma omp parallel for schedule(static) if (worth_parallel(s.numel()))
-    for (int64_t plane = 0; plane < s.n * s.c; ++plane) {
+    parallel_for(s.n * s.c, s.numel(), [&](int64_t plane) {
       float* e = rows + omp_get_thread_num() * s.s;
       const int64_t c = plane % s.c;
       const float m = mean[c], kc = k[c], sh = shift[c];
@@ -285,7 +278,7 @@ void CpuBackend::batchnorm_backward_with(Activate activate, const checks::BatchN
             return static_cast<double>(e[i]) * (static_cast<double>(xp[i]) - md);
           },
           planes[2 * plane], planes[2 * plane + 1]);
-    }
+    });
     combine_planes(s, planes, sum_dy, sum_dy_xc);
   }
 

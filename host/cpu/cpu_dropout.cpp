@@ -4,38 +4,17 @@
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_dropout_mask.hpp"
 #include "cpu/cpu_parallel.hpp"
+#include "cpu/cpu_simd.hpp"
 #include "emnist/op_checks.hpp"
 
 namespace emnist::cpu {
 
-namespace {
-
-// The same loop twice: compiled for AVX-512 (x86-64-v4) and for the baseline, chosen once by what
-// the CPU reports. Both give the same bits (integer hashing, a 24-bit integer converted to float
-// exactly, one comparison, one float product). Chosen by hand rather than by target_clones, whose
-// ifunc resolver runs before ThreadSanitizer's runtime starts and crashes instrumented builds.
-__attribute__((target("arch=x86-64-v4"))) void factors_avx512(uint64_t key, uint64_t first,
-                                                              int64_t n, float p, float scale,
-                                                              float* out) {
-  for (int64_t j = 0; j < n; ++j)
-    out[j] = math::dropout_factor(key, first + static_cast<uint64_t>(j), p, scale);
-}
-
-void factors_baseline(uint64_t key, uint64_t first, int64_t n, float p, float scale, float* out) {
-  for (int64_t j = 0; j < n; ++j)
-    out[j] = math::dropout_factor(key, first + static_cast<uint64_t>(j), p, scale);
-}
-
-bool has_avx512() {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-}
-
-}  // namespace
-
+// The hash's 64-bit multiplies vectorise with AVX-512 only; below it the loop is scalar.
 void dropout_factors(uint64_t key, uint64_t first, int64_t n, float p, float scale, float* out) {
-  static const bool avx512 = has_avx512();
-  (avx512 ? factors_avx512 : factors_baseline)(key, first, n, p, scale, out);
+  at_simd_level(simd_level(), [=] {
+    for (int64_t j = 0; j < n; ++j)
+      out[j] = math::dropout_factor(key, first + static_cast<uint64_t>(j), p, scale);
+  });
 }
 
 namespace {

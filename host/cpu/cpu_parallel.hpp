@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "cpu/cpu_simd.hpp"
+
 namespace emnist::cpu {
 
 // Below this many elements of simple per-element work, waking a second thread costs more than it
@@ -25,22 +27,32 @@ inline Range share(int64_t n, int part, int parts) {
 }
 
 // Calls body(begin, end) once per OpenMP thread with that thread's share of [0, n), or once with
-// all of it when `work` (elements' worth of simple per-element work) is below the grain.
+// all of it when `work` (elements' worth of simple per-element work) is below the grain; either
+// way compiled for the widest vector instructions the CPU has (cpu_simd.hpp).
 // For loops that must vectorise: a body that passes its values on as by-value arguments to a plain
 // loop lets the compiler keep them in registers. Inside `omp parallel for`, shared values are read
 // through a pointer that any float store might alias: Adam's pass, built with -fno-math-errno
 // (without which its sqrtf cannot vectorise at all), ran four times slower that way.
 template <class Body>
 void parallel_ranges(int64_t n, int64_t work, Body body) {
+  const SimdLevel level = simd_level();
   if (!worth_parallel(work)) {
-    body(int64_t{0}, n);
+    at_simd_level(level, [&] { body(int64_t{0}, n); });
     return;
   }
 #pragma omp parallel
   {
     const Range r = share(n, omp_get_thread_num(), omp_get_num_threads());
-    body(r.begin, r.end);
+    at_simd_level(level, [&] { body(r.begin, r.end); });
   }
+}
+
+// Calls body(i) for every i in [0, n), shared as parallel_ranges shares it.
+template <class Body>
+void parallel_for(int64_t n, int64_t work, Body body) {
+  parallel_ranges(n, work, [&body](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) body(i);
+  });
 }
 
 // oneDNN shares its work between the OpenMP threads when it is called, or its kernels are planned,

@@ -307,6 +307,7 @@ struct CpuInfo {
   std::string library;    // "oneDNN 2.6.3"
   std::string isa;        // "AVX-512 with AMX", "AVX2", ...
   int threads = 1;        // OpenMP's maximum
+  std::string loops;      // batch norm's and elementwise loops: "AVX-512", "AVX2", "SSE2"
   bool winograd = false;  // tf32: Winograd's 3x3 kernels (AVX-512)
   bool bf16_amx = false;  // bf16: bfloat16 convolutions on AMX
 };

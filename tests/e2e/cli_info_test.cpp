@@ -31,6 +31,7 @@ TEST_CASE("info reports the build and, here, no GPU without failing", "[cli][smo
   const emnist::CpuInfo cpu = emnist::cpu_info();
   CHECK_THAT(r.output, Contains("CPU: oneDNN ") &&
                            Contains(std::to_string(cpu.threads) + " OpenMP threads") &&
+                           Contains(", batch norm and elementwise loops " + cpu.loops + ";") &&
                            Contains(cpu.bf16_amx ? "bfloat16 convolutions on AMX"
                                                  : "bfloat16 convolutions no (no AMX: fp32)"));
 }

@@ -1,0 +1,194 @@
+// The CPU ops' loops run compiled for AVX-512, AVX2 or plain x86-64, whichever is the widest the
+// CPU has (cpu/cpu_simd.hpp), and every level gives the baseline's bits: a model trained on one
+// CPU is the model trained on another. Each level this machine has is compared with the baseline.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu_reduce.hpp"
+#include "cpu/cpu_simd.hpp"
+#include "cpu/op_fixtures.hpp"
+#include "emnist/backend.hpp"
+
+namespace emnist::test {
+namespace {
+
+using cpu::SimdLevel;
+
+// The CPU's flags as the kernel reports them (/proc/cpuinfo's first "flags" line), each
+// surrounded by spaces.
+std::string cpu_flags() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) == 0) return line.substr(line.find(':') + 1) + " ";
+  }
+  return "";
+}
+
+bool has_flags(const std::string& flags, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (flags.find(std::string(" ") + name + " ") == std::string::npos) return false;
+  }
+  return true;
+}
+
+// The levels this machine can run, the baseline first.
+std::vector<SimdLevel> levels_here() {
+  std::vector<SimdLevel> levels{SimdLevel::baseline};
+  if (cpu::cpu_simd_level() >= SimdLevel::avx2) levels.push_back(SimdLevel::avx2);
+  if (cpu::cpu_simd_level() >= SimdLevel::avx512) levels.push_back(SimdLevel::avx512);
+  return levels;
+}
+
+// Every output of a set of ops whose loops parallel_ranges runs (batch norm in all its forms,
+// residual add, activations, dropout, optimizer updates), on shapes whose lengths are no multiple
+// of a vector's (tails), one set above the parallel grain.
+std::vector<std::vector<float>> run_ops(Backend& be) {
+  std::vector<std::vector<float>> out;
+  const auto keep = [&](std::vector<float>& v) { out.push_back(v); };
+  StepScalars scalars;
+  scalars.step = 5;
+  scalars.lr = 1e-3f;
+
+  for (const bool spatial : {true, false}) {
+    // [64, 8, 9, 9] (41,472 elements: parallel) or [37, 45].
+    const int64_t n = spatial ? 64 : 37, c = spatial ? 8 : 45, hw = spatial ? 81 : 1;
+    const size_t size = static_cast<size_t>(n * c * hw), cs = static_cast<size_t>(c);
+    const auto t = [&](std::vector<float>& v) {
+      return spatial ? view(v, {n, c, 9, 9}) : view(v, {n, c});
+    };
+    auto x = uniform(size, -3, 5, 301);
+    auto dy = uniform(size, -1, 1, 302);
+    auto gamma = uniform(cs, 0.5f, 1.5f, 303);
+    auto beta = uniform(cs, -1, 1, 304);
+    for (const float p : {0.0f, 0.25f}) {
+      std::vector<float> y = nan_vector(size), activated = nan_vector(size);
+      std::vector<float> mean = nan_vector(cs), invstd = nan_vector(cs);
+      std::vector<float> rm(cs, 0.0f), rv(cs, 1.0f);
+      BatchNormParams bp;
+      bp.activate = true;
+      bp.activation.kind = p == 0.0f ? ActivationKind::elu : ActivationKind::leaky_relu;
+      bp.dropout = BatchNormDropout{p, 77, 3, &scalars, p == 0.0f ? Tensor{} : t(activated)};
+      be.batchnorm_forward_train(t(x), view(gamma, {c}), view(beta, {c}), view(rm, {c}),
+                                 view(rv, {c}), t(y), view(mean, {c}), view(invstd, {c}), bp);
+      std::vector<float> dx = nan_vector(size), dgamma = nan_vector(cs), dbeta = nan_vector(cs);
+      be.batchnorm_activation_backward(t(x), t(y), t(dy), view(gamma, {c}), view(beta, {c}),
+                                       view(mean, {c}), view(invstd, {c}), t(dx), view(dgamma, {c}),
+                                       view(dbeta, {c}), bp);
+      for (auto* v : {&y, &mean, &invstd, &rm, &rv, &dx, &dgamma, &dbeta}) keep(*v);
+      if (p > 0.0f) keep(activated);
+      be.batchnorm_backward(t(x), t(dy), view(gamma, {c}), view(mean, {c}), view(invstd, {c}),
+                            t(dx), view(dgamma, {c}), view(dbeta, {c}));
+      for (auto* v : {&dx, &dgamma, &dbeta}) keep(*v);
+      be.batchnorm_forward_infer(t(x), view(gamma, {c}), view(beta, {c}), view(rm, {c}),
+                                 view(rv, {c}), t(y), BatchNormParams{});
+      keep(y);
+    }
+  }
+
+  const int64_t n = 40001;
+  auto a = uniform(static_cast<size_t>(n), -2, 2, 311);
+  auto b = uniform(static_cast<size_t>(n), -2, 2, 312);
+  std::vector<float> y = nan_vector(a.size());
+  be.add(view(a, {n}), view(b, {n}), view(y, {n}));
+  keep(y);
+  for (const ActivationKind kind :
+       {ActivationKind::relu, ActivationKind::leaky_relu, ActivationKind::elu}) {
+    Activation act;
+    act.kind = kind;
+    be.activation_forward(act, view(a, {n}), view(y, {n}));
+    std::vector<float> dx = nan_vector(a.size());
+    be.activation_backward(act, view(y, {n}), view(b, {n}), view(dx, {n}));
+    keep(y);
+    keep(dx);
+  }
+  be.dropout_forward(view(a, {n}), view(y, {n}), 0.3f, 91, 2, &scalars);
+  keep(y);
+  for (const OptimizerKind kind :
+       {OptimizerKind::sgd, OptimizerKind::adam, OptimizerKind::adamw, OptimizerKind::rmsprop}) {
+    OptimizerParams o;
+    o.kind = kind;
+    o.momentum = 0.9f;
+    o.nesterov = true;
+    o.weight_decay = 1e-2f;
+    std::vector<float> params = a, s1(a.size(), 0.1f), s2(a.size(), 0.2f);
+    be.optimizer_step(o, view(params, {n}), view(b, {n}), view(s1, {n}), view(s2, {n}), &scalars);
+    keep(params);
+    keep(s1);
+    keep(s2);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("cpu simd level is the widest the CPU reports", "[cpu][simd]") {
+  const std::string flags = cpu_flags();
+  if (flags.empty()) {
+    WARN("no /proc/cpuinfo flags here: the level's detection is not checked");
+    return;
+  }
+  SimdLevel expected = SimdLevel::baseline;
+#if defined(__x86_64__)
+  if (has_flags(flags, {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"}))
+    expected = SimdLevel::avx512;
+  else if (has_flags(flags, {"avx2", "fma", "bmi1", "bmi2"}))
+    expected = SimdLevel::avx2;
+#endif
+  CAPTURE(cpu::simd_level_name(expected));
+  CHECK(cpu::cpu_simd_level() == expected);
+  CHECK(cpu::simd_level() == expected);
+  {
+    const cpu::SimdLimit limit(SimdLevel::baseline);
+    CHECK(cpu::simd_level() == SimdLevel::baseline);
+  }
+  CHECK(cpu::simd_level() == expected);
+}
+
+TEST_CASE("cpu double sums keep their order at every simd level", "[cpu][simd][determinism]") {
+  // Magnitudes 1e-3 to 1e15: a reordered sum gives other bits.
+  std::vector<double> terms(1003);
+  for (size_t i = 0; i < terms.size(); ++i)
+    terms[i] = (i % 7 == 0 ? 1e15 : 1e-3 * static_cast<double>(i % 997)) * (i % 2 ? -0.5 : 1.0);
+  const auto term = [&](int64_t i) { return terms[static_cast<size_t>(i)]; };
+  const auto squared = [&](int64_t i) { return term(i) * term(i); };
+  const auto n = static_cast<int64_t>(terms.size());
+  double base_a = 0.0, base_b = 0.0;
+  cpu::sum2_double(n, term, squared, base_a, base_b);
+  for (const SimdLevel level : levels_here()) {
+    CAPTURE(cpu::simd_level_name(level));
+    double a = -1.0, b = -1.0;
+    cpu::at_simd_level(level, [&] { cpu::sum2_double(n, term, squared, a, b); });
+    CHECK(a == base_a);
+    CHECK(b == base_b);
+  }
+}
+
+TEST_CASE("cpu ops give the baseline's bits at every simd level", "[cpu][simd][determinism]") {
+  auto be = make_cpu_backend();
+  std::vector<std::vector<float>> baseline;
+  {
+    const cpu::SimdLimit limit(SimdLevel::baseline);
+    baseline = run_ops(*be);
+  }
+  for (const auto& v : baseline) REQUIRE(count_non_finite(v) == 0);
+  const std::vector<SimdLevel> levels = levels_here();
+  if (levels.size() == 1) WARN("this CPU has no AVX2: only the baseline ran");
+  for (const SimdLevel level : levels) {
+    CAPTURE(cpu::simd_level_name(level));
+    const cpu::SimdLimit limit(level);
+    REQUIRE(cpu::simd_level() == level);
+    const std::vector<std::vector<float>> results = run_ops(*be);
+    REQUIRE(results.size() == baseline.size());
+    for (size_t i = 0; i < results.size(); ++i) {
+      CAPTURE(i);
+      CHECK(bit_identical(results[i], baseline[i]));
+    }
+  }
+}
+
+}  // namespace emnist::test
