@@ -27,22 +27,20 @@ void CpuBackend::gather_batch(const uint8_t* images, const int32_t* labels, int6
   float* dst = x.data;
   if (augment != nullptr) {
     // A draw per sample, then every pixel through it: heavier than a copy, so parallel sooner.
-#pragma omp parallel for schedule(static) if (worth_parallel(n * pixels * 16))
-    for (int64_t b = 0; b < n; ++b) {
+    parallel_for(n, n * pixels * 16, [=](int64_t b) {
       const math::AugmentDraw t =
           math::augment_draw(augment->spec, augment->epoch, static_cast<uint64_t>(augment->ids[b]));
       math::augment_image(images + rows[b] * pixels, augment->rows, augment->cols, augment->spec, t,
                           dst + b * pixels);
       y[b] = labels[rows[b]];
-    }
+    });
     return;
   }
-#pragma omp parallel for schedule(static) if (worth_parallel(n * pixels))
-  for (int64_t b = 0; b < n; ++b) {
+  parallel_for(n, n * pixels, [=](int64_t b) {
     const uint8_t* src = images + rows[b] * pixels;
     for (int64_t p = 0; p < pixels; ++p) dst[b * pixels + p] = math::pixel_value(src[p]);
     y[b] = labels[rows[b]];
-  }
+  });
 }
 
 }  // namespace emnist::cpu

@@ -10,24 +10,26 @@
 namespace emnist::cpu {
 
 void CpuBackend::linear_forward(Tensor x, Tensor w, Tensor b, Tensor y) {
-  const auto [batch, in, out] = checks::linear_forward(Device::cpu, x, w, b, y);
+  const checks::LinearDims d = checks::linear_forward(Device::cpu, x, w, b, y);
+  // Locals rather than a structured binding: Clang before 16 cannot capture one in a lambda.
+  const int64_t batch = d.batch, in = d.in, out = d.out;
 
   float beta = 0.0f;
   if (!b.empty()) {
     // Start y at the bias and let the GEMM accumulate onto it: no second pass over y.
     const float* bias = b.data;
     float* dst = y.data;
-#pragma omp parallel for schedule(static) if (worth_parallel(batch * out))
-    for (int64_t r = 0; r < batch; ++r) {
+    parallel_for(batch, batch * out, [=](int64_t r) {
       for (int64_t o = 0; o < out; ++o) dst[r * out + o] = bias[o];
-    }
+    });
     beta = 1.0f;
   }
   gemm(false, true, batch, out, in, 1.0f, x.data, in, w.data, in, beta, y.data, out);
 }
 
 void CpuBackend::linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) {
-  const auto [batch, in, out] = checks::linear_backward(Device::cpu, x, w, dy, dx, dw, db);
+  const checks::LinearDims d = checks::linear_backward(Device::cpu, x, w, dy, dx, dw, db);
+  const int64_t batch = d.batch, in = d.in, out = d.out;
 
   // dx [B, I] = dy [B, O] w [O, I]
   if (!dx.empty())
@@ -41,16 +43,14 @@ void CpuBackend::linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tenso
     double* sums = grow(sums_, static_cast<size_t>(out));
     const float* g = dy.data;
     float* bias_grad = db.data;
-#pragma omp parallel if (worth_parallel(batch * out))
-    {
-      const Range cols = share(out, omp_get_thread_num(), omp_get_num_threads());
-      for (int64_t o = cols.begin; o < cols.end; ++o) sums[o] = 0.0;
+    parallel_ranges(out, batch * out, [=](int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; ++o) sums[o] = 0.0;
       for (int64_t r = 0; r < batch; ++r) {
         const float* row = g + r * out;
-        for (int64_t o = cols.begin; o < cols.end; ++o) sums[o] += static_cast<double>(row[o]);
+        for (int64_t o = begin; o < end; ++o) sums[o] += static_cast<double>(row[o]);
       }
-      for (int64_t o = cols.begin; o < cols.end; ++o) bias_grad[o] = static_cast<float>(sums[o]);
-    }
+      for (int64_t o = begin; o < end; ++o) bias_grad[o] = static_cast<float>(sums[o]);
+    });
   }
 }
 

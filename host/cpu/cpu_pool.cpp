@@ -10,12 +10,13 @@
 namespace emnist::cpu {
 
 void CpuBackend::maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) {
-  const auto [planes, h, w] = checks::maxpool2d_forward(Device::cpu, x, y, argmax);
+  const checks::PoolDims d = checks::maxpool2d_forward(Device::cpu, x, y, argmax);
+  // Locals rather than a structured binding: Clang before 16 cannot capture one in a lambda.
+  const int64_t planes = d.planes, h = d.h, w = d.w;
   const int64_t ho = h / 2, wo = w / 2;
   const float* in = x.data;
   float* out = y.data;
-#pragma omp parallel for schedule(static) if (worth_parallel(x.numel()))
-  for (int64_t plane = 0; plane < planes; ++plane) {
+  parallel_for(planes, x.numel(), [=](int64_t plane) {
     const float* src = in + plane * h * w;
     float* dst = out + plane * ho * wo;
     int32_t* arg = argmax + plane * ho * wo;
@@ -41,50 +42,50 @@ void CpuBackend::maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) {
         arg[oh * wo + ow] = at;
       }
     }
-  }
+  });
 }
 
 void CpuBackend::maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) {
-  const auto [planes, h, w] = checks::maxpool2d_backward(Device::cpu, dy, argmax, dx);
+  const checks::PoolDims d = checks::maxpool2d_backward(Device::cpu, dy, argmax, dx);
+  const int64_t planes = d.planes, h = d.h, w = d.w;
   const int64_t ho = h / 2, wo = w / 2;
   const float* g = dy.data;
   float* grad = dx.data;
-#pragma omp parallel for schedule(static) if (worth_parallel(dx.numel()))
-  for (int64_t plane = 0; plane < planes; ++plane) {
+  parallel_for(planes, dx.numel(), [=](int64_t plane) {
     float* dst = grad + plane * h * w;
     const float* src = g + plane * ho * wo;
     const int32_t* arg = argmax + plane * ho * wo;
     for (int64_t i = 0; i < h * w; ++i) dst[i] = 0.0f;
     // Windows do not overlap, so each input receives at most one gradient: no ordering question.
     for (int64_t i = 0; i < ho * wo; ++i) dst[arg[i]] += src[i];
-  }
+  });
 }
 
 void CpuBackend::global_avgpool_forward(Tensor x, Tensor y) {
-  const auto [planes, h, w] = checks::global_avgpool_forward(Device::cpu, x, y);
+  const checks::PoolDims d = checks::global_avgpool_forward(Device::cpu, x, y);
+  const int64_t planes = d.planes, h = d.h, w = d.w;
   const int64_t count = h * w;
   const float* in = x.data;
   float* out = y.data;
-#pragma omp parallel for schedule(static) if (worth_parallel(x.numel()))
-  for (int64_t plane = 0; plane < planes; ++plane) {
+  parallel_for(planes, x.numel(), [=](int64_t plane) {
     const float* src = in + plane * count;
     float sum = 0.0f;
     for (int64_t i = 0; i < count; ++i) sum += src[i];
     out[plane] = math::spatial_mean(sum, count);
-  }
+  });
 }
 
 void CpuBackend::global_avgpool_backward(Tensor dy, Tensor dx) {
-  const auto [planes, h, w] = checks::global_avgpool_backward(Device::cpu, dy, dx);
+  const checks::PoolDims d = checks::global_avgpool_backward(Device::cpu, dy, dx);
+  const int64_t planes = d.planes, h = d.h, w = d.w;
   const int64_t count = h * w;
   const float* g = dy.data;
   float* grad = dx.data;
-#pragma omp parallel for schedule(static) if (worth_parallel(dx.numel()))
-  for (int64_t plane = 0; plane < planes; ++plane) {
+  parallel_for(planes, dx.numel(), [=](int64_t plane) {
     const float share = math::spatial_mean_grad(g[plane], count);
     float* dst = grad + plane * count;
     for (int64_t i = 0; i < count; ++i) dst[i] = share;
-  }
+  });
 }
 
 }  // namespace emnist::cpu

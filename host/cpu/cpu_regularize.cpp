@@ -27,16 +27,17 @@ void CpuBackend::regularize(Tensor weights, Tensor grads, float l1, float l2, fl
   const float* w = weights.data;
   if (!grads.empty() && (l1 != 0.0f || l2 != 0.0f)) {
     float* g = grads.data;
-#pragma omp parallel for simd schedule(static) if (worth_parallel(n))
-    for (int64_t i = 0; i < n; ++i) g[i] += l1 * sign(w[i]) + l2 * w[i];
+    parallel_ranges(n, n, [=](int64_t begin, int64_t end) {
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) g[i] += l1 * sign(w[i]) + l2 * w[i];
+    });
   }
   if (penalty == nullptr) return;
 
   const int64_t chunks = (n + kChunk - 1) / kChunk;
   double* abs_sums = grow(sums_, static_cast<size_t>(2 * chunks));
   double* sq_sums = abs_sums + chunks;
-#pragma omp parallel for schedule(static) if (chunks > 1)
-  for (int64_t k = 0; k < chunks; ++k) {
+  parallel_for(chunks, chunks > 1 ? kParallelGrain : 0, [=](int64_t k) {
     const float* chunk = w + k * kChunk;
     const int64_t len = std::min(kChunk, n - k * kChunk);
     sum2_double(
@@ -45,7 +46,7 @@ void CpuBackend::regularize(Tensor weights, Tensor grads, float l1, float l2, fl
           return static_cast<double>(chunk[i]) * static_cast<double>(chunk[i]);
         },
         abs_sums[k], sq_sums[k]);
-  }
+  });
   double sum_abs = 0.0, sum_sq = 0.0;
   for (int64_t k = 0; k < chunks; ++k) {
     sum_abs += abs_sums[k];

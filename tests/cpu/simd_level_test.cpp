@@ -12,6 +12,7 @@
 #include "cpu/cpu_simd.hpp"
 #include "cpu/op_fixtures.hpp"
 #include "emnist/backend.hpp"
+#include "emnist/element_math.hpp"
 
 namespace emnist::test {
 namespace {
@@ -44,9 +45,10 @@ std::vector<SimdLevel> levels_here() {
   return levels;
 }
 
-// Every output of a set of ops whose loops parallel_ranges runs (batch norm in all its forms,
-// residual add, activations, dropout, optimizer updates), on shapes whose lengths are no multiple
-// of a vector's (tails), one set above the parallel grain.
+// Every output of the ops whose loops parallel_ranges runs (batch norm in all its forms, the
+// residual add, activations, dropout, optimizer updates, pooling, gathering and augmenting a batch,
+// regularisation, a linear layer's bias), on shapes whose lengths are no multiple of a vector's
+// (tails), some above the parallel grain.
 std::vector<std::vector<float>> run_ops(Backend& be) {
   std::vector<std::vector<float>> out;
   const auto keep = [&](std::vector<float>& v) { out.push_back(v); };
@@ -120,6 +122,72 @@ std::vector<std::vector<float>> run_ops(Backend& be) {
     keep(params);
     keep(s1);
     keep(s2);
+  }
+
+  // Pooling: [20, 16, 13, 13] (an odd trailing row and column) for max-pooling, then global
+  // average pooling of the same input.
+  {
+    const int64_t pn = 20, pc = 16, ph = 13;
+    const size_t size = static_cast<size_t>(pn * pc * ph * ph), pooled = size / ph / ph * 36;
+    auto x = uniform(size, -1, 1, 321);
+    auto dy = uniform(pooled, -1, 1, 322);
+    std::vector<float> py = nan_vector(pooled), dx = nan_vector(size);
+    std::vector<int32_t> argmax(pooled, -1);
+    be.maxpool2d_forward(view(x, {pn, pc, ph, ph}), view(py, {pn, pc, 6, 6}), argmax.data());
+    be.maxpool2d_backward(view(dy, {pn, pc, 6, 6}), argmax.data(), view(dx, {pn, pc, ph, ph}));
+    keep(py);
+    keep(dx);
+    std::vector<float> mean = nan_vector(static_cast<size_t>(pn * pc));
+    be.global_avgpool_forward(view(x, {pn, pc, ph, ph}), view(mean, {pn, pc}));
+    be.global_avgpool_backward(view(mean, {pn, pc}), view(dx, {pn, pc, ph, ph}));
+    keep(mean);
+    keep(dx);
+  }
+
+  // A batch of 64 28x28 images gathered plainly and with every augmentation.
+  {
+    const int64_t count = 100, pixels = 28 * 28, batch = 64;
+    std::vector<uint8_t> images(static_cast<size_t>(count * pixels));
+    for (size_t i = 0; i < images.size(); ++i) images[i] = static_cast<uint8_t>((i * 37) % 251);
+    std::vector<int32_t> labels(static_cast<size_t>(count)),
+        batch_labels(static_cast<size_t>(batch));
+    std::vector<int64_t> rows(static_cast<size_t>(batch));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      rows[i] = static_cast<int64_t>((i * 7) % count);
+      labels[i] = static_cast<int32_t>(i % 47);
+    }
+    BatchAugment augment;
+    augment.spec = math::AugmentSpec{0.1f, 0.1f, 0.1f, 2.0f, 1.5f, 99};
+    augment.epoch = 3;
+    augment.ids = rows.data();
+    augment.rows = augment.cols = 28;
+    for (const BatchAugment* with :
+         {static_cast<const BatchAugment*>(nullptr), static_cast<const BatchAugment*>(&augment)}) {
+      std::vector<float> images_out = nan_vector(static_cast<size_t>(batch * pixels));
+      be.gather_batch(images.data(), labels.data(), count, rows.data(),
+                      view(images_out, {batch, 1, 28, 28}), batch_labels.data(), with);
+      keep(images_out);
+    }
+  }
+
+  // L1 and L2 onto a gradient, with the penalty; a linear layer with its bias.
+  {
+    std::vector<float> grads = b, penalty(1, -1.0f);
+    be.regularize(view(a, {n}), view(grads, {n}), 1e-4f, 1e-3f, penalty.data());
+    keep(grads);
+    keep(penalty);
+    const int64_t batch = 50, in = 30, units = 70;
+    auto x = uniform(static_cast<size_t>(batch * in), -1, 1, 331);
+    auto w = uniform(static_cast<size_t>(units * in), -1, 1, 332);
+    auto bias = uniform(static_cast<size_t>(units), -1, 1, 333);
+    auto dy = uniform(static_cast<size_t>(batch * units), -1, 1, 334);
+    std::vector<float> ly = nan_vector(dy.size()), dx = nan_vector(x.size());
+    std::vector<float> dw = nan_vector(w.size()), db = nan_vector(bias.size());
+    be.linear_forward(view(x, {batch, in}), view(w, {units, in}), view(bias, {units}),
+                      view(ly, {batch, units}));
+    be.linear_backward(view(x, {batch, in}), view(w, {units, in}), view(dy, {batch, units}),
+                       view(dx, {batch, in}), view(dw, {units, in}), view(db, {units}));
+    for (auto* v : {&ly, &dx, &dw, &db}) keep(*v);
   }
   return out;
 }
