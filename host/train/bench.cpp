@@ -130,6 +130,10 @@ Dataset load_bench_data(const std::filesystem::path& dir) {
 }
 
 std::string bench_report(const BenchResult& r, Precision precision, bool real_images) {
+  // On the CPU, which vector instructions the engine's own loops run (cpu_info).
+  const std::string threads =
+      r.device == "cpu" ? fmt::format("{}, loops {}", omp_get_max_threads(), cpu_info().loops)
+                        : std::to_string(omp_get_max_threads());
   std::string report = fmt::format(
       "bench: emnist {}, device {} ({}), threads {}, feeder {}, model {} ({} parameters), batch "
       "{}, {}\n"
@@ -138,11 +142,11 @@ std::string bench_report(const BenchResult& r, Precision precision, bool real_im
       "epoch time ({} samples): {:.2f} s\n"
       "peak engine memory: {:.1f} MiB\n"
       "cuda graphs: {} captured, {} steps replayed, {} failed captures\n",
-      EMNIST_VERSION, r.device, choice_name(precision), omp_get_max_threads(), r.feeder,
-      r.model_kind, r.parameters, r.batch, real_images ? "real images" : "random inputs",
-      r.samples_per_second, r.ms_per_step, r.steps, r.warmup_steps, kBalancedTrainSamples,
-      r.epoch_seconds, static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0),
-      r.graphs.captures, r.graphs.replays, r.graphs.failed_captures);
+      EMNIST_VERSION, r.device, choice_name(precision), threads, r.feeder, r.model_kind,
+      r.parameters, r.batch, real_images ? "real images" : "random inputs", r.samples_per_second,
+      r.ms_per_step, r.steps, r.warmup_steps, kBalancedTrainSamples, r.epoch_seconds,
+      static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0), r.graphs.captures,
+      r.graphs.replays, r.graphs.failed_captures);
   if (r.profile.empty()) return report;
   // The outermost range is the timed steps; every figure is per step and against that whole.
   const double total = r.profile.front().seconds;

@@ -122,6 +122,8 @@ TEST_CASE("bench on the CPU says once what a tf32 precision means there", "[cli]
   const auto plain = t::run_cli("bench --device cpu --model cnn --batch 8 --steps 2");
   CHECK(plain.exit_code == 0);
   CHECK_THAT(plain.output, !Contains("Winograd"));
+  // The report's first line names the level of the engine's own loops.
+  CHECK_THAT(plain.output, Contains(", loops " + emnist::cpu_info().loops + ", feeder "));
 }
 
 TEST_CASE("bench on the CPU says once what a bf16 precision means there", "[cli]") {
