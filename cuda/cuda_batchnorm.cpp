@@ -1,7 +1,8 @@
 // Batch normalisation over [N, C] or [N, C, H, W], statistics per channel: the CPU backend's shape
 // checks, then kernels/batchnorm.cu's two kernels per op (chunk sums, then outputs), sized for this
 // GPU's multiprocessors. The activation that follows batch norm (BatchNormParams::activate) is
-// applied in the second forward kernel and differentiated inside the backward's two; dropout
+// applied in the second forward kernel (after adding BatchNormParams::residual, where given) and
+// differentiated inside the backward's two; dropout
 // inside batch norm stays a kernel of its own (forward from the activated output it keeps,
 // backward before batch norm's).
 #include "cuda_backend.hpp"
@@ -18,15 +19,15 @@ void CudaBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, T
   const OpRange range{op};
   const checks::BatchNormDims s = checks::batchnorm_forward_train(
       Device::cuda, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd);
-  checks::batchnorm_params(Device::cuda, op, p);
+  checks::batchnorm_params(Device::cuda, op, p, x);
   checks::batchnorm_dropout(Device::cuda, op, p, y);
   const BatchNormDropout& drop = p.dropout;
   // With dropout, the activation's output is kept for its backward, and dropout writes y from it.
   const Tensor activated = drop.p > 0.0f ? drop.activated : y;
   const auto [split, scratch] = channel_split(op, s.n, s.c, s.s);
-  kernels::batchnorm_forward_train(x.data, gamma.data, beta.data, running_mean.data,
-                                   running_var.data, activated.data, save_mean.data,
-                                   save_invstd.data, split, p.momentum, p.eps,
+  kernels::batchnorm_forward_train(x.data, p.residual.data, gamma.data, beta.data,
+                                   running_mean.data, running_var.data, activated.data,
+                                   save_mean.data, save_invstd.data, split, p.momentum, p.eps,
                                    p.activate ? &p.activation : nullptr, scratch, stream_.get());
   if (drop.p > 0.0f) dropout_forward(activated, y, drop.p, drop.seed, drop.layer, drop.scalars);
 }
@@ -37,10 +38,10 @@ void CudaBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, T
   const OpRange range{op};
   const checks::BatchNormDims s =
       checks::batchnorm_forward_infer(Device::cuda, x, gamma, beta, running_mean, running_var, y);
-  checks::batchnorm_params(Device::cuda, op, p);
-  kernels::batchnorm_forward_infer(x.data, gamma.data, beta.data, running_mean.data,
-                                   running_var.data, y.data, s.n, s.c, s.s, p.eps,
-                                   p.activate ? &p.activation : nullptr, stream_.get());
+  checks::batchnorm_params(Device::cuda, op, p, x);
+  kernels::batchnorm_forward_infer(x.data, p.residual.data, gamma.data, beta.data,
+                                   running_mean.data, running_var.data, y.data, s.n, s.c, s.s,
+                                   p.eps, p.activate ? &p.activation : nullptr, stream_.get());
 }
 
 void CudaBackend::batchnorm_backward(Tensor x, Tensor dy, Tensor gamma, Tensor save_mean,

@@ -240,8 +240,13 @@ BatchNormDims batchnorm_backward(Device d, const Tensor& x, const Tensor& dy, co
   return dims;
 }
 
-void batchnorm_params(Device d, const char* op, const BatchNormParams& p) {
-  if (p.activate) activation_kind(OpCheck(d, op), p.activation);
+void batchnorm_params(Device d, const char* op, const BatchNormParams& p, const Tensor& x) {
+  const OpCheck check(d, op);
+  if (p.activate) activation_kind(check, p.activation);
+  if (p.residual.empty()) return;
+  check.tensor(p.residual, x.rank, "residual");
+  check.same_shape(x, p.residual, "x and residual");
+  check.require(p.dropout.p == 0.0f, "a residual comes without dropout inside batch norm");
 }
 
 void batchnorm_dropout(Device d, const char* op, const BatchNormParams& p, const Tensor& y) {
@@ -268,6 +273,8 @@ BatchNormDims batchnorm_activation_backward(Device d, const Tensor& x, const Ten
   check.same_shape(x, y, "x and y");
   check.vector(beta, dims.c, "beta");
   check.require(p.activate, "the forward had no activation (BatchNormParams::activate)");
+  check.require(p.residual.empty(),
+                "with a residual, take the activation's backward, then batchnorm_backward");
   activation_kind(check, p.activation);
   batchnorm_dropout(d, "batchnorm_activation_backward", p, x);
   return dims;

@@ -8,8 +8,9 @@
 //      exactly as the CPU backend does (same double formulas, same float roundings); the channel's
 //      first block writes the statistics (or dgamma, dbeta), and every block writes its chunk's
 //      outputs.
-// The activation that follows batch norm is applied where the output is written, and its gradient
-// taken where the output gradient is read, with the same functors as the activation kernels.
+// The activation that follows batch norm is applied where the output is written (after a residual
+// block's shortcut is added, where there is one), and its gradient taken where the output gradient
+// is read, with the same functors as the activation kernels.
 //
 // The per-element formulas use explicitly rounded operations (__fmul_rn and friends), which the
 // compiler never fuses into an FMA: the CPU (x86-64 baseline, no FMA) rounds every product and sum,
@@ -26,6 +27,11 @@ namespace {
 // (x - mean) * scale + shift, rounded after each operation.
 __device__ __forceinline__ float affine(float x, float mean, float scale, float shift) {
   return __fadd_rn(__fmul_rn(__fsub_rn(x, mean), scale), shift);
+}
+
+// affine's value with element `at` of the residual added (add's rounding), where there is one.
+__device__ __forceinline__ float plus_residual(float v, const float* residual, int64_t at) {
+  return residual == nullptr ? v : __fadd_rn(v, residual[at]);
 }
 
 // The channel's totals: its chunks' sums added in chunk order.
@@ -56,10 +62,10 @@ __global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocess
 // Forward, pass 2: the channel's coefficients from its totals, then y = activate(affine(x)).
 template <class Activate>
 __global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocessor)
-    forward_apply_kernel(const float* x, const float* gamma, const float* beta, float* running_mean,
-                         float* running_var, float* y, float* save_mean, float* save_invstd,
-                         const DoublePair* partials, ChannelChunks k, float momentum_f, float eps,
-                         Activate activate) {
+    forward_apply_kernel(const float* x, const float* residual, const float* gamma,
+                         const float* beta, float* running_mean, float* running_var, float* y,
+                         float* save_mean, float* save_invstd, const DoublePair* partials,
+                         ChannelChunks k, float momentum_f, float eps, Activate activate) {
   __shared__ float coef[3];  // mean, scale, shift
   const uint32_t channel = k.channel(blockIdx.x);
   const uint32_t begin = k.begin(blockIdx.x), end = k.end(blockIdx.x);
@@ -95,22 +101,23 @@ __global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocess
   const float mean = coef[0], scale = coef[1], shift = coef[2];
   for (uint32_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
     const int64_t at = k.offset(channel, i);
-    y[at] = activate(affine(x[at], mean, scale, shift));
+    y[at] = activate(plus_residual(affine(x[at], mean, scale, shift), residual, at));
   }
 }
 
 template <class Activate>
-__global__ void forward_infer_kernel(const float* x, const float* gamma, const float* beta,
-                                     const float* running_mean, const float* running_var, float* y,
-                                     int64_t total, int64_t c, int64_t s, float eps,
-                                     Activate activate) {
+__global__ void forward_infer_kernel(const float* x, const float* residual, const float* gamma,
+                                     const float* beta, const float* running_mean,
+                                     const float* running_var, float* y, int64_t total, int64_t c,
+                                     int64_t s, float eps, Activate activate) {
   for (int64_t i = global_thread(); i < total; i += grid_stride()) {
     const int64_t channel = (i / s) % c;
     // Recomputed per element (cheap next to the memory traffic) rather than in a second kernel.
     const double invstd = __ddiv_rn(
         1.0, sqrt(__dadd_rn(static_cast<double>(running_var[channel]), static_cast<double>(eps))));
     const float scale = __fmul_rn(gamma[channel], static_cast<float>(invstd));
-    y[i] = activate(affine(x[i], running_mean[channel], scale, beta[channel]));
+    y[i] = activate(
+        plus_residual(affine(x[i], running_mean[channel], scale, beta[channel]), residual, i));
   }
 }
 
@@ -178,10 +185,10 @@ __global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocess
 
 }  // namespace
 
-void batchnorm_forward_train(const float* x, const float* gamma, const float* beta,
-                             float* running_mean, float* running_var, float* y, float* save_mean,
-                             float* save_invstd, const ChannelSplit& split, float momentum,
-                             float eps, const Activation* activation, void* scratch,
+void batchnorm_forward_train(const float* x, const float* residual, const float* gamma,
+                             const float* beta, float* running_mean, float* running_var, float* y,
+                             float* save_mean, float* save_invstd, const ChannelSplit& split,
+                             float momentum, float eps, const Activation* activation, void* scratch,
                              cudaStream_t stream) {
   if (split.c <= 0) return;
   const ChannelChunks k = chunks_of(split);
@@ -190,21 +197,21 @@ void batchnorm_forward_train(const float* x, const float* gamma, const float* be
   EMNIST_LAUNCH_CHECK();
   with_activation(activation, [&](auto activate, auto /*grad*/) {
     forward_apply_kernel<<<blocks_of(split), kChannelThreads, 0, stream>>>(
-        x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd, partials, k, momentum,
-        eps, activate);
+        x, residual, gamma, beta, running_mean, running_var, y, save_mean, save_invstd, partials, k,
+        momentum, eps, activate);
   });
   EMNIST_LAUNCH_CHECK();
 }
 
-void batchnorm_forward_infer(const float* x, const float* gamma, const float* beta,
-                             const float* running_mean, const float* running_var, float* y,
-                             int64_t n, int64_t c, int64_t s, float eps,
+void batchnorm_forward_infer(const float* x, const float* residual, const float* gamma,
+                             const float* beta, const float* running_mean, const float* running_var,
+                             float* y, int64_t n, int64_t c, int64_t s, float eps,
                              const Activation* activation, cudaStream_t stream) {
   const int64_t total = n * c * s;
   if (total <= 0) return;
   with_activation(activation, [&](auto activate, auto /*grad*/) {
     forward_infer_kernel<<<grid_for(total), kBlock, 0, stream>>>(
-        x, gamma, beta, running_mean, running_var, y, total, c, s, eps, activate);
+        x, residual, gamma, beta, running_mean, running_var, y, total, c, s, eps, activate);
   });
   EMNIST_LAUNCH_CHECK();
 }

@@ -53,15 +53,16 @@ void bias_grad(const float* dy, float* db, const ChannelSplit& split, void* scra
 // ---- batch norm over [N, C, S], statistics per channel, in two kernels over split's chunks:
 // chunk sums into scratch, then the outputs. activation (nullable): the one that follows batch
 // norm, applied to the output in the same pass; in backward its gradient is taken from its output
-// y and dy where dy is read (y is not read without one).
-void batchnorm_forward_train(const float* x, const float* gamma, const float* beta,
-                             float* running_mean, float* running_var, float* y, float* save_mean,
-                             float* save_invstd, const ChannelSplit& split, float momentum,
-                             float eps, const Activation* activation, void* scratch,
+// y and dy where dy is read (y is not read without one). residual (nullable, x's size): added
+// before the activation.
+void batchnorm_forward_train(const float* x, const float* residual, const float* gamma,
+                             const float* beta, float* running_mean, float* running_var, float* y,
+                             float* save_mean, float* save_invstd, const ChannelSplit& split,
+                             float momentum, float eps, const Activation* activation, void* scratch,
                              cudaStream_t stream);
-void batchnorm_forward_infer(const float* x, const float* gamma, const float* beta,
-                             const float* running_mean, const float* running_var, float* y,
-                             int64_t n, int64_t c, int64_t s, float eps,
+void batchnorm_forward_infer(const float* x, const float* residual, const float* gamma,
+                             const float* beta, const float* running_mean, const float* running_var,
+                             float* y, int64_t n, int64_t c, int64_t s, float eps,
                              const Activation* activation, cudaStream_t stream);
 // dx, dgamma, dbeta nullable; dx may alias dy.
 void batchnorm_backward(const float* x, const float* y, const float* dy, const float* gamma,

@@ -146,17 +146,27 @@ void for_each_element(const BnShape& s, const Mask& mask, Body body) {
   });
 }
 
-// out = activation((in - mean[c]) * scale[c] + shift[c]) * dropout's factor, and with dropout the
-// value before that factor into activated.
+// out = activation((in - mean[c]) * scale[c] + shift[c] (+ p.residual's element)) * dropout's
+// factor, and with dropout the value before that factor into activated. The residual is added
+// where there is one, never a zero where there is none (-0 + 0 would be +0).
 template <class Mask>
 void normalize(const BnShape& s, const float* in, const float* mean, const float* scale,
                const float* shift, float* out, float* activated, const BatchNormParams& p,
                const Mask& mask) {
+  const float* residual = p.residual.data;
+  const auto with_residual = [&](auto f) {
+    if (residual != nullptr) return f(std::true_type{});
+    f(std::false_type{});
+  };
   with_activation(p, [&](auto activate) {
-    for_each_element(s, mask, [=](int64_t i, int64_t c, float factor) {
-      const float a = activate((in[i] - mean[c]) * scale[c] + shift[c]);
-      if constexpr (Mask::active) activated[i] = a;
-      out[i] = a * factor;
+    with_residual([&](auto add) {
+      for_each_element(s, mask, [=](int64_t i, int64_t c, float factor) {
+        float v = (in[i] - mean[c]) * scale[c] + shift[c];
+        if constexpr (decltype(add)::value) v = v + residual[i];
+        const float a = activate(v);
+        if constexpr (Mask::active) activated[i] = a;
+        out[i] = a * factor;
+      });
     });
   });
 }
@@ -168,7 +178,7 @@ void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Te
                                          Tensor save_invstd, BatchNormParams p) {
   const BnShape s = checks::batchnorm_forward_train(Device::cpu, x, gamma, beta, running_mean,
                                                     running_var, y, save_mean, save_invstd);
-  checks::batchnorm_params(Device::cpu, "batchnorm_forward_train", p);
+  checks::batchnorm_params(Device::cpu, "batchnorm_forward_train", p, x);
   checks::batchnorm_dropout(Device::cpu, "batchnorm_forward_train", p, y);
 
   double* sum = grow(sums_, static_cast<size_t>(2 * s.c));
@@ -206,7 +216,7 @@ void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Te
                                          Tensor running_var, Tensor y, BatchNormParams p) {
   const BnShape s =
       checks::batchnorm_forward_infer(Device::cpu, x, gamma, beta, running_mean, running_var, y);
-  checks::batchnorm_params(Device::cpu, "batchnorm_forward_infer", p);
+  checks::batchnorm_params(Device::cpu, "batchnorm_forward_infer", p, x);
   float* scale = grow(coefficients_, static_cast<size_t>(s.c));
   for (int64_t c = 0; c < s.c; ++c) {
     const double invstd =

@@ -6,9 +6,9 @@ namespace emnist {
 namespace {
 
 // BatchNorm1d over [N, C] or BatchNorm2d over [N, C, H, W]: statistics per channel either way.
-class BatchNorm final : public Layer {
+class BatchNorm final : public BatchNormLayer {
  public:
-  BatchNorm(SampleShape input, BatchNormParams params) : Layer(input), params_(params) {
+  BatchNorm(SampleShape input, BatchNormParams params) : BatchNormLayer(input), params_(params) {
     if (input.rank != 1 && input.rank != 3)
       throw std::invalid_argument("batchnorm: input must be [C] or [C, H, W], got " + input.str());
   }
@@ -47,15 +47,18 @@ class BatchNorm final : public Layer {
 
   void forward(Backend& backend, const Tensor& x, const Tensor& y,
                const StepContext& ctx) override {
-    const Device d = backend.device();
-    if (ctx.mode == Mode::train) {
-      backend.batchnorm_forward_train(x, vec(gamma_, d), vec(beta_, d), vec(running_mean_, d),
-                                      vec(running_var_, d), y, vec(save_mean_, d),
-                                      vec(save_invstd_, d), step_params(x, ctx));
-    } else {
-      backend.batchnorm_forward_infer(x, vec(gamma_, d), vec(beta_, d), vec(running_mean_, d),
-                                      vec(running_var_, d), y, params_);
-    }
+    forward_with(backend, x, y, ctx, ctx.mode == Mode::train ? step_params(x, ctx) : params_);
+  }
+  void forward_add_activate(Backend& backend, const Tensor& x, const Tensor& shortcut,
+                            Activation activation, const Tensor& y,
+                            const StepContext& ctx) override {
+    if (params_.activate)
+      throw std::logic_error("batchnorm: a residual block's tail has no activation of its own");
+    BatchNormParams p = params_;
+    p.activate = true;
+    p.activation = activation;
+    p.residual = shortcut;
+    forward_with(backend, x, y, ctx, p);
   }
   void backward(Backend& backend, const Tensor& x, const Tensor& y, const Tensor& dy,
                 const Tensor& dx, const StepContext& ctx) override {
@@ -72,6 +75,18 @@ class BatchNorm final : public Layer {
   }
 
  private:
+  void forward_with(Backend& backend, const Tensor& x, const Tensor& y, const StepContext& ctx,
+                    const BatchNormParams& p) {
+    const Device d = backend.device();
+    if (ctx.mode == Mode::train) {
+      backend.batchnorm_forward_train(x, vec(gamma_, d), vec(beta_, d), vec(running_mean_, d),
+                                      vec(running_var_, d), y, vec(save_mean_, d),
+                                      vec(save_invstd_, d), p);
+    } else {
+      backend.batchnorm_forward_infer(x, vec(gamma_, d), vec(beta_, d), vec(running_mean_, d),
+                                      vec(running_var_, d), y, p);
+    }
+  }
   int64_t channels() const { return input_shape().dim(0); }
   Tensor vec(float* p, Device d) const { return Tensor(p, {channels()}, d); }
   bool dropout() const { return params_.dropout.p > 0.0f; }
@@ -94,7 +109,7 @@ class BatchNorm final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_batchnorm(SampleShape input, BatchNormParams params) {
+std::unique_ptr<BatchNormLayer> make_batchnorm(SampleShape input, BatchNormParams params) {
   return std::make_unique<BatchNorm>(input, params);
 }
 

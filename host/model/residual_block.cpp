@@ -27,7 +27,9 @@ class ResidualBlock final : public Layer {
     mid_ = parts_.back().second->output_shape();
     add_part("body.1.", make_batchnorm(mid_, activated));
     add_part("body.3.", make_conv2d(mid_, out, 3, false));
-    add_part("body.4.", make_batchnorm(mid_));
+    std::unique_ptr<BatchNormLayer> tail = make_batchnorm(mid_);
+    tail_ = tail.get();
+    add_part("body.4.", std::move(tail));
     if (stride != 1 || out != input.dim(0)) {
       add_part("shortcut.0.", make_conv2d(input, out, 1, false, stride));
       add_part("shortcut.1.", make_batchnorm(mid_));
@@ -78,14 +80,14 @@ class ResidualBlock final : public Layer {
     part_forward(0, backend, x, m.h1, ctx);
     part_forward(1, backend, m.h1, m.a1, ctx);
     part_forward(2, backend, m.a1, m.h2, ctx);
-    part_forward(3, backend, m.h2, m.b2, ctx);
     if (projection()) {
       part_forward(4, backend, x, m.s1, ctx);
       part_forward(5, backend, m.s1, m.s2, ctx);
     }
-    const ScopedRange range(backend, "add and activation forward");
-    backend.add(m.b2, projection() ? m.s2 : x, y);
-    backend.activation_forward(activation_, y, y);
+    // The body's last batch norm adds the shortcut and applies the activation in its own pass: the
+    // sum is never written, nor read back by separate add and activation passes.
+    const ScopedRange range(backend, forward_ranges_[3].c_str());
+    tail_->forward_add_activate(backend, m.h2, projection() ? m.s2 : x, activation_, y, ctx);
   }
 
   void backward(Backend& backend, const Tensor& x, const Tensor& y, const Tensor& dy,
@@ -96,7 +98,8 @@ class ResidualBlock final : public Layer {
       const ScopedRange range(backend, "activation backward");
       backend.activation_backward(activation_, y, dy, m.dsum);
     }
-    part_backward(3, backend, m.h2, m.b2, m.dsum, m.g1, ctx);
+    // (Batch norm's own backward reads no output.)
+    part_backward(3, backend, m.h2, Tensor{}, m.dsum, m.g1, ctx);
     part_backward(2, backend, m.a1, m.h2, m.g1, m.g2, ctx);
     part_backward(1, backend, m.h1, m.a1, m.g2, m.g1, ctx);
     part_backward(0, backend, x, m.h1, m.g1, dx, ctx);
@@ -111,13 +114,14 @@ class ResidualBlock final : public Layer {
   }
 
  private:
-  // Views of the workspace for a batch of n: the body's and the projection's outputs, the sum's
-  // gradient, two gradients of the body's width, and the projection's input gradient.
+  // Views of the workspace for a batch of n: the body's outputs but the last, the projection's
+  // outputs, the sum's gradient, two gradients of the body's width, and the projection's input
+  // gradient.
   struct Buffers {
-    Tensor h1, a1, h2, b2, s1, s2, dsum, g1, g2, dshortcut;
+    Tensor h1, a1, h2, s1, s2, dsum, g1, g2, dshortcut;
   };
   struct Offsets {
-    size_t h1, a1, h2, b2, s1, s2, dsum, g1, g2, dshortcut;
+    size_t h1, a1, h2, s1, s2, dsum, g1, g2, dshortcut;
     std::vector<size_t> parts;
   };
   // The workspace's layout for max_batch samples (offsets into it when `offsets` is given).
@@ -128,7 +132,6 @@ class ResidualBlock final : public Layer {
     o.h1 = p.add_array<float>(mid);
     o.a1 = p.add_array<float>(mid);
     o.h2 = p.add_array<float>(mid);
-    o.b2 = p.add_array<float>(mid);
     o.s1 = projection() ? p.add_array<float>(mid) : 0;
     o.s2 = projection() ? p.add_array<float>(mid) : 0;
     o.dsum = p.add_array<float>(mid);
@@ -154,7 +157,6 @@ class ResidualBlock final : public Layer {
     b.h1 = mid(o.h1);
     b.a1 = mid(o.a1);
     b.h2 = mid(o.h2);
-    b.b2 = mid(o.b2);
     if (projection()) {
       b.s1 = mid(o.s1);
       b.s2 = mid(o.s2);
@@ -187,6 +189,7 @@ class ResidualBlock final : public Layer {
 
   Activation activation_;
   SampleShape mid_;
+  BatchNormLayer* tail_ = nullptr;  // body.4, among parts_
   std::vector<std::pair<std::string, std::unique_ptr<Layer>>> parts_;
   std::vector<std::string> forward_ranges_, backward_ranges_;
   mutable int64_t planned_batch_ = 0;

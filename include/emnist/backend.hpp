@@ -74,6 +74,12 @@ struct BatchNormParams {
   bool activate = false;
   Activation activation;
   BatchNormDropout dropout;  // needs activate
+  // Forward only (training and inference), without dropout: y = activation(batch norm of x +
+  // residual), a residual block's shortcut ([N, C, ...] like x) added before the activation in the
+  // same pass, the bits of batch norm, add and the activation as separate ops. Its backward is the
+  // activation's, then batchnorm_backward from the gradient at the sum (which the shortcut needs
+  // too), so batchnorm_activation_backward refuses it. Empty: none.
+  Tensor residual;
 };
 
 enum class OptimizerKind { sgd, adam, adamw, rmsprop };

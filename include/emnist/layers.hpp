@@ -101,7 +101,17 @@ std::unique_ptr<Layer> make_linear(SampleShape input, int64_t out_features, bool
 std::unique_ptr<Layer> make_conv2d(SampleShape input, int64_t out_channels, int kernel, bool bias,
                                    int stride = 1);
 // Input [C] (1d) or [C, H, W] (2d): gamma (weight), beta (bias), running mean and variance.
-std::unique_ptr<Layer> make_batchnorm(SampleShape input, BatchNormParams params = {});
+class BatchNormLayer : public Layer {
+ public:
+  using Layer::Layer;
+  // A plain batch norm's forward (no activation of its own) as the tail of a residual block: y =
+  // activation(batch norm of x + shortcut) in one pass (BatchNormParams::residual). Its backward
+  // stays batch norm's own, from the gradient at the sum.
+  virtual void forward_add_activate(Backend& backend, const Tensor& x, const Tensor& shortcut,
+                                    Activation activation, const Tensor& y,
+                                    const StepContext& ctx) = 0;
+};
+std::unique_ptr<BatchNormLayer> make_batchnorm(SampleShape input, BatchNormParams params = {});
 // In place.
 std::unique_ptr<Layer> make_activation(SampleShape input, Activation activation);
 // The activation that the batch norm before it applies (BatchNormParams::activate): an identity

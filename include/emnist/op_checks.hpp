@@ -77,12 +77,14 @@ BatchNormDims batchnorm_forward_infer(Device d, const Tensor& x, const Tensor& g
 BatchNormDims batchnorm_backward(Device d, const Tensor& x, const Tensor& dy, const Tensor& gamma,
                                  const Tensor& save_mean, const Tensor& save_invstd,
                                  const Tensor& dx, const Tensor& dgamma, const Tensor& dbeta);
-// The activation of a batch norm with p.activate is a known kind.
-void batchnorm_params(Device d, const char* op, const BatchNormParams& p);
+// The activation of a batch norm with p.activate is a known kind; p.residual, if given, is shaped
+// as x and comes without dropout.
+void batchnorm_params(Device d, const char* op, const BatchNormParams& p, const Tensor& x);
 // With p.dropout.p != 0 (training): p in (0, 1), after an activation, scalars given, and
 // p.dropout.activated shaped as y.
 void batchnorm_dropout(Device d, const char* op, const BatchNormParams& p, const Tensor& y);
-// batchnorm_backward's checks, and y as x, beta as gamma, p.activate set, batchnorm_dropout's.
+// batchnorm_backward's checks, and y as x, beta as gamma, p.activate set, no p.residual,
+// batchnorm_dropout's.
 BatchNormDims batchnorm_activation_backward(Device d, const Tensor& x, const Tensor& y,
                                             const Tensor& dy, const Tensor& gamma,
                                             const Tensor& beta, const Tensor& save_mean,

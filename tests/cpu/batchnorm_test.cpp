@@ -23,7 +23,7 @@ TEST_CASE("cpu batchnorm 1d on four values by hand", "[cpu][batchnorm]") {
   std::vector<float> x = {1, 2, 3, 4};  // [4, 1]
   std::vector<float> gamma = {2}, beta = {0.5f}, rm = {0}, rv = {1};
   std::vector<float> y = nan_vector(4), save_mean = nan_vector(1), save_invstd = nan_vector(1);
-  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}};
+  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}, {}};
   be->batchnorm_forward_train(view(x, {4, 1}), view(gamma, {1}), view(beta, {1}), view(rm, {1}),
                               view(rv, {1}), view(y, {4, 1}), view(save_mean, {1}),
                               view(save_invstd, {1}), p);
@@ -55,7 +55,7 @@ TEST_CASE("cpu batchnorm 2d statistics per channel by hand", "[cpu][batchnorm]")
   std::vector<float> x = {1, 3, 10, 20, 5, 7, 30, 40};
   std::vector<float> gamma = {1, 0.5f}, beta = {0, -1}, rm = {1, 2}, rv = {3, 4};
   std::vector<float> y = nan_vector(8), save_mean = nan_vector(2), save_invstd = nan_vector(2);
-  const BatchNormParams p{0.25f, 1e-3f, false, {}, {}};
+  const BatchNormParams p{0.25f, 1e-3f, false, {}, {}, {}};
   be->batchnorm_forward_train(view(x, {2, 2, 1, 2}), view(gamma, {2}), view(beta, {2}),
                               view(rm, {2}), view(rv, {2}), view(y, {2, 2, 1, 2}),
                               view(save_mean, {2}), view(save_invstd, {2}), p);
@@ -80,7 +80,7 @@ TEST_CASE("cpu batchnorm running averages over several steps drive inference", "
   std::vector<float> gamma = {1.5f, -0.5f, 1}, beta = {0.1f, 0.2f, 0.3f};
   std::vector<float> rm = {0, 0, 0}, rv = {1, 1, 1};
   std::vector<double> rm_expected = {0, 0, 0}, rv_expected = {1, 1, 1};
-  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}};
+  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}, {}};
   for (uint32_t step = 0; step < 3; ++step) {
     auto x = uniform(static_cast<size_t>(n * c * h * w), -1.0f + step, 2.0f + 2 * step, 40 + step);
     std::vector<float> y(x.size()), sm(3), si(3);
@@ -140,7 +140,7 @@ TEST_CASE("cpu batchnorm gradients match finite differences", "[cpu][batchnorm][
     auto r = uniform(size, -1, 1, 64);
     std::vector<float> rm(static_cast<size_t>(s.c), 0.0f), rv(static_cast<size_t>(s.c), 1.0f);
     std::vector<float> y(size), sm(static_cast<size_t>(s.c)), si(static_cast<size_t>(s.c));
-    const BatchNormParams p{0.1f, 1e-5f, false, {}, {}};
+    const BatchNormParams p{0.1f, 1e-5f, false, {}, {}, {}};
     const auto forward = [&] {
       be->batchnorm_forward_train(dims(x), view(gamma, {s.c}), view(beta, {s.c}), view(rm, {s.c}),
                                   view(rv, {s.c}), dims(y), view(sm, {s.c}), view(si, {s.c}), p);

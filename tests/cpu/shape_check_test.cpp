@@ -68,6 +68,37 @@ TEST_CASE("cpu backend rejects mismatched shapes", "[cpu][shapes]") {
     all_dropped.dropout.p = 1.0f;
     CHECK_THROWS_AS(forward(all_dropped), std::invalid_argument);
   }
+  // a residual added inside batch norm: shaped as x, without dropout, forward only.
+  {
+    std::vector<float> x(12), gamma(3, 1.0f), beta(3), rm(3), rv(3, 1.0f), y(12), sm(3), si(3),
+        r(12), kept(12), dy(12), dx(12), dg(3), db(3);
+    StepScalars step;
+    auto forward = [&](BatchNormParams p) {
+      be->batchnorm_forward_train(view(x, {4, 3}), view(gamma, {3}), view(beta, {3}), view(rm, {3}),
+                                  view(rv, {3}), view(y, {4, 3}), view(sm, {3}), view(si, {3}), p);
+    };
+    auto infer = [&](BatchNormParams p) {
+      be->batchnorm_forward_infer(view(x, {4, 3}), view(gamma, {3}), view(beta, {3}), view(rm, {3}),
+                                  view(rv, {3}), view(y, {4, 3}), p);
+    };
+    BatchNormParams p;
+    p.activate = true;
+    p.residual = view(r, {4, 3});
+    CHECK_NOTHROW(forward(p));
+    CHECK_NOTHROW(infer(p));
+    BatchNormParams wrong_shape = p;
+    wrong_shape.residual = view(r, {3, 4});
+    CHECK_THROWS_AS(forward(wrong_shape), std::invalid_argument);
+    CHECK_THROWS_AS(infer(wrong_shape), std::invalid_argument);
+    BatchNormParams with_dropout = p;
+    with_dropout.dropout = {0.5f, 1, 2, &step, view(kept, {4, 3})};
+    CHECK_THROWS_AS(forward(with_dropout), std::invalid_argument);
+    CHECK_THROWS_AS(
+        be->batchnorm_activation_backward(
+            view(x, {4, 3}), view(y, {4, 3}), view(dy, {4, 3}), view(gamma, {3}), view(beta, {3}),
+            view(sm, {3}), view(si, {3}), view(dx, {4, 3}), view(dg, {3}), view(db, {3}), p),
+        std::invalid_argument);
+  }
   // global average pooling: y is [N, C] of x's [N, C, H, W]; add: three spans of one size.
   CHECK_THROWS_AS(be->global_avgpool_forward(view(a, {1, 2, 2, 2}), view(b, {2, 1})),
                   std::invalid_argument);

@@ -93,6 +93,16 @@ struct BnOnTarget {
                                   rmean.tensor({c}), rvar.tensor({c}), view(yi.data(), s, d), p);
     });
   }
+  // The statistics a training forward wrote, against the reference's.
+  void expect_statistics(const OpTarget& target, const std::vector<float>& save_mean,
+                         const std::vector<float>& save_invstd,
+                         const std::vector<float>& running_mean,
+                         const std::vector<float>& running_var) {
+    target.expect_close(smean.read(), save_mean, kStat, "save_mean");
+    target.expect_close(sinv.read(), save_invstd, kStat, "save_invstd");
+    target.expect_close(rmean.read(), running_mean, kStat, "running_mean");
+    target.expect_close(rvar.read(), running_var, kStat, "running_var");
+  }
   void check_guards(const char* what) {
     for (auto* g : {&x, &dy, &gamma, &beta, &rmean, &rvar, &y, &smean, &sinv, &yi, &dx, &dg, &db})
       g->check_guards(what);
@@ -108,7 +118,7 @@ void check_batchnorm(OpTarget& target, const BnCase& bn_case, uint32_t seed) {
   const size_t nt = in.nt, nc = in.nc;
   auto &x = in.x, &dy = in.dy, &gamma = in.gamma, &beta = in.beta;
   const auto &rmean0 = in.rmean0, &rvar0 = in.rvar0;
-  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}};
+  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}, {}};
 
   // ---- reference ----
   auto rmean = rmean0, rvar = rvar0;
@@ -135,10 +145,7 @@ void check_batchnorm(OpTarget& target, const BnCase& bn_case, uint32_t seed) {
   const Device td = mem.device();
   BnOnTarget t(mem, in);
   t.forward_train(target, s, p);
-  target.expect_close(t.smean.read(), smean_ref, kStat, "save_mean");
-  target.expect_close(t.sinv.read(), sinv_ref, kStat, "save_invstd");
-  target.expect_close(t.rmean.read(), rmean, kStat, "running_mean");
-  target.expect_close(t.rvar.read(), rvar, kStat, "running_var");
+  t.expect_statistics(target, smean_ref, sinv_ref, rmean, rvar);
   target.expect_close(t.y.read(), y_ref, kOut, "y (train)");
 
   // Inference from the reference's running statistics: the same float formula on identical inputs.
@@ -242,8 +249,8 @@ void check_batchnorm_activation(OpTarget& target, const std::vector<int64_t>& s,
   const uint32_t mask_layer = 5;
   StepScalars scalars;
   scalars.step = 17;
-  const BatchNormParams plain{0.1f, 1e-5f, false, {}, {}};
-  BatchNormParams fused{0.1f, 1e-5f, true, a, {}};
+  const BatchNormParams plain{0.1f, 1e-5f, false, {}, {}, {}};
+  BatchNormParams fused{0.1f, 1e-5f, true, a, {}, {}};
 
   auto rmean = rmean0, rvar = rvar0;
   auto act_ref = nan_vector(nt), y_ref = nan_vector(nt), yi_ref = nan_vector(nt),
@@ -333,6 +340,71 @@ OP_TEST_CASE("batchnorm with an activation and dropout: the same as the three op
     for (const auto& s : kShapes) check_batchnorm_activation(op_target(), s, a, 0.3f, seed += 10);
 }
 
+namespace {
+
+// Batch norm with a residual added before its activation (BatchNormParams::residual, a residual
+// block's tail) against batch norm, add and the activation as separate ops on the reference, in
+// training and in inference; with the identity too (no activation). On the CPU the fused op must
+// give the composition's bits: the same float formulas, the sum rounded before the activation.
+void check_batchnorm_residual(OpTarget& target, const std::vector<int64_t>& s, bool activate,
+                              Activation a, uint32_t seed) {
+  CAPTURE(target.name(), s, activate, choice_name(a.kind));
+  BnInputs in(s, 1, seed);
+  const int64_t c = in.c;
+  const size_t nt = in.nt, nc = in.nc;
+  // A shortcut of the outputs' scale, so that the sum crosses zero either way.
+  const std::vector<float> shortcut = uniform(nt, -1.5f, 1.5f, seed + 7);
+  const BatchNormParams plain{0.1f, 1e-5f, false, {}, {}, {}};
+
+  auto rmean = in.rmean0, rvar = in.rvar0;
+  auto y_ref = nan_vector(nt), yi_ref = nan_vector(nt), smean = nan_vector(nc),
+       sinv = nan_vector(nc);
+  run_reference([&](Backend& ref) {
+    const Device hd = Device::cpu;
+    auto v = [&](std::vector<float>& data) { return view(data.data(), s, hd); };
+    auto sc = shortcut;
+    ref.batchnorm_forward_train(v(in.x), host_tensor(in.gamma, {c}), host_tensor(in.beta, {c}),
+                                host_tensor(rmean, {c}), host_tensor(rvar, {c}), v(y_ref),
+                                host_tensor(smean, {c}), host_tensor(sinv, {c}), plain);
+    ref.add(v(y_ref), v(sc), v(y_ref));
+    if (activate) ref.activation_forward(a, v(y_ref), v(y_ref));
+    ref.batchnorm_forward_infer(v(in.x), host_tensor(in.gamma, {c}), host_tensor(in.beta, {c}),
+                                host_tensor(rmean, {c}), host_tensor(rvar, {c}), v(yi_ref), plain);
+    ref.add(v(yi_ref), v(sc), v(yi_ref));
+    if (activate) ref.activation_forward(a, v(yi_ref), v(yi_ref));
+  });
+  if (activate) {  // values on each side of zero: both branches of the activation are compared
+    const auto negative = std::count_if(y_ref.begin(), y_ref.end(), [](float v) { return v <= 0; });
+    CHECK(negative > 0);
+    CHECK(negative < static_cast<std::ptrdiff_t>(nt));
+  }
+
+  Backend& mem = target.backend();
+  BnOnTarget t(mem, in);
+  Guarded<float> residual(mem, shortcut);
+  BatchNormParams fused{0.1f, 1e-5f, activate, a, {}, {}};
+  fused.residual = view(residual.data(), s, mem.device());
+  t.forward_train(target, s, fused);
+  t.expect_statistics(target, smean, sinv, rmean, rvar);
+  target.expect_close(t.y.read(), y_ref, kOut, "y (train)");
+  t.forward_infer(target, s, rmean, rvar, fused);
+  target.expect_close(t.yi.read(), yi_ref, kOneUlp, "y (infer)");
+  CHECK(residual.read() == shortcut);  // read, never written
+  t.check_guards("batchnorm with a residual");
+  residual.check_guards("batchnorm with a residual: residual");
+}
+
+}  // namespace
+
+OP_TEST_CASE("batchnorm with a residual: the same as batch norm, add, then the activation",
+             "[batchnorm]") {
+  uint32_t seed = 4800;
+  for (const Activation& a : kActivations)
+    for (const auto& s : kShapes) check_batchnorm_residual(op_target(), s, true, a, seed += 10);
+  check_batchnorm_residual(op_target(), {3, 5, 7, 7}, false, kActivations[0], seed += 10);
+  check_batchnorm_residual(op_target(), {37, 5}, false, kActivations[0], seed += 10);
+}
+
 // An infinite input makes its channel's variance inf - inf: NaN, kept by the clamp at zero (not
 // turned into 0, which would give a finite 1/sqrt(eps) scale), so that the statistics say what
 // happened on every backend alike; the other channels are untouched by it.
@@ -343,7 +415,7 @@ OP_TEST_CASE("batchnorm: a channel holding an infinity gets NaN statistics, the 
   const std::vector<int64_t> s{3, 5, 7, 7};
   BnInputs in(s, 3, 4900);
   in.x[1 * 49 + 10] = std::numeric_limits<float>::infinity();  // sample 0, channel 1
-  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}};
+  const BatchNormParams p{0.1f, 1e-5f, false, {}, {}, {}};
   auto rmean = in.rmean0, rvar = in.rvar0;
   auto y_ref = nan_vector(in.nt), smean_ref = nan_vector(in.nc), sinv_ref = nan_vector(in.nc);
   run_reference([&](Backend& ref) {
