@@ -58,11 +58,12 @@ void CudaBackend::conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tens
   if (g.n == 0 || g.o == 0) {
     // No samples (or no filters): the gradients are empty sums.
     if (!dw.empty()) zero(dw.data, sizeof(float) * static_cast<size_t>(dw.numel()));
-    if (!dx.empty()) zero(dx.data, sizeof(float) * static_cast<size_t>(dx.numel()));
+    if (!dx.empty() && !p.accumulate_dx)
+      zero(dx.data, sizeof(float) * static_cast<size_t>(dx.numel()));
     return;
   }
   if (!dw.empty()) conv_->backward_filter(g, x.data, dy.data, dw.data);
-  if (!dx.empty()) conv_->backward_data(g, w.data, dy.data, dx.data);
+  if (!dx.empty()) conv_->backward_data(g, w.data, dy.data, dx.data, p.accumulate_dx);
 }
 
 }  // namespace emnist::cuda

@@ -257,14 +257,15 @@ void CudnnConv::forward(const ConvGeometry& g, const float* x, const float* w, f
                                              p.fwd.workspace, &zero, p.y.get(), y));
 }
 
-void CudnnConv::backward_data(const ConvGeometry& g, const float* w, const float* dy, float* dx) {
+void CudnnConv::backward_data(const ConvGeometry& g, const float* w, const float* dy, float* dx,
+                              bool accumulate) {
   Plan& p = plan(g);
   if (p.data.algo < 0) choose_backward_data(p, g);
   void* ws = workspace_.reserve(p.data.workspace, stream_);
-  const float one = 1.0f, zero = 0.0f;
+  const float one = 1.0f, beta = accumulate ? 1.0f : 0.0f;
   EMNIST_CUDNN_CHECK(cudnnConvolutionBackwardData(
       handle_.get(), &one, p.w.get(), w, p.y.get(), dy, p.data.conv.get(),
-      static_cast<cudnnConvolutionBwdDataAlgo_t>(p.data.algo), ws, p.data.workspace, &zero,
+      static_cast<cudnnConvolutionBwdDataAlgo_t>(p.data.algo), ws, p.data.workspace, &beta,
       p.x.get(), dx));
 }
 

@@ -44,7 +44,9 @@ class CudnnConv {
   // y = conv(x, w); dx = conv's adjoint applied to dy; dw = the filter gradient. Outputs are
   // overwritten (beta = 0).
   void forward(const ConvGeometry& g, const float* x, const float* w, float* y);
-  void backward_data(const ConvGeometry& g, const float* w, const float* dy, float* dx);
+  // accumulate: dx += the gradient (cuDNN's beta = 1) rather than dx =.
+  void backward_data(const ConvGeometry& g, const float* w, const float* dy, float* dx,
+                     bool accumulate);
   void backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
   // The algorithm and math type chosen for each direction of this geometry, in words: printed by

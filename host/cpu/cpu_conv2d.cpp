@@ -105,7 +105,7 @@ void CpuBackend::conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tenso
     OnednnConv& plan = g + 1 == groups.count ? last : full;
     plan.backward(omp_get_thread_num(), x.data + g * in_group, dy.data + g * out_group,
                   dx.empty() ? nullptr : dx.data + g * in_group,
-                  partials == nullptr ? nullptr : partials + g * w_size);
+                  partials == nullptr ? nullptr : partials + g * w_size, p.accumulate_dx);
   }
 
   if (partials != nullptr) {

@@ -134,6 +134,12 @@ OnednnConv::OnednnConv(const ConvGeometry& g, CpuConvolution kind)
   diff_src_ = LayoutChange(engine_, backward_data_pd_.diff_src_desc(), x_);
   diff_weights_ = LayoutChange(engine_, backward_weights_pd_.diff_weights_desc(), w_);
   same_diff_dst_layout_ = backward_data_pd_.diff_dst_desc() == backward_weights_pd_.diff_dst_desc();
+  dnnl::post_ops sum;
+  sum.append_sum(1.0f);
+  dnnl::primitive_attr adding;
+  adding.set_post_ops(sum);
+  diff_src_added_ = dnnl::reorder(dnnl::reorder::primitive_desc(
+      engine_, backward_data_pd_.diff_src_desc(), engine_, x_, adding));
 }
 
 OnednnConv::~OnednnConv() = default;
@@ -181,7 +187,8 @@ void OnednnConv::forward(int thread, const float* x, const float* b, float* y) {
   t.stream.wait();
 }
 
-void OnednnConv::backward(int thread, const float* x, const float* dy, float* dx, float* dw) {
+void OnednnConv::backward(int thread, const float* x, const float* dy, float* dx, float* dw,
+                          bool accumulate) {
   Buffers& t = *buffers_[static_cast<size_t>(thread)];
   const memory dy_user(y_, engine_, const_cast<float*>(dy));
   // The gradient in the backward-data kernel's layout, reordered at most once: where the
@@ -190,11 +197,18 @@ void OnednnConv::backward(int thread, const float* x, const float* dy, float* dx
   memory dy_data;
   if (dx != nullptr) {
     dy_data = diff_dst_data_.in(t.stream, dy_user, t.diff_dst_data);
-    diff_src_.out(t.stream, backward_data_,
-                  {{DNNL_ARG_DIFF_DST, dy_data},
-                   {DNNL_ARG_WEIGHTS, backward_data_weights_},
-                   {DNNL_ARG_SCRATCHPAD, t.scratchpad}},
-                  DNNL_ARG_DIFF_SRC, memory(x_, engine_, dx), t.diff_src);
+    const std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dy_data},
+                                               {DNNL_ARG_WEIGHTS, backward_data_weights_},
+                                               {DNNL_ARG_SCRATCHPAD, t.scratchpad}};
+    const memory dx_user(x_, engine_, dx);
+    if (accumulate) {
+      auto into_buffer = args;
+      into_buffer.emplace(DNNL_ARG_DIFF_SRC, t.diff_src);
+      backward_data_.execute(t.stream, into_buffer);
+      diff_src_added_.execute(t.stream, {{DNNL_ARG_FROM, t.diff_src}, {DNNL_ARG_TO, dx_user}});
+    } else {
+      diff_src_.out(t.stream, backward_data_, args, DNNL_ARG_DIFF_SRC, dx_user, t.diff_src);
+    }
   }
   if (dw != nullptr) {
     const memory x_user(x_, engine_, const_cast<float*>(x));

@@ -63,8 +63,9 @@ class OnednnConv {
 
   // One group, on thread `thread` (its buffers): y = conv(x) (+ b).
   void forward(int thread, const float* x, const float* b, float* y);
-  // dx (may be null) and this group's weight gradient dw (may be null), both overwritten.
-  void backward(int thread, const float* x, const float* dy, float* dx, float* dw);
+  // dx (may be null) and this group's weight gradient dw (may be null), both overwritten, or dx
+  // added to where `accumulate` (Conv2dParams::accumulate_dx).
+  void backward(int thread, const float* x, const float* dy, float* dx, float* dw, bool accumulate);
   // "forward: F, backward data: D, backward weights: W", oneDNN's names of the three kernels.
   std::string implementations() const;
 
@@ -89,6 +90,9 @@ class OnednnConv {
   // kernel's src) and back out of them (dst, diff_src, diff_weights).
   LayoutChange src_, dst_, diff_dst_data_, diff_dst_weights_, weights_src_, diff_src_,
       diff_weights_;
+  // The input gradient from the kernel's layout added into the user's dx (a reorder with a sum:
+  // one pass, dx read once), for accumulate_dx.
+  dnnl::reorder diff_src_added_;
   // Whether both backward kernels read the output gradient in one layout (one reorder serves both).
   bool same_diff_dst_layout_ = false;
   std::vector<std::unique_ptr<Buffers>> buffers_;

@@ -7,7 +7,7 @@ namespace {
 
 class Conv2d final : public WeightedLayer {
  public:
-  Conv2d(SampleShape input, int64_t out, int kernel, bool bias, int stride)
+  Conv2d(SampleShape input, int64_t out, int kernel, bool bias, int stride, bool accumulate_dx)
       : WeightedLayer(input, {out, input.rank == 3 ? input.dim(0) : 0, kernel, kernel}, bias) {
     if (input.rank != 3)
       throw std::invalid_argument("conv2d: input must be [C, H, W], got " + input.str());
@@ -16,6 +16,7 @@ class Conv2d final : public WeightedLayer {
     if (stride < 1) throw std::invalid_argument("conv2d: stride must be at least 1");
     params_.stride = stride;
     params_.pad = kernel / 2;
+    params_.accumulate_dx = accumulate_dx;
   }
   std::string kind() const override { return "conv2d"; }
   SampleShape output_shape() const override {
@@ -44,8 +45,8 @@ class Conv2d final : public WeightedLayer {
 }  // namespace
 
 std::unique_ptr<Layer> make_conv2d(SampleShape input, int64_t out_channels, int kernel, bool bias,
-                                   int stride) {
-  return std::make_unique<Conv2d>(input, out_channels, kernel, bias, stride);
+                                   int stride, bool accumulate_dx) {
+  return std::make_unique<Conv2d>(input, out_channels, kernel, bias, stride, accumulate_dx);
 }
 
 }  // namespace emnist

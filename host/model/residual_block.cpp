@@ -23,7 +23,8 @@ class ResidualBlock final : public Layer {
     BatchNormParams activated;
     activated.activate = true;
     activated.activation = activation;
-    add_part("body.0.", make_conv2d(input, out, 3, false, stride));
+    // The body's first convolution adds its input gradient to the shortcut's (accumulate_dx).
+    add_part("body.0.", make_conv2d(input, out, 3, false, stride, true));
     mid_ = parts_.back().second->output_shape();
     add_part("body.1.", make_batchnorm(mid_, activated));
     add_part("body.3.", make_conv2d(mid_, out, 3, false));
@@ -93,35 +94,34 @@ class ResidualBlock final : public Layer {
   void backward(Backend& backend, const Tensor& x, const Tensor& y, const Tensor& dy,
                 const Tensor& dx, const StepContext& ctx) override {
     const Buffers m = buffers(backend, x.dim(0));
-    // The sum's gradient reaches both paths.
+    // The sum's gradient reaches both paths. dx gets the shortcut's part first (through an
+    // identity shortcut that is the sum's gradient itself, so it is written there), and the body's
+    // first convolution adds its own to it in its output pass.
+    const Tensor dsum = projection() || dx.empty() ? m.dsum : dx;
     {
       const ScopedRange range(backend, "activation backward");
-      backend.activation_backward(activation_, y, dy, m.dsum);
+      backend.activation_backward(activation_, y, dy, dsum);
     }
     // (Batch norm's own backward reads no output.)
-    part_backward(3, backend, m.h2, Tensor{}, m.dsum, m.g1, ctx);
+    part_backward(3, backend, m.h2, Tensor{}, dsum, m.g1, ctx);
     part_backward(2, backend, m.a1, m.h2, m.g1, m.g2, ctx);
     part_backward(1, backend, m.h1, m.a1, m.g2, m.g1, ctx);
-    part_backward(0, backend, x, m.h1, m.g1, dx, ctx);
     if (projection()) {
-      part_backward(5, backend, m.s1, m.s2, m.dsum, m.g2, ctx);
-      part_backward(4, backend, x, m.s1, m.g2, dx.empty() ? Tensor{} : m.dshortcut, ctx);
+      part_backward(5, backend, m.s1, m.s2, dsum, m.g2, ctx);
+      part_backward(4, backend, x, m.s1, m.g2, dx, ctx);
     }
-    if (!dx.empty()) {
-      const ScopedRange range(backend, "shortcut gradient add");
-      backend.add(dx, projection() ? m.dshortcut : m.dsum, dx);
-    }
+    part_backward(0, backend, x, m.h1, m.g1, dx, ctx);
   }
 
  private:
   // Views of the workspace for a batch of n: the body's outputs but the last, the projection's
-  // outputs, the sum's gradient, two gradients of the body's width, and the projection's input
-  // gradient.
+  // outputs, the sum's gradient (where dx does not hold it), and two gradients of the body's
+  // width.
   struct Buffers {
-    Tensor h1, a1, h2, s1, s2, dsum, g1, g2, dshortcut;
+    Tensor h1, a1, h2, s1, s2, dsum, g1, g2;
   };
   struct Offsets {
-    size_t h1, a1, h2, s1, s2, dsum, g1, g2, dshortcut;
+    size_t h1, a1, h2, s1, s2, dsum, g1, g2;
     std::vector<size_t> parts;
   };
   // The workspace's layout for max_batch samples (offsets into it when `offsets` is given).
@@ -137,7 +137,6 @@ class ResidualBlock final : public Layer {
     o.dsum = p.add_array<float>(mid);
     o.g1 = p.add_array<float>(mid);
     o.g2 = p.add_array<float>(mid);
-    o.dshortcut = projection() ? p.add_array<float>(max_batch * input_shape().numel()) : 0;
     for (const auto& part : parts_)
       o.parts.push_back(p.add(part.second->workspace_bytes(max_batch)));
     if (offsets != nullptr) *offsets = std::move(o);
@@ -160,7 +159,6 @@ class ResidualBlock final : public Layer {
     if (projection()) {
       b.s1 = mid(o.s1);
       b.s2 = mid(o.s2);
-      b.dshortcut = batch_view(reinterpret_cast<float*>(base + o.dshortcut), n, input_shape(), d);
     }
     b.dsum = mid(o.dsum);
     b.g1 = mid(o.g1);

@@ -31,6 +31,9 @@ struct Activation {
 struct Conv2dParams {
   int stride = 1;
   int pad = 0;
+  // Backward: dx += the input gradient rather than dx = (a residual block's body, whose input
+  // gradient already holds the shortcut's), in the convolution's own output pass.
+  bool accumulate_dx = false;
 };
 
 // Values that change every step, in backend memory.

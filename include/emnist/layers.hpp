@@ -98,8 +98,9 @@ class Layer {
 std::unique_ptr<Layer> make_linear(SampleShape input, int64_t out_features, bool bias);
 // Input [C, H, W]; weight [O, C, K, K] (K odd), optional bias [O]; padding K/2: "same" at stride
 // 1, (H - 1) / stride + 1 rows at a larger stride.
+// accumulate_dx: backward adds its input gradient to dx (Conv2dParams::accumulate_dx).
 std::unique_ptr<Layer> make_conv2d(SampleShape input, int64_t out_channels, int kernel, bool bias,
-                                   int stride = 1);
+                                   int stride = 1, bool accumulate_dx = false);
 // Input [C] (1d) or [C, H, W] (2d): gamma (weight), beta (bias), running mean and variance.
 class BatchNormLayer : public Layer {
  public:

@@ -76,6 +76,47 @@ void check_conv(OpTarget& target, const ConvCase& t, uint32_t seed, size_t misal
   for (const auto* g : {&gx, &gw, &gb, &gdy, &gy, &gdx, &gdw, &gdb}) g->check_guards("conv2d");
 }
 
+// conv2d_backward with accumulate_dx against the reference's plain backward followed by add: dx
+// starts with values of the gradient's scale and ends with their sum; dw and db are overwritten as
+// ever. On the CPU the bits of the two ops.
+void check_conv_accumulate(OpTarget& target, const ConvCase& t, uint32_t seed) {
+  CAPTURE(target.name(), t.n, t.c, t.h, t.w, t.o, t.k, t.stride, t.pad, t.bias);
+  const int64_t ho = (t.h + 2 * t.pad - t.k) / t.stride + 1;
+  const int64_t wo = (t.w + 2 * t.pad - t.k) / t.stride + 1;
+  Conv2dParams p{t.stride, t.pad};
+  auto x = uniform(sz(t.n * t.c * t.h * t.w), -1, 1, seed);
+  auto w = uniform(sz(t.o * t.c * t.k * t.k), -1, 1, seed + 1);
+  auto dy = uniform(sz(t.n * t.o * ho * wo), -1, 1, seed + 3);
+  const auto dx0 = uniform(x.size(), -2, 2, seed + 4);
+
+  auto dx_ref = nan_vector(x.size()), dw_ref = nan_vector(w.size()), db_ref = nan_vector(sz(t.o));
+  auto dx_sum = dx0;
+  run_reference([&](Backend& ref) {
+    const auto hx = host_tensor(x, {t.n, t.c, t.h, t.w});
+    ref.conv2d_backward(
+        hx, host_tensor(w, {t.o, t.c, t.k, t.k}), host_tensor(dy, {t.n, t.o, ho, wo}),
+        host_tensor(dx_ref, {t.n, t.c, t.h, t.w}), host_tensor(dw_ref, {t.o, t.c, t.k, t.k}),
+        t.bias ? host_tensor(db_ref, {t.o}) : Tensor{}, p);
+    ref.add(host_tensor(dx_ref, {t.n, t.c, t.h, t.w}), host_tensor(dx_sum, {t.n, t.c, t.h, t.w}),
+            host_tensor(dx_sum, {t.n, t.c, t.h, t.w}));
+  });
+
+  Backend& mem = target.backend();
+  Guarded<float> gx(mem, x), gw(mem, w), gdy(mem, dy), gdx(mem, dx0), gdw(mem, w.size()),
+      gdb(mem, sz(t.o));
+  p.accumulate_dx = true;
+  target.run([&](Backend& dev) {
+    dev.conv2d_backward(gx.tensor({t.n, t.c, t.h, t.w}), gw.tensor({t.o, t.c, t.k, t.k}),
+                        gdy.tensor({t.n, t.o, ho, wo}), gdx.tensor({t.n, t.c, t.h, t.w}),
+                        gdw.tensor({t.o, t.c, t.k, t.k}), t.bias ? gdb.tensor({t.o}) : Tensor{}, p);
+  });
+  // dx: at most O*K*K products, plus the value it held (of the same scale).
+  target.expect_close(gdx.read(), dx_sum, target.conv(t.o * t.k * t.k + 2, 1.0), "dx (added to)");
+  target.expect_close(gdw.read(), dw_ref, target.conv(t.n * ho * wo, 1.0), "dw");
+  if (t.bias) target.expect_close(gdb.read(), db_ref, Tolerance{1e-5, 1e-6}, "db");
+  for (const auto* g : {&gx, &gw, &gdy, &gdx, &gdw, &gdb}) g->check_guards("conv2d accumulate");
+}
+
 // Batch 1, 3, 37; channels 1, 3, 5; H, W 7, 13, 28 (and non-square); K 1, 3 and 5; stride 1 and
 // 2; pad 0, 1, 2 (K 1 at stride 2: a residual block's projection).
 const ConvCase kCases[] = {
@@ -95,6 +136,13 @@ OP_TEST_CASE("conv2d: small case", "[conv2d][sanitize]") {
 OP_TEST_CASE("conv2d: fp32 forward and backward match the CPU", "[conv2d]") {
   uint32_t seed = 1000;
   for (const ConvCase& c : kCases) check_conv(op_target(), c, seed += 10);
+}
+
+OP_TEST_CASE("conv2d: backward with accumulate_dx adds to dx, the same as backward then add",
+             "[conv2d]") {
+  uint32_t seed = 1200;
+  for (const ConvCase& c : kCases)
+    if (c.want_dx) check_conv_accumulate(op_target(), c, seed += 10);
 }
 
 OP_MODES_TEST_CASE("conv2d: deterministic mode matches the CPU too", "[conv2d]") {
