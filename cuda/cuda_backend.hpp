@@ -85,7 +85,6 @@ class CudaBackend final : public Backend {
   void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) override;
   void global_avgpool_forward(Tensor x, Tensor y) override;
   void global_avgpool_backward(Tensor dy, Tensor dx) override;
-  void add(Tensor a, Tensor b, Tensor y) override;
 
   void batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
                                Tensor running_var, Tensor y, Tensor save_mean, Tensor save_invstd,

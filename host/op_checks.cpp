@@ -185,14 +185,6 @@ PoolDims global_avgpool_backward(Device d, const Tensor& dy, const Tensor& dx) {
   return global_pool_dims(OpCheck(d, "global_avgpool_backward"), dx, "dx", dy, "dy");
 }
 
-void add(Device d, const Tensor& a, const Tensor& b, const Tensor& y) {
-  const OpCheck check(d, "add");
-  check.tensor(a, -1, "a");
-  check.tensor(b, -1, "b");
-  check.tensor(y, -1, "y");
-  check.require(a.numel() == b.numel() && a.numel() == y.numel(), "a, b and y differ in size");
-}
-
 namespace {
 void activation_kind(const OpCheck& check, Activation a) {
   check.require(a.kind == ActivationKind::relu || a.kind == ActivationKind::leaky_relu ||

@@ -84,9 +84,6 @@ void global_avgpool_forward(const float* x, float* y, int64_t planes, int64_t co
 void global_avgpool_backward(const float* dy, float* dx, int64_t planes, int64_t count,
                              cudaStream_t stream);
 
-// ---- y = a + b over n elements
-void add(const float* a, const float* b, float* y, int64_t n, cudaStream_t stream);
-
 // ---- softmax over rows of [batch, classes]
 // ---------------------------------------------------------- dlogits (may alias logits) and loss
 // nullable. A label outside [0, classes) makes its row's dlogits and the loss NaN (the host cannot

@@ -197,11 +197,6 @@ class Backend {
   virtual void global_avgpool_forward(Tensor x, Tensor y) = 0;
   virtual void global_avgpool_backward(Tensor dy, Tensor dx) = 0;
 
-  // ---- y = a + b element by element, three spans of one size (y may be a or b) ------------------
-  // A residual block's sum of its two paths; backward, the sum of the gradients reaching its input
-  // along both.
-  virtual void add(Tensor a, Tensor b, Tensor y) = 0;
-
   // ---- batch norm over [N, C] or [N, C, H, W]: statistics per channel C -------------------------
   // Training: normalise with the batch's biased variance, update running_var with the unbiased one
   // (PyTorch), and keep mean and 1/sqrt(var + eps) for backward.

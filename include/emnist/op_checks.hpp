@@ -60,7 +60,6 @@ PoolDims maxpool2d_backward(Device d, const Tensor& dy, const int32_t* argmax, c
 // planes = N * C of x [N, C, H, W] (dx backward); h, w its plane's.
 PoolDims global_avgpool_forward(Device d, const Tensor& x, const Tensor& y);
 PoolDims global_avgpool_backward(Device d, const Tensor& dy, const Tensor& dx);
-void add(Device d, const Tensor& a, const Tensor& b, const Tensor& y);
 
 struct BatchNormDims {
   int64_t n, c, s;  // s: spatial positions per channel and sample (1 for [N, C])

@@ -129,7 +129,6 @@ class CountingBackend final : public Backend {
   void global_avgpool_backward(Tensor dy, Tensor dx) override {
     inner_->global_avgpool_backward(dy, dx);
   }
-  void add(Tensor a, Tensor b, Tensor y) override { inner_->add(a, b, y); }
   void batchnorm_forward_train(Tensor x, Tensor g, Tensor b, Tensor rm, Tensor rv, Tensor y,
                                Tensor sm, Tensor si, BatchNormParams p) override {
     inner_->batchnorm_forward_train(x, g, b, rm, rv, y, sm, si, p);
