@@ -2,9 +2,8 @@
 // checks, then kernels/batchnorm.cu's two kernels per op (chunk sums, then outputs), sized for this
 // GPU's multiprocessors. The activation that follows batch norm (BatchNormParams::activate) is
 // applied in the second forward kernel (after adding BatchNormParams::residual, where given) and
-// differentiated inside the backward's two; dropout
-// inside batch norm stays a kernel of its own (forward from the activated output it keeps,
-// backward before batch norm's).
+// differentiated inside the backward's two; dropout inside batch norm stays a kernel of its own
+// (forward from the activated output it keeps, backward before batch norm's).
 #include "cuda_backend.hpp"
 #include "emnist/op_checks.hpp"
 #include "kernels/kernels.hpp"

@@ -42,7 +42,7 @@ class CudnnConv {
   CudnnConv(cudaStream_t stream, Precision precision, bool deterministic);
 
   // y = conv(x, w); dx = conv's adjoint applied to dy; dw = the filter gradient. Outputs are
-  // overwritten (beta = 0).
+  // overwritten (beta = 0), dx added to where backward_data is asked to accumulate.
   void forward(const ConvGeometry& g, const float* x, const float* w, float* y);
   // accumulate: dx += the gradient (cuDNN's beta = 1) rather than dx =.
   void backward_data(const ConvGeometry& g, const float* w, const float* dy, float* dx,

@@ -29,7 +29,8 @@ __device__ __forceinline__ float affine(float x, float mean, float scale, float 
   return __fadd_rn(__fmul_rn(__fsub_rn(x, mean), scale), shift);
 }
 
-// affine's value with element `at` of the residual added (add's rounding), where there is one.
+// affine's value with element `at` of the residual added (rounded once, as on the CPU), where
+// there is one.
 __device__ __forceinline__ float plus_residual(float v, const float* residual, int64_t at) {
   return residual == nullptr ? v : __fadd_rn(v, residual[at]);
 }
@@ -59,7 +60,8 @@ __global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocess
   if (threadIdx.x == 0) partials[blockIdx.x] = sums;
 }
 
-// Forward, pass 2: the channel's coefficients from its totals, then y = activate(affine(x)).
+// Forward, pass 2: the channel's coefficients from its totals, then y = activate(affine(x)
+// (+ residual)).
 template <class Activate>
 __global__ void __launch_bounds__(kChannelThreads, kChannelBlocksPerMultiprocessor)
     forward_apply_kernel(const float* x, const float* residual, const float* gamma,
