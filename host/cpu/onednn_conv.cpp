@@ -197,17 +197,17 @@ void OnednnConv::backward(int thread, const float* x, const float* dy, float* dx
   memory dy_data;
   if (dx != nullptr) {
     dy_data = diff_dst_data_.in(t.stream, dy_user, t.diff_dst_data);
-    const std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dy_data},
-                                               {DNNL_ARG_WEIGHTS, backward_data_weights_},
-                                               {DNNL_ARG_SCRATCHPAD, t.scratchpad}};
+    std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dy_data},
+                                         {DNNL_ARG_WEIGHTS, backward_data_weights_},
+                                         {DNNL_ARG_SCRATCHPAD, t.scratchpad}};
     const memory dx_user(x_, engine_, dx);
     if (accumulate) {
-      auto into_buffer = args;
-      into_buffer.emplace(DNNL_ARG_DIFF_SRC, t.diff_src);
-      backward_data_.execute(t.stream, into_buffer);
+      args.emplace(DNNL_ARG_DIFF_SRC, t.diff_src);
+      backward_data_.execute(t.stream, args);
       diff_src_added_.execute(t.stream, {{DNNL_ARG_FROM, t.diff_src}, {DNNL_ARG_TO, dx_user}});
     } else {
-      diff_src_.out(t.stream, backward_data_, args, DNNL_ARG_DIFF_SRC, dx_user, t.diff_src);
+      diff_src_.out(t.stream, backward_data_, std::move(args), DNNL_ARG_DIFF_SRC, dx_user,
+                    t.diff_src);
     }
   }
   if (dw != nullptr) {
