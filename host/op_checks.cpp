@@ -10,6 +10,13 @@ void OpCheck::fail(const std::string& what) const {
 }
 
 void OpCheck::tensor(const Tensor& t, int rank, const char* name) const {
+  tensor_any_layout(t, rank, name);
+  // A view in the blocked layout read as a plain one would give wrong values, not an error.
+  if (t.layout != Layout::plain)
+    fail(std::string(name) + " is in the nchw16c layout, which this op does not take");
+}
+
+void OpCheck::tensor_any_layout(const Tensor& t, int rank, const char* name) const {
   if (t.empty()) fail(std::string(name) + " is empty");
   if (t.device != device_)
     fail(std::string(name) +
@@ -21,10 +28,23 @@ void OpCheck::tensor(const Tensor& t, int rank, const char* name) const {
   for (int i = 0; i < t.rank; ++i) {
     if (t.dim(i) < 0) fail(std::string(name) + " has a negative dimension");
   }
+  if (t.layout == Layout::nchw16c) {
+    if (device_ != Device::cpu) fail(std::string(name) + ": the nchw16c layout is CPU-only");
+    if (t.rank != 4 || t.dim(1) % 16 != 0)
+      fail(std::string(name) + ": nchw16c needs [N, C, H, W] with C a multiple of 16");
+  }
 }
 
 void OpCheck::optional(const Tensor& t, int rank, const char* name) const {
   if (!t.empty()) tensor(t, rank, name);
+}
+
+void OpCheck::optional_any_layout(const Tensor& t, int rank, const char* name) const {
+  if (!t.empty()) tensor_any_layout(t, rank, name);
+}
+
+void OpCheck::same_layout(const Tensor& a, const Tensor& b, const char* what) const {
+  if (a.layout != b.layout) fail(std::string(what) + " differ in layout");
 }
 
 void OpCheck::same_shape(const Tensor& a, const Tensor& b, const char* what) const {
@@ -58,9 +78,10 @@ LinearDims linear_dims(const OpCheck& check, const Tensor& x, const Tensor& w, c
 // x [N, C, H, W], w [O, C, K, K]; the third view (y or dy) [N, O, Ho, Wo].
 ConvDims conv_dims(const OpCheck& check, const Tensor& x, const Tensor& w, const Tensor& y,
                    Conv2dParams p) {
-  check.tensor(x, 4, "x");
+  // Activations in either layout (each of x and y its own), the weights plain.
+  check.tensor_any_layout(x, 4, "x");
   check.tensor(w, 4, "w");
-  check.tensor(y, 4, "y/dy");
+  check.tensor_any_layout(y, 4, "y/dy");
   check.require(p.stride >= 1 && p.pad >= 0, "stride must be >= 1 and pad >= 0");
   ConvDims d{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), 0, 0, p.stride, p.pad};
   check.require(w.dim(1) == d.c, "w must be [O, C, K, K] with C = x's channels");
@@ -77,9 +98,12 @@ ConvDims conv_dims(const OpCheck& check, const Tensor& x, const Tensor& w, const
 // A layer's gradients, each optional: dx shaped as x, dw as w, db one per output channel.
 void gradients(const OpCheck& check, const Tensor& x, const Tensor& w, const Tensor& dx,
                const Tensor& dw, const Tensor& db, int64_t channels) {
-  check.optional(dx, x.rank, "dx");
+  check.optional_any_layout(dx, x.rank, "dx");
   check.optional(dw, w.rank, "dw");
-  if (!dx.empty()) check.same_shape(dx, x, "dx and x");
+  if (!dx.empty()) {
+    check.same_shape(dx, x, "dx and x");
+    check.same_layout(dx, x, "dx and x");
+  }
   if (!dw.empty()) check.same_shape(dw, w, "dw and w");
   if (!db.empty()) check.vector(db, channels, "db");
 }
@@ -87,10 +111,11 @@ void gradients(const OpCheck& check, const Tensor& x, const Tensor& w, const Ten
 // x [N, C] or [N, C, H, W], and a second view of its shape (y, or dy).
 BatchNormDims batchnorm_dims(const OpCheck& check, const Tensor& x, const Tensor& other,
                              const char* other_name, const char* pair) {
-  check.tensor(x, -1, "x");
+  check.tensor_any_layout(x, -1, "x");
   check.require(x.rank == 2 || x.rank == 4, "x must be [N, C] or [N, C, H, W]");
-  check.tensor(other, x.rank, other_name);
+  check.tensor_any_layout(other, x.rank, other_name);
   check.same_shape(x, other, pair);
+  check.same_layout(x, other, pair);
   return BatchNormDims{x.dim(0), x.dim(1), x.rank == 4 ? x.dim(2) * x.dim(3) : 1};
 }
 
@@ -168,7 +193,7 @@ namespace {
 
 PoolDims global_pool_dims(const OpCheck& check, const Tensor& planes, const char* planes_name,
                           const Tensor& means, const char* means_name) {
-  check.tensor(planes, 4, planes_name);
+  check.tensor_any_layout(planes, 4, planes_name);
   check.tensor(means, 2, means_name);
   check.require(means.dim(0) == planes.dim(0) && means.dim(1) == planes.dim(1),
                 "the means must be [N, C] of the planes' [N, C, H, W]");
@@ -224,8 +249,9 @@ BatchNormDims batchnorm_backward(Device d, const Tensor& x, const Tensor& dy, co
   for (const Tensor* t : {&gamma, &save_mean, &save_invstd})
     check.vector(*t, dims.c, "gamma and saved statistics");
   if (!dx.empty()) {
-    check.tensor(dx, x.rank, "dx");
+    check.tensor_any_layout(dx, x.rank, "dx");
     check.same_shape(x, dx, "x and dx");
+    check.same_layout(x, dx, "x and dx");
   }
   if (!dgamma.empty()) check.vector(dgamma, dims.c, "dgamma");
   if (!dbeta.empty()) check.vector(dbeta, dims.c, "dbeta");
@@ -236,8 +262,9 @@ void batchnorm_params(Device d, const char* op, const BatchNormParams& p, const 
   const OpCheck check(d, op);
   if (p.activate) activation_kind(check, p.activation);
   if (p.residual.empty()) return;
-  check.tensor(p.residual, x.rank, "residual");
+  check.tensor_any_layout(p.residual, x.rank, "residual");
   check.same_shape(x, p.residual, "x and residual");
+  check.same_layout(x, p.residual, "x and residual");
   check.require(p.dropout.p == 0.0f, "a residual comes without dropout inside batch norm");
 }
 
@@ -248,6 +275,8 @@ void batchnorm_dropout(Device d, const char* op, const BatchNormParams& p, const
   check.require(drop.p > 0.0f && drop.p < 1.0f, "dropout p must be in (0, 1)");
   check.require(p.activate, "dropout inside batch norm needs its activation (activate)");
   check.require(drop.scalars != nullptr, "dropout's scalars is null");
+  // The mask is drawn by the plain layout's index.
+  check.require(y.layout == Layout::plain, "dropout inside batch norm takes the plain layout only");
   check.tensor(drop.activated, y.rank, "dropout.activated");
   check.same_shape(y, drop.activated, "y and dropout.activated");
 }
@@ -261,8 +290,9 @@ BatchNormDims batchnorm_activation_backward(Device d, const Tensor& x, const Ten
   const BatchNormDims dims =
       batchnorm_backward(d, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
   const OpCheck check(d, "batchnorm_activation_backward");
-  check.tensor(y, x.rank, "y");
+  check.tensor_any_layout(y, x.rank, "y");
   check.same_shape(x, y, "x and y");
+  check.same_layout(x, y, "x and y");
   check.vector(beta, dims.c, "beta");
   check.require(p.activate, "the forward had no activation (BatchNormParams::activate)");
   check.require(p.residual.empty(),
@@ -275,19 +305,23 @@ BatchNormDims batchnorm_activation_backward(Device d, const Tensor& x, const Ten
 void activation_forward(Device d, Activation a, const Tensor& x, const Tensor& y) {
   const OpCheck check(d, "activation_forward");
   activation_kind(check, a);
-  check.tensor(x, -1, "x");
-  check.tensor(y, -1, "y");
+  // Element by element: either layout, the same for all.
+  check.tensor_any_layout(x, -1, "x");
+  check.tensor_any_layout(y, -1, "y");
   check.require(x.numel() == y.numel(), "x and y differ in size");
+  check.same_layout(x, y, "x and y");
 }
 
 void activation_backward(Device d, Activation a, const Tensor& y, const Tensor& dy,
                          const Tensor& dx) {
   const OpCheck check(d, "activation_backward");
   activation_kind(check, a);
-  check.tensor(y, -1, "y");
-  check.tensor(dy, -1, "dy");
-  check.tensor(dx, -1, "dx");
+  check.tensor_any_layout(y, -1, "y");
+  check.tensor_any_layout(dy, -1, "dy");
+  check.tensor_any_layout(dx, -1, "dx");
   check.require(y.numel() == dy.numel() && y.numel() == dx.numel(), "y, dy and dx differ in size");
+  check.same_layout(y, dy, "y and dy");
+  check.same_layout(y, dx, "y and dx");
 }
 
 void dropout(Device d, const char* op, const Tensor& in, const Tensor& out, float p,

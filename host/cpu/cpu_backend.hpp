@@ -34,6 +34,7 @@ class CpuBackend final : public Backend {
 
   Device device() const override { return Device::cpu; }
   std::string name() const override { return "cpu"; }
+  bool nchw16c_activations() const override { return true; }
 
   void* allocate(size_t bytes) override;
   void release(void* ptr) override;

@@ -1,6 +1,8 @@
 // Batch normalisation with statistics per channel: over N for [N, C], over N, H, W for
 // [N, C, H, W]. Sums are taken in double, each channel's in one fixed order, so statistics are
-// accurate and bit-identical from run to run.
+// accurate and bit-identical from run to run. In the nchw16c layout (tensor.hpp) every pass runs
+// block by block, the 16 channels of a position side by side, and each channel's terms are summed
+// in the plain layout's order: the same bits in either layout.
 #include <omp.h>
 
 #include <algorithm>
@@ -20,6 +22,15 @@ namespace {
 
 using BnShape = checks::BatchNormDims;
 
+// Calls body(begin, c0) for each block of an nchw16c tensor: 16 channels c0..c0+15 side by side at
+// each of its s positions, from flat index begin.
+template <class Body>
+void for_each_block(const BnShape& s, Body body) {
+  const int64_t blocks_per_sample = s.c / 16;
+  parallel_for(s.n * blocks_per_sample, s.numel(),
+               [&](int64_t block) { body(block * 16 * s.s, block % blocks_per_sample * 16); });
+}
+
 // a[c], b[c]: the sums of channel c's plane sums (planes[2 * plane], planes[2 * plane + 1], plane =
 // n * C + c) in sample order.
 void combine_planes(const BnShape& s, const double* planes, double* a, double* b) {
@@ -37,7 +48,7 @@ void combine_planes(const BnShape& s, const double* planes, double* a, double* b
 // Per channel c: a[c] = sum of first(i, c), b[c] = sum of second(i, c) over the flat indices i of
 // that channel's elements, always in the same order. `scratch` holds the planes' sums.
 template <class First, class Second>
-void channel_sums(const BnShape& s, First first, Second second, double* a, double* b,
+void channel_sums(const BnShape& s, bool nchw16c, First first, Second second, double* a, double* b,
                   std::vector<double>& scratch) {
   if (s.s == 1) {
     // [N, C]: each thread owns a contiguous range of channels and walks the rows in order, so the
@@ -59,6 +70,22 @@ void channel_sums(const BnShape& s, First first, Second second, double* a, doubl
   // cpu_reduce.hpp that took batch norm from 85 to 71-73 ms of a ResNet step (profile pairs);
   // either change alone bought little.
   double* planes = grow(scratch, static_cast<size_t>(2 * s.n * s.c));
+  if (nchw16c) {
+    // A block's 16 planes side by side, each in a plane's order: the plain layout's bits.
+    for_each_block(s, [&](int64_t begin, int64_t c0) {
+      double* out = planes + 2 * (begin / s.s);
+      double sa[16], sb[16];
+      sum2_double_x16(
+          s.s, [&](int64_t i, int l) { return first(begin + 16 * i + l, c0 + l); },
+          [&](int64_t i, int l) { return second(begin + 16 * i + l, c0 + l); }, sa, sb);
+      for (int l = 0; l < 16; ++l) {
+        out[2 * l] = sa[l];
+        out[2 * l + 1] = sb[l];
+      }
+    });
+    combine_planes(s, planes, a, b);
+    return;
+  }
   parallel_for(s.n * s.c, s.numel(), [&](int64_t plane) {
     const int64_t base = plane * s.s, c = plane % s.c;
     sum2_double(
@@ -150,9 +177,9 @@ void for_each_element(const BnShape& s, const Mask& mask, Body body) {
 // factor, and with dropout the value before that factor into activated. The residual is added
 // where there is one, never a zero where there is none (-0 + 0 would be +0).
 template <class Mask>
-void normalize(const BnShape& s, const float* in, const float* mean, const float* scale,
-               const float* shift, float* out, float* activated, const BatchNormParams& p,
-               const Mask& mask) {
+void normalize(const BnShape& s, bool nchw16c, const float* in, const float* mean,
+               const float* scale, const float* shift, float* out, float* activated,
+               const BatchNormParams& p, const Mask& mask) {
   const float* residual = p.residual.data;
   const auto with_residual = [&](auto f) {
     if (residual != nullptr) return f(std::true_type{});
@@ -160,6 +187,25 @@ void normalize(const BnShape& s, const float* in, const float* mean, const float
   };
   with_activation(p, [&](auto activate) {
     with_residual([&](auto add) {
+      if (nchw16c) {
+        // (No dropout in this layout: op_checks refuses it.)
+        for_each_block(s, [=](int64_t begin, int64_t c0) {
+          float m[16], k[16], b[16];
+          for (int l = 0; l < 16; ++l) {
+            m[l] = mean[c0 + l];
+            k[l] = scale[c0 + l];
+            b[l] = shift[c0 + l];
+          }
+          for (int64_t i = begin; i < begin + 16 * s.s; i += 16) {
+            for (int l = 0; l < 16; ++l) {
+              float v = (in[i + l] - m[l]) * k[l] + b[l];
+              if constexpr (decltype(add)::value) v = v + residual[i + l];
+              out[i + l] = activate(v);
+            }
+          }
+        });
+        return;
+      }
       for_each_element(s, mask, [=](int64_t i, int64_t c, float factor) {
         float v = (in[i] - mean[c]) * scale[c] + shift[c];
         if constexpr (decltype(add)::value) v = v + residual[i];
@@ -186,8 +232,9 @@ void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Te
   const float* in = x.data;
   // One pass for both moments: var = E[x^2] - mean^2 in double loses nothing that matters for float
   // data (the cancellation costs about log10(mean^2 / var) of double's 16 digits).
+  const bool nchw16c = x.layout == Layout::nchw16c;
   channel_sums(
-      s, [in](int64_t i, int64_t) { return static_cast<double>(in[i]); },
+      s, nchw16c, [in](int64_t i, int64_t) { return static_cast<double>(in[i]); },
       [in](int64_t i, int64_t) { return static_cast<double>(in[i]) * static_cast<double>(in[i]); },
       sum, sum_sq, plane_sums_);
 
@@ -208,7 +255,8 @@ void CpuBackend::batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Te
   }
 
   with_dropout(p.dropout, [&](const auto& mask) {
-    normalize(s, in, save_mean.data, scale, beta.data, y.data, p.dropout.activated.data, p, mask);
+    normalize(s, nchw16c, in, save_mean.data, scale, beta.data, y.data, p.dropout.activated.data, p,
+              mask);
   });
 }
 
@@ -223,7 +271,8 @@ void CpuBackend::batchnorm_forward_infer(Tensor x, Tensor gamma, Tensor beta, Te
         1.0 / std::sqrt(static_cast<double>(running_var.data[c]) + static_cast<double>(p.eps));
     scale[c] = gamma.data[c] * static_cast<float>(invstd);
   }
-  normalize(s, x.data, running_mean.data, scale, beta.data, y.data, nullptr, p, NoDropout{});
+  normalize(s, x.layout == Layout::nchw16c, x.data, running_mean.data, scale, beta.data, y.data,
+            nullptr, p, NoDropout{});
 }
 
 // With xhat = (x - mean) * invstd and M values per channel (the batch statistics depend on x):
@@ -260,42 +309,81 @@ void CpuBackend::batchnorm_backward_with(Activate activate, const checks::BatchN
   auto centred = [=](int64_t i, int64_t c) {
     return static_cast<double>(in[i]) - static_cast<double>(mean[c]);
   };
+  const bool nchw16c = x.layout == Layout::nchw16c;
   if (plain || s.s == 1) {
     channel_sums(
-        s, [=](int64_t i, int64_t c) { return static_cast<double>(grad(i, c)); },
+        s, nchw16c, [=](int64_t i, int64_t c) { return static_cast<double>(grad(i, c)); },
         [=](int64_t i, int64_t c) { return static_cast<double>(grad(i, c)) * centred(i, c); },
         sum_dy, sum_dy_xc, plane_sums_);
   } else {
     // Per plane, the activation's gradient first into a row of scratch that stays in cache: both
     // loops then vectorise (a select per element, rather than a branch inside the double sums),
-    // and memory is read once. Planes in memory order, as in channel_sums.
+    // and memory is read once. Planes in memory order, as in channel_sums; in the nchw16c layout
+    // a block of 16 planes at a time, side by side (the same values summed in the same order: the
+    // same bits).
     const int threads = omp_get_max_threads();
-    grow(plane_rows_, static_cast<size_t>(threads * s.s));
+    const int64_t row_length = nchw16c ? 16 * s.s : s.s;
+    grow(plane_rows_, static_cast<size_t>(threads * row_length));
     float* rows = plane_rows_.data();
     double* planes = grow(plane_sums_, static_cast<size_t>(2 * s.n * s.c));
-    parallel_for(s.n * s.c, s.numel(), [&](int64_t plane) {
-      float* e = rows + omp_get_thread_num() * s.s;
-      const int64_t c = plane % s.c;
-      const float m = mean[c], kc = k[c], sh = shift[c];
-      const double md = static_cast<double>(m);
-      const float* xp = in + plane * s.s;
-      const float* gp = g + plane * s.s;
-      // dy is copied into the row first and read back from there: GCC's AVX-512 code turns
-      // relu_grad's select into a load of dy under the comparison's mask, which stalls on memory
-      // on the AMD EPYC (Zen 5) this project measures on, and less on the cache. The fused ReLU
-      // backward took 9.5 ms of a ResNet step without the copy, 7.6 with it (emnist bench --device
-      // cpu --model resnet --profile, three alternating pairs); the values, so the bits, are the
-      // same. (In the dx pass below the same staging measured no gain.)
-      std::copy(gp, gp + s.s, e);
-      for (int64_t i = 0; i < s.s; ++i) e[i] = activate.grad(activate((xp[i] - m) * kc + sh), e[i]);
-      sum2_double(
-          s.s, [e](int64_t i) { return static_cast<double>(e[i]); },
-          [e, xp, md](int64_t i) {
-            return static_cast<double>(e[i]) * (static_cast<double>(xp[i]) - md);
-          },
-          planes[2 * plane], planes[2 * plane + 1]);
-    });
-    combine_planes(s, planes, sum_dy, sum_dy_xc);
+    if (nchw16c) {
+      for_each_block(s, [&](int64_t begin, int64_t c0) {
+        float* e = rows + omp_get_thread_num() * row_length;
+        float m[16], kc[16], sh[16];
+        double md[16];
+        for (int l = 0; l < 16; ++l) {
+          m[l] = mean[c0 + l];
+          kc[l] = k[c0 + l];
+          sh[l] = shift[c0 + l];
+          md[l] = static_cast<double>(m[l]);
+        }
+        const float* xb = in + begin;
+        // dy staged in the row first, as for the plain layout below.
+        std::copy(g + begin, g + begin + 16 * s.s, e);
+        for (int64_t i = 0; i < 16 * s.s; i += 16)
+          for (int l = 0; l < 16; ++l)
+            e[i + l] = activate.grad(activate((xb[i + l] - m[l]) * kc[l] + sh[l]), e[i + l]);
+        double sa[16], sb[16];
+        sum2_double_x16(
+            s.s, [e](int64_t i, int l) { return static_cast<double>(e[16 * i + l]); },
+            [e, xb, &md](int64_t i, int l) {
+              return static_cast<double>(e[16 * i + l]) *
+                     (static_cast<double>(xb[16 * i + l]) - md[l]);
+            },
+            sa, sb);
+        double* out = planes + 2 * (begin / s.s);
+        for (int l = 0; l < 16; ++l) {
+          out[2 * l] = sa[l];
+          out[2 * l + 1] = sb[l];
+        }
+      });
+      combine_planes(s, planes, sum_dy, sum_dy_xc);
+    } else {
+      parallel_for(s.n * s.c, s.numel(), [&](int64_t plane) {
+        float* e = rows + omp_get_thread_num() * s.s;
+        const int64_t c = plane % s.c;
+        const float m = mean[c], kc = k[c], sh = shift[c];
+        const double md = static_cast<double>(m);
+        const float* xp = in + plane * s.s;
+        const float* gp = g + plane * s.s;
+        // dy is copied into the row first and read back from there: GCC's AVX-512 code turns
+        // relu_grad's select into a load of dy under the comparison's mask, which stalls on
+        // memory on the AMD EPYC (Zen 5) this project measures on, and less on the cache. The
+        // fused ReLU backward took 9.5 ms of a ResNet step without the copy, 7.6 with it (emnist
+        // bench --device cpu --model resnet --profile, three alternating pairs); the values, so
+        // the bits, are the same. (In the dx pass below the same staging measured no gain.)
+        std::copy(gp, gp + s.s, e);
+        for (int64_t i = 0; i < s.s; ++i)
+          e[i] = activate.grad(activate((xp[i] - m) * kc + sh), e[i]);
+        sum2_double(
+            s.s, [e](int64_t i) { return static_cast<double>(e[i]); },
+            [e, xp, md](int64_t i) {
+              return static_cast<double>(e[i]) * (static_cast<double>(xp[i]) - md);
+            },
+            planes[2 * plane], planes[2 * plane + 1]);
+      });
+      combine_planes(s, planes, sum_dy, sum_dy_xc);
+    }
   }
 
   const double count = static_cast<double>(s.count());
@@ -310,6 +398,29 @@ void CpuBackend::batchnorm_backward_with(Activate activate, const checks::BatchN
   }
   if (dx.empty()) return;
   float* out = dx.data;
+  if (nchw16c) {
+    for_each_block(s, [=](int64_t begin, int64_t c0) {
+      float m[16], r[16], kc[16], a[16], b[16], sh[16];
+      for (int l = 0; l < 16; ++l) {
+        m[l] = mean[c0 + l];
+        r[l] = invstd[c0 + l];
+        kc[l] = k[c0 + l];
+        a[l] = mean_dy[c0 + l];
+        b[l] = mean_dy_xhat[c0 + l];
+        sh[l] = plain ? 0.0f : shift[c0 + l];
+      }
+      for (int64_t i = begin; i < begin + 16 * s.s; i += 16) {
+        for (int l = 0; l < 16; ++l) {
+          float gi = g[i + l];
+          if constexpr (!plain)
+            gi = activate.grad(activate((in[i + l] - m[l]) * kc[l] + sh[l]), gi);
+          const float xhat = (in[i + l] - m[l]) * r[l];
+          out[i + l] = kc[l] * (gi - a[l] - xhat * b[l]);
+        }
+      }
+    });
+    return;
+  }
   for_each_run(s, [=](int64_t begin, int64_t end, int64_t c) {
     const float m = mean[c], r = invstd[c], kc = k[c], a = mean_dy[c], b = mean_dy_xhat[c];
     const float sh = plain ? 0.0f : shift[c];

@@ -31,8 +31,12 @@ Groups groups_of(int64_t n) {
   return Groups{count, n - (count - 1) * kGroup};
 }
 
-ConvGeometry geometry(const checks::ConvDims& d, int64_t mb, bool bias) {
-  return ConvGeometry{mb, d.c, d.h, d.w, d.o, d.k, d.ho, d.wo, d.stride, d.pad, bias};
+ConvGeometry geometry(const checks::ConvDims& d, int64_t mb, bool bias, const Tensor& x,
+                      const Tensor& y) {
+  ConvGeometry g{mb, d.c, d.h, d.w, d.o, d.k, d.ho, d.wo, d.stride, d.pad, bias, false, false};
+  g.x_nchw16c = x.layout == Layout::nchw16c;
+  g.y_nchw16c = y.layout == Layout::nchw16c;
+  return g;
 }
 
 }  // namespace
@@ -44,8 +48,8 @@ void CpuBackend::conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dPa
   const bool bias = !b.empty();
   const int threads = omp_get_max_threads();
   // Plans are made (and may throw) here, on the calling thread, before the parallel loop.
-  OnednnConv& full = conv_plans_->plan(geometry(d, std::min(kGroup, d.n), bias));
-  OnednnConv& last = conv_plans_->plan(geometry(d, groups.last, bias));
+  OnednnConv& full = conv_plans_->plan(geometry(d, std::min(kGroup, d.n), bias, x, y));
+  OnednnConv& last = conv_plans_->plan(geometry(d, groups.last, bias, x, y));
   for (OnednnConv* plan : {&full, &last}) {
     plan->prepare_forward(w.data);
     plan->reserve(threads);
@@ -62,7 +66,7 @@ void CpuBackend::conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dPa
 std::string CpuBackend::conv2d_implementations(Tensor x, Tensor w, Tensor y, Conv2dParams p) {
   const checks::ConvDims d = checks::conv2d_forward(Device::cpu, x, w, Tensor{}, y, p);
   if (d.n == 0) return "none (no samples)";
-  return conv_plans_->plan(geometry(d, std::min(kGroup, d.n), false)).implementations();
+  return conv_plans_->plan(geometry(d, std::min(kGroup, d.n), false, x, y)).implementations();
 }
 
 void CpuBackend::conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
@@ -70,15 +74,23 @@ void CpuBackend::conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tenso
   const checks::ConvDims d = checks::conv2d_backward(Device::cpu, x, w, dy, dx, dw, db, p);
   const int64_t pixels = d.ho * d.wo, out_plane = d.o * pixels;
   if (!db.empty()) {
-    // Per filter, over samples in order: a fixed order whatever the thread count.
+    // Per filter, over samples in order: a fixed order whatever the thread count (and layout: an
+    // nchw16c plane is read with a step of 16, in the same order).
     const float* g = dy.data;
     float* bias_grad = db.data;
+    const bool blocked = dy.layout == Layout::nchw16c;
 #pragma omp parallel for schedule(static) if (worth_parallel(dy.numel()))
     for (int64_t o = 0; o < d.o; ++o) {
       double total = 0.0;
       for (int64_t n = 0; n < d.n; ++n) {
-        const float* plane = g + n * out_plane + o * pixels;
-        total += sum_double(pixels, [plane](int64_t i) { return static_cast<double>(plane[i]); });
+        if (blocked) {
+          const float* plane = g + n * out_plane + o / 16 * 16 * pixels + o % 16;
+          total +=
+              sum_double(pixels, [plane](int64_t i) { return static_cast<double>(plane[16 * i]); });
+        } else {
+          const float* plane = g + n * out_plane + o * pixels;
+          total += sum_double(pixels, [plane](int64_t i) { return static_cast<double>(plane[i]); });
+        }
       }
       bias_grad[o] = static_cast<float>(total);
     }
@@ -90,8 +102,8 @@ void CpuBackend::conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tenso
 
   const Groups groups = groups_of(d.n);
   const int threads = omp_get_max_threads();
-  OnednnConv& full = conv_plans_->plan(geometry(d, std::min(kGroup, d.n), false));
-  OnednnConv& last = conv_plans_->plan(geometry(d, groups.last, false));
+  OnednnConv& full = conv_plans_->plan(geometry(d, std::min(kGroup, d.n), false, x, dy));
+  OnednnConv& last = conv_plans_->plan(geometry(d, groups.last, false, x, dy));
   for (OnednnConv* plan : {&full, &last}) {
     if (!dx.empty()) plan->prepare_backward_data(w.data);
     plan->reserve(threads);

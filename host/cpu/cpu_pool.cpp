@@ -1,7 +1,8 @@
 // Max-pooling over 2x2 windows with stride 2 (a trailing odd row or column is dropped). Forward
 // records which input won, so backward is a scatter with no search and no ties to re-decide.
-// Global average pooling: each plane summed in row-major order, one plane per iteration, so the
-// sums do not depend on the thread count (and are the CUDA kernel's, which sums the same way).
+// Global average pooling: each plane summed in row-major order, one plane per iteration (16 side by
+// side in the nchw16c layout), so the sums do not depend on the thread count or the layout (and
+// are the CUDA kernel's, which sums the same way).
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_parallel.hpp"
 #include "emnist/element_math.hpp"
@@ -67,6 +68,18 @@ void CpuBackend::global_avgpool_forward(Tensor x, Tensor y) {
   const int64_t count = h * w;
   const float* in = x.data;
   float* out = y.data;
+  if (x.layout == Layout::nchw16c) {
+    // A block of 16 channels at a time, each channel's sum in its plane's order (the plain
+    // layout's bits), the 16 side by side.
+    parallel_for(planes / 16, x.numel(), [=](int64_t block) {
+      const float* src = in + block * 16 * count;
+      float sum[16] = {};
+      for (int64_t i = 0; i < count; ++i)
+        for (int l = 0; l < 16; ++l) sum[l] += src[16 * i + l];
+      for (int l = 0; l < 16; ++l) out[16 * block + l] = math::spatial_mean(sum[l], count);
+    });
+    return;
+  }
   parallel_for(planes, x.numel(), [=](int64_t plane) {
     const float* src = in + plane * count;
     float sum = 0.0f;
@@ -81,6 +94,16 @@ void CpuBackend::global_avgpool_backward(Tensor dy, Tensor dx) {
   const int64_t count = h * w;
   const float* g = dy.data;
   float* grad = dx.data;
+  if (dx.layout == Layout::nchw16c) {
+    parallel_for(planes / 16, dx.numel(), [=](int64_t block) {
+      float share[16];
+      for (int l = 0; l < 16; ++l) share[l] = math::spatial_mean_grad(g[16 * block + l], count);
+      float* dst = grad + block * 16 * count;
+      for (int64_t i = 0; i < count; ++i)
+        for (int l = 0; l < 16; ++l) dst[16 * i + l] = share[l];
+    });
+    return;
+  }
   parallel_for(planes, dx.numel(), [=](int64_t plane) {
     const float share = math::spatial_mean_grad(g[plane], count);
     float* dst = grad + plane * count;

@@ -41,4 +41,32 @@ void sum2_double(int64_t n, First first, Second second, double& a, double& b) {
   b = (acc_b[0] + acc_b[1]) + (acc_b[2] + acc_b[3]);
 }
 
+// sum2_double for 16 sums side by side (the 16 channels of an nchw16c block): a[l] = the sum of
+// first(i, l) and b[l] that of second(i, l) over i in [0, n), each lane's terms in sum2_double's
+// order, so that each has the bits sum2_double gives for that lane alone. The inner loops run
+// across the lanes, which lie next to each other in memory.
+template <class First, class Second>
+void sum2_double_x16(int64_t n, First first, Second second, double* a, double* b) {
+  double acc_a[4][16] = {}, acc_b[4][16] = {};
+  const int64_t full = n - n % 4;
+  for (int64_t i = 0; i < full; i += 4) {
+    for (int j = 0; j < 4; ++j) {
+      for (int l = 0; l < 16; ++l) {
+        acc_a[j][l] += first(i + j, l);
+        acc_b[j][l] += second(i + j, l);
+      }
+    }
+  }
+  for (int64_t i = full; i < n; ++i) {  // the last n % 4 terms
+    for (int l = 0; l < 16; ++l) {
+      acc_a[0][l] += first(i, l);
+      acc_b[0][l] += second(i, l);
+    }
+  }
+  for (int l = 0; l < 16; ++l) {
+    a[l] = (acc_a[0][l] + acc_a[1][l]) + (acc_a[2][l] + acc_a[3][l]);
+    b[l] = (acc_b[0][l] + acc_b[1][l]) + (acc_b[2][l] + acc_b[3][l]);
+  }
+}
+
 }  // namespace emnist::cpu

@@ -57,8 +57,8 @@ OnednnConv::OnednnConv(const ConvGeometry& g, CpuConvolution kind)
     : g_(g), engine_(dnnl::engine::kind::cpu, 0) {
   // Planned for one thread: each group runs whole on the thread that takes it.
   const OneThreadScope one_thread;
-  x_ = memory::desc({g.mb, g.c, g.h, g.w}, kF32, Tag::nchw);
-  y_ = memory::desc({g.mb, g.o, g.ho, g.wo}, kF32, Tag::nchw);
+  x_ = memory::desc({g.mb, g.c, g.h, g.w}, kF32, g.x_nchw16c ? Tag::nChw16c : Tag::nchw);
+  y_ = memory::desc({g.mb, g.o, g.ho, g.wo}, kF32, g.y_nchw16c ? Tag::nChw16c : Tag::nchw);
   w_ = memory::desc({g.o, g.c, g.k, g.k}, kF32, Tag::oihw);
   if (g.bias) b_ = memory::desc({g.o}, kF32, Tag::x);
   const memory::dims strides{g.stride, g.stride};

@@ -4,9 +4,10 @@
 // of a fixed size and runs each group on one OpenMP thread, so no result depends on the thread
 // count (cpu_conv2d.cpp).
 //
-// Tensors stay as the backend holds them (fp32, NCHW activations, OIHW weights). Each group is
-// reordered into the kernels' blocked layouts (and bfloat16, for its kernels' inputs) and back in
-// buffers of the running thread's own; the weights once per call, before the groups start.
+// Tensors stay as the backend holds them (fp32, plain or nchw16c activations, OIHW weights). Each
+// group is reordered into the kernels' blocked layouts (and bfloat16, for its kernels' inputs) and
+// back in buffers of the running thread's own where the two differ (for nchw16c activations on
+// AVX-512 they do not); the weights once per call, before the groups start.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstdint>
@@ -24,8 +25,10 @@ namespace emnist::cpu {
 struct ConvGeometry {
   int64_t mb, c, h, w, o, k, ho, wo, stride, pad;
   bool bias;
+  // The layouts of x (and dx) and of y (and dy): nchw16c, or plain.
+  bool x_nchw16c, y_nchw16c;
 
-  auto key() const { return std::tie(mb, c, h, w, o, k, stride, pad, bias); }
+  auto key() const { return std::tie(mb, c, h, w, o, k, stride, pad, bias, x_nchw16c, y_nchw16c); }
   bool operator<(const ConvGeometry& other) const { return key() < other.key(); }
 };
 

@@ -12,6 +12,7 @@ class ActivationLayer final : public Layer {
   // The derivative is a function of the output (element_math.hpp), so the input is not needed.
   bool in_place() const override { return true; }
   bool backward_reads_output() const override { return true; }
+  bool takes_nchw16c(bool x, bool y) const override { return x == y; }  // element by element
 
   void forward(Backend& backend, const Tensor& x, const Tensor& y, const StepContext&) override {
     backend.activation_forward(a_, x, y);
@@ -31,6 +32,7 @@ class FusedActivation final : public Layer {
   std::string kind() const override { return std::string(choice_name(a_.kind)); }
   SampleShape output_shape() const override { return input_shape(); }
   bool is_view() const override { return true; }
+  bool takes_nchw16c(bool x, bool y) const override { return x == y; }
   void forward(Backend&, const Tensor&, const Tensor&, const StepContext&) override {}
   void backward(Backend&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
                 const StepContext&) override {}

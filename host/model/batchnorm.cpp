@@ -19,6 +19,8 @@ class BatchNorm final : public BatchNormLayer {
   // With an activation inside, backward takes its gradient at the output (with dropout inside too,
   // at the output before dropout, kept in this layer's workspace).
   bool backward_reads_output() const override { return params_.activate && !dropout(); }
+  // Dropout's mask is drawn by the plain layout's index.
+  bool takes_nchw16c(bool x, bool y) const override { return x == y && !dropout(); }
 
   std::vector<ParamSpec> param_specs() const override {
     const int64_t c = channels();

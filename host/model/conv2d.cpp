@@ -19,6 +19,7 @@ class Conv2d final : public WeightedLayer {
     params_.accumulate_dx = accumulate_dx;
   }
   std::string kind() const override { return "conv2d"; }
+  bool takes_nchw16c(bool, bool) const override { return true; }
   SampleShape output_shape() const override {
     // Odd kernel, pad K/2: the spatial size is kept at stride 1, ceil(size / stride) otherwise.
     const auto out_size = [&](int64_t size) {

@@ -15,6 +15,8 @@ class GlobalAvgPool final : public Layer {
                                   input.str());
   }
   std::string kind() const override { return "global_avgpool"; }
+  // Its input (the output has one position a plane, so it is plain).
+  bool takes_nchw16c(bool, bool y) const override { return !y; }
   SampleShape output_shape() const override {
     return SampleShape::image(input_shape().dim(0), 1, 1);
   }

@@ -97,6 +97,27 @@ Model::Model(Backend& backend, std::vector<std::unique_ptr<Layer>> layers, int64
                                               shapes_[i].str()));
   }
 
+  // The layout of each activation and its gradient (Backend::nchw16c_activations): all or nothing,
+  // so that a layer that takes nchw16c never meets a plain [N, C, H, W] beside it.
+  const auto blockable = [&](size_t i) {
+    const SampleShape& shape = shapes_[i];
+    return i > 0 && shape.rank == 3 && shape.dim(1) * shape.dim(2) > 1;
+  };
+  nchw16c_ = backend_.nchw16c_activations();
+  bool any = false;
+  for (size_t i = 0; i <= layers_.size(); ++i) {
+    if (!blockable(i)) continue;
+    any = true;
+    if (shapes_[i].dim(0) % 16 != 0) nchw16c_ = false;
+  }
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const bool x = blockable(i), y = blockable(i + 1);
+    if ((x || y) && !layers_[i]->takes_nchw16c(x, y)) nchw16c_ = false;
+  }
+  nchw16c_ = nchw16c_ && any;
+  for (size_t i = 0; i <= layers_.size(); ++i)
+    layouts_.push_back(nchw16c_ && blockable(i) ? Layout::nchw16c : Layout::plain);
+
   // owner[i]: the index of the activation whose memory act_[i] is (views and in-place layers
   // share memory). An in-place layer may only overwrite memory that no backward pass still reads:
   // not the model input (the first layer's weight gradient needs it) and not the output of a layer
@@ -195,7 +216,9 @@ void Model::check_batch(int64_t n) const {
 }
 
 Tensor Model::activation(size_t i, int64_t n) const {
-  return batch_view(act_[i], n, shapes_[i], backend_.device());
+  Tensor t = batch_view(act_[i], n, shapes_[i], backend_.device());
+  t.layout = layouts_[i];
+  return t;
 }
 
 Tensor Model::input(int64_t n) const {
@@ -229,9 +252,13 @@ void Model::backward(int64_t n, const StepContext& ctx) {
   for (size_t i = layers_.size(); i-- > 0;) {
     Layer& layer = *layers_[i];
     if (layer.is_view()) continue;
-    const Tensor dy = batch_view(grad_buf_[cur], n, shapes_[i + 1], backend_.device());
-    const Tensor dx =
-        i == 0 ? Tensor{} : batch_view(grad_buf_[1 - cur], n, shapes_[i], backend_.device());
+    Tensor dy = batch_view(grad_buf_[cur], n, shapes_[i + 1], backend_.device());
+    dy.layout = layouts_[i + 1];
+    Tensor dx;
+    if (i > 0) {
+      dx = batch_view(grad_buf_[1 - cur], n, shapes_[i], backend_.device());
+      dx.layout = layouts_[i];
+    }
     const ScopedRange range(backend_, backward_ranges_[i].c_str());
     layer.backward(backend_, activation(i, n), activation(i + 1, n), dy, dx, ctx);
     cur = 1 - cur;
@@ -294,6 +321,7 @@ std::string Model::describe() const {
                      layer.output_shape().str(), layer.parameter_count());
   }
   s += fmt::format("  total {} parameters ({} in weights)", param_count_, weight_count_);
+  if (nchw16c_) s += "; activations in the nchw16c layout";
   return s;
 }
 

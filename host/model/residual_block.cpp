@@ -40,6 +40,9 @@ class ResidualBlock final : public Layer {
   SampleShape output_shape() const override { return mid_; }
   // The activation's gradient is taken at the output.
   bool backward_reads_output() const override { return true; }
+  // The body's and the projection's outputs take the layout of the block's; an identity shortcut
+  // adds x to the body's output, so x must be in its layout too.
+  bool takes_nchw16c(bool x, bool y) const override { return x == y || projection(); }
 
   std::vector<ParamSpec> param_specs() const override {
     std::vector<ParamSpec> specs;
@@ -77,7 +80,7 @@ class ResidualBlock final : public Layer {
 
   void forward(Backend& backend, const Tensor& x, const Tensor& y,
                const StepContext& ctx) override {
-    const Buffers m = buffers(backend, x.dim(0));
+    const Buffers m = buffers(backend, x.dim(0), y.layout);
     part_forward(0, backend, x, m.h1, ctx);
     part_forward(1, backend, m.h1, m.a1, ctx);
     part_forward(2, backend, m.a1, m.h2, ctx);
@@ -93,7 +96,7 @@ class ResidualBlock final : public Layer {
 
   void backward(Backend& backend, const Tensor& x, const Tensor& y, const Tensor& dy,
                 const Tensor& dx, const StepContext& ctx) override {
-    const Buffers m = buffers(backend, x.dim(0));
+    const Buffers m = buffers(backend, x.dim(0), y.layout);
     // The sum's gradient reaches both paths. dx gets the shortcut's part first (through an
     // identity shortcut that is the sum's gradient itself, so it is written there), and the body's
     // first convolution adds its own to it in its output pass.
@@ -114,9 +117,9 @@ class ResidualBlock final : public Layer {
   }
 
  private:
-  // Views of the workspace for a batch of n: the body's outputs but the last, the projection's
-  // outputs, the sum's gradient (where dx does not hold it), and two gradients of the body's
-  // width.
+  // Views of the workspace for a batch of n, in the layout of the block's output: the body's
+  // outputs but the last, the projection's outputs, the sum's gradient (where dx does not hold
+  // it), and two gradients of the body's width.
   struct Buffers {
     Tensor h1, a1, h2, s1, s2, dsum, g1, g2;
   };
@@ -142,7 +145,7 @@ class ResidualBlock final : public Layer {
     if (offsets != nullptr) *offsets = std::move(o);
     return p;
   }
-  Buffers buffers(const Backend& backend, int64_t n) const {
+  Buffers buffers(const Backend& backend, int64_t n, Layout layout) const {
     if (workspace_ == nullptr) throw std::logic_error("residual block: no workspace bound");
     if (n > planned_batch_)
       throw std::invalid_argument("residual block: batch beyond its workspace");
@@ -150,7 +153,9 @@ class ResidualBlock final : public Layer {
     char* base = workspace_;
     const Device d = backend.device();
     const auto mid = [&](size_t offset) {
-      return batch_view(reinterpret_cast<float*>(base + offset), n, mid_, d);
+      Tensor t = batch_view(reinterpret_cast<float*>(base + offset), n, mid_, d);
+      t.layout = layout;
+      return t;
     };
     Buffers b;
     b.h1 = mid(o.h1);

@@ -115,6 +115,11 @@ class Backend {
   virtual ~Backend() = default;
   virtual Device device() const = 0;
   virtual std::string name() const = 0;
+  // Whether a model keeps its [N, C, H, W] activations (C a multiple of 16, more than one position
+  // per plane) in the nchw16c layout (tensor.hpp), where every layer that reads or writes them
+  // takes it: conv2d, batch norm without dropout, the activations and global average pooling's
+  // input. The CPU's convolution kernels then skip their reorders; the results are the same bits.
+  virtual bool nchw16c_activations() const { return false; }
 
   // ---- memory -----------------------------------------------------------------------------------
   virtual void* allocate(size_t bytes) = 0;
@@ -180,7 +185,8 @@ class Backend {
   virtual void linear_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db) = 0;
 
   // ---- conv2d: x [N, C, H, W], w [O, C, K, K], b [O] (may be empty), y [N, O, Ho, Wo] -----------
-  // Ho = (H + 2 pad - K) / stride + 1. Cross-correlation, as cuDNN and PyTorch compute it.
+  // Ho = (H + 2 pad - K) / stride + 1. Cross-correlation, as cuDNN and PyTorch compute it. x (with
+  // dx) and y (with dy) may each be nchw16c on the CPU.
   virtual void conv2d_forward(Tensor x, Tensor w, Tensor b, Tensor y, Conv2dParams p) = 0;
   virtual void conv2d_backward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db,
                                Conv2dParams p) = 0;
@@ -191,13 +197,14 @@ class Backend {
   virtual void maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) = 0;
   virtual void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) = 0;
 
-  // ---- global average pooling: x [N, C, H, W], y [N, C] -----------------------------------------
+  // ---- global average pooling: x [N, C, H, W] (nchw16c too, on the CPU), y [N, C] --------------
   // y = the plane's sum in row-major order, divided by H * W; dx = dy / (H * W) over the plane
   // (math::spatial_mean, math::spatial_mean_grad).
   virtual void global_avgpool_forward(Tensor x, Tensor y) = 0;
   virtual void global_avgpool_backward(Tensor dy, Tensor dx) = 0;
 
   // ---- batch norm over [N, C] or [N, C, H, W]: statistics per channel C -------------------------
+  // On the CPU [N, C, H, W] may be nchw16c without dropout: x, y, dy, dx and the residual alike.
   // Training: normalise with the batch's biased variance, update running_var with the unbiased one
   // (PyTorch), and keep mean and 1/sqrt(var + eps) for backward.
   virtual void batchnorm_forward_train(Tensor x, Tensor gamma, Tensor beta, Tensor running_mean,
@@ -217,7 +224,7 @@ class Backend {
                                              Tensor dx, Tensor dgamma, Tensor dbeta,
                                              BatchNormParams p);
 
-  // ---- activations: y may alias x; backward reads y (see element_math.hpp) ----------------------
+  // ---- activations: y may alias x; backward reads y (see element_math.hpp); any one layout ----
   virtual void activation_forward(Activation a, Tensor x, Tensor y) = 0;
   virtual void activation_backward(Activation a, Tensor y, Tensor dy, Tensor dx) = 0;
 

@@ -79,6 +79,9 @@ class Layer {
   virtual bool is_view() const { return false; }
   // Backward reads this layer's output, so no later layer may overwrite it in place.
   virtual bool backward_reads_output() const { return false; }
+  // Forward and backward take x (and dx) in the nchw16c layout (tensor.hpp) where `x` says, y (and
+  // dy) where `y` says, the other plain (at least one is nchw16c; the model's input is plain).
+  virtual bool takes_nchw16c(bool /*x*/, bool /*y*/) const { return false; }
 
   virtual void forward(Backend& backend, const Tensor& x, const Tensor& y,
                        const StepContext& ctx) = 0;

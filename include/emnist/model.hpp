@@ -83,6 +83,11 @@ class Model {
   // UserError naming `source` on a missing, unexpected or wrongly shaped tensor.
   void load_state_dict(const TensorMap& tensors, const std::string& source);
 
+  // Whether the activations between layers ([N, C, H, W] with more than one position a plane, but
+  // the input) are in the nchw16c layout: where the backend asks for it, every such activation has
+  // C a multiple of 16 and every layer touching one takes it (Layer::takes_nchw16c).
+  bool nchw16c_activations() const { return nchw16c_; }
+
   // A short description, one line per layer, for the log.
   std::string describe() const;
 
@@ -105,6 +110,8 @@ class Model {
   float* buffers_ = nullptr;
   std::vector<float*> act_;  // act_[i] = input of layer i, act_[layers] = logits
   std::vector<SampleShape> shapes_;
+  std::vector<Layout> layouts_;  // of act_[i] and the gradient of the same shape
+  bool nchw16c_ = false;
   float* grad_buf_[2] = {nullptr, nullptr};
   float* input_ = nullptr;
   int32_t* labels_ = nullptr;

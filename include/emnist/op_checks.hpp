@@ -20,10 +20,16 @@ class OpCheck {
   void require(bool ok, const char* what) const {
     if (!ok) fail(what);
   }
-  // t is present, lives in this backend's memory and has the given rank (any when rank < 0).
+  // t is present, lives in this backend's memory, has the given rank (any when rank < 0) and the
+  // plain layout.
   void tensor(const Tensor& t, int rank, const char* name) const;
+  // As tensor(), in either layout (tensor.hpp): nchw16c only on the CPU, for rank 4 with C a
+  // multiple of 16. For the ops that take it.
+  void tensor_any_layout(const Tensor& t, int rank, const char* name) const;
   // Either empty, or as tensor() says.
   void optional(const Tensor& t, int rank, const char* name) const;
+  void optional_any_layout(const Tensor& t, int rank, const char* name) const;
+  void same_layout(const Tensor& a, const Tensor& b, const char* what) const;
   void same_shape(const Tensor& a, const Tensor& b, const char* what) const;
   // t is a vector of n elements (rank 1).
   void vector(const Tensor& t, int64_t n, const char* name) const;

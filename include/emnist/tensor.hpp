@@ -9,6 +9,13 @@ namespace emnist {
 
 enum class Device { cpu, cuda };
 enum class DType { f32 };
+// How an [N, C, H, W] tensor's elements lie in memory. plain: row-major, as its shape reads.
+// nchw16c: the channels in blocks of 16, each block's H x W positions holding 16 consecutive
+// channels side by side (element (n, c, h, w) at ((n * C/16 + c/16) * H * W + h * W + w) * 16 +
+// c % 16), oneDNN's nChw16c: the CPU's convolution kernels read and write it on AVX-512, so
+// activations kept in it between layers skip a reorder into it and one out of it per convolution
+// and direction. CPU only, C a multiple of 16; the ops that take it say so (backend.hpp).
+enum class Layout { plain, nchw16c };
 
 struct Tensor {
   float* data = nullptr;
@@ -16,6 +23,7 @@ struct Tensor {
   int rank = 0;
   Device device = Device::cpu;
   DType dtype = DType::f32;
+  Layout layout = Layout::plain;
 
   Tensor() = default;
   Tensor(float* data_, std::initializer_list<int64_t> dims, Device device_ = Device::cpu)

@@ -4,6 +4,7 @@
 // bits, rest on it.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -75,6 +76,56 @@ TEST_CASE("cpu double sums add in four interleaved lanes", "[cpu][determinism]")
   // The data really tells the orders apart (else the checks above would pass for any order).
   const std::vector<double> long_terms = order_sensitive_terms(1003, 11);
   CHECK(four_lane_sum(long_terms) != left_to_right_sum(long_terms));
+}
+
+TEST_CASE("cpu double sums of 16 lanes give each lane's sum2_double bits", "[cpu][determinism]") {
+  // Lane l's terms are its own (seeds per lane, so lanes mixed up would show), stored as an
+  // nchw16c block stores them: term i of lane l at 16 * i + l. n covers every n % 4 and the empty
+  // sum.
+  bool some_order_differs = false;
+  for (size_t n : {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{4}, size_t{5}, size_t{6},
+                   size_t{7}, size_t{8}, size_t{9}, size_t{17}, size_t{784}}) {
+    CAPTURE(n);
+    std::vector<std::vector<double>> lane_a(16), lane_b(16);
+    std::vector<double> block_a(16 * n), block_b(16 * n);
+    for (size_t l = 0; l < 16; ++l) {
+      lane_a[l] = order_sensitive_terms(n, static_cast<uint32_t>(100 + 2 * l));
+      lane_b[l] = order_sensitive_terms(n, static_cast<uint32_t>(101 + 2 * l));
+      for (size_t i = 0; i < n; ++i) {
+        block_a[16 * i + l] = lane_a[l][i];
+        block_b[16 * i + l] = lane_b[l][i];
+      }
+    }
+    const auto count = static_cast<int64_t>(n);
+    double a[16], b[16];
+    for (size_t l = 0; l < 16; ++l) a[l] = b[l] = -7.0;  // overwritten, not added to
+    cpu::sum2_double_x16(
+        count, [&](int64_t i, int l) { return block_a[static_cast<size_t>(16 * i + l)]; },
+        [&](int64_t i, int l) { return block_b[static_cast<size_t>(16 * i + l)]; }, a, b);
+    for (size_t l = 0; l < 16; ++l) {
+      CAPTURE(l);
+      const auto& ta = lane_a[l];
+      const auto& tb = lane_b[l];
+      double want_a = -1.0, want_b = -1.0;
+      cpu::sum2_double(
+          count, [&](int64_t i) { return ta[static_cast<size_t>(i)]; },
+          [&](int64_t i) { return tb[static_cast<size_t>(i)]; }, want_a, want_b);
+      // == on doubles that are never NaN: the same bits but for the sign of zero, which the
+      // empty sum's +0 settles (std::signbit).
+      CHECK(a[l] == want_a);
+      CHECK(b[l] == want_b);
+      CHECK(std::signbit(a[l]) == std::signbit(want_a));
+      CHECK(std::signbit(b[l]) == std::signbit(want_b));
+      CHECK(a[l] == four_lane_sum(ta));
+      if (a[l] != left_to_right_sum(ta) || b[l] != left_to_right_sum(tb)) some_order_differs = true;
+    }
+    if (n == 0) {
+      for (size_t l = 0; l < 16; ++l) CHECK(a[l] == 0.0);
+    }
+  }
+  // The terms tell the orders apart: another order (a left-to-right sum) gives other bits for
+  // some lane and some n, so the checks above would notice a changed order.
+  CHECK(some_order_differs);
 }
 
 }  // namespace emnist::test

@@ -204,6 +204,85 @@ std::vector<std::vector<float>> run_ops(Backend& be) {
   return out;
 }
 
+// A [n, c, h, w] view of memory in the nchw16c layout (tensor.hpp; c a multiple of 16). The ops'
+// blocked loops read any memory as blocks, so the values need no reordering from a plain tensor.
+Tensor nchw16c_view(std::vector<float>& v, int64_t n, int64_t c, int64_t h, int64_t w) {
+  Tensor t(v.data(), {n, c, h, w});
+  t.layout = Layout::nchw16c;
+  return t;
+}
+
+// The outputs of the ops' nchw16c paths: batch norm in training with an activation and as a
+// residual block's tail, inference, backward with the activation and without, and global average
+// pooling, on shapes whose planes (16, 35, 30 and 81 positions) leave every remainder by the four
+// accumulators of the 16-lane sums, two below the parallel grain and two above it.
+std::vector<std::vector<float>> run_nchw16c_ops(Backend& be) {
+  std::vector<std::vector<float>> out;
+  const auto keep = [&](const std::vector<float>& v) { out.push_back(v); };
+  struct Dims {
+    int64_t n, c, h, w;
+  };
+  uint32_t seed = 400;
+  for (const Dims d :
+       {Dims{2, 16, 4, 4}, Dims{3, 16, 5, 7}, Dims{24, 48, 5, 6}, Dims{64, 32, 9, 9}}) {
+    seed += 10;
+    const size_t size = static_cast<size_t>(d.n * d.c * d.h * d.w), cs = static_cast<size_t>(d.c);
+    const auto t = [&](std::vector<float>& v) { return nchw16c_view(v, d.n, d.c, d.h, d.w); };
+    const auto vec = [&](std::vector<float>& v) { return view(v, {d.c}); };
+    auto x = uniform(size, -3, 5, seed);
+    auto dy = uniform(size, -1, 1, seed + 1);
+    auto residual = uniform(size, -2, 2, seed + 2);
+    auto gamma = uniform(cs, 0.5f, 1.5f, seed + 3);
+    auto beta = uniform(cs, -1, 1, seed + 4);
+    for (const ActivationKind kind : {ActivationKind::relu, ActivationKind::elu}) {
+      BatchNormParams p;
+      p.activate = true;
+      p.activation.kind = kind;
+      std::vector<float> y = nan_vector(size), mean = nan_vector(cs), invstd = nan_vector(cs);
+      std::vector<float> rm(cs, 0.0f), rv(cs, 1.0f);
+      be.batchnorm_forward_train(t(x), vec(gamma), vec(beta), vec(rm), vec(rv), t(y), vec(mean),
+                                 vec(invstd), p);
+      for (auto* v : {&y, &mean, &invstd, &rm, &rv}) keep(*v);
+      std::vector<float> dx = nan_vector(size), dgamma = nan_vector(cs), dbeta = nan_vector(cs);
+      be.batchnorm_activation_backward(t(x), t(y), t(dy), vec(gamma), vec(beta), vec(mean),
+                                       vec(invstd), t(dx), vec(dgamma), vec(dbeta), p);
+      for (auto* v : {&dx, &dgamma, &dbeta}) keep(*v);
+      dx = nan_vector(size);
+      dgamma = nan_vector(cs);
+      dbeta = nan_vector(cs);
+      be.batchnorm_backward(t(x), t(dy), vec(gamma), vec(mean), vec(invstd), t(dx), vec(dgamma),
+                            vec(dbeta));
+      for (auto* v : {&dx, &dgamma, &dbeta}) keep(*v);
+      y = nan_vector(size);
+      be.batchnorm_forward_infer(t(x), vec(gamma), vec(beta), vec(rm), vec(rv), t(y), p);
+      keep(y);
+    }
+    // A residual block's tail: the shortcut added before the activation.
+    {
+      BatchNormParams tail;
+      tail.activate = true;
+      tail.residual = t(residual);
+      std::vector<float> y = nan_vector(size), mean = nan_vector(cs), invstd = nan_vector(cs);
+      std::vector<float> rm(cs, 0.0f), rv(cs, 1.0f);
+      be.batchnorm_forward_train(t(x), vec(gamma), vec(beta), vec(rm), vec(rv), t(y), vec(mean),
+                                 vec(invstd), tail);
+      for (auto* v : {&y, &mean, &invstd, &rm, &rv}) keep(*v);
+      y = nan_vector(size);
+      be.batchnorm_forward_infer(t(x), vec(gamma), vec(beta), vec(rm), vec(rv), t(y), tail);
+      keep(y);
+    }
+    {
+      std::vector<float> pooled = nan_vector(static_cast<size_t>(d.n * d.c)), dx = nan_vector(size);
+      be.global_avgpool_forward(t(x), view(pooled, {d.n, d.c}));
+      auto dpooled = uniform(pooled.size(), -1, 1, seed + 5);
+      be.global_avgpool_backward(view(dpooled, {d.n, d.c}), t(dx));
+      keep(pooled);
+      keep(dx);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("cpu simd level is the widest the CPU reports", "[cpu][simd]") {
@@ -248,27 +327,69 @@ TEST_CASE("cpu double sums keep their order at every simd level", "[cpu][simd][d
   }
 }
 
-TEST_CASE("cpu ops give the baseline's bits at every simd level", "[cpu][simd][determinism]") {
-  auto be = make_cpu_backend();
+// run() at every level this CPU has, each result the baseline's bits; the baseline's outputs all
+// written and finite (NaN-poisoned outputs left unwritten at every level would compare equal).
+template <class Run>
+void expect_baseline_bits_at_every_level(Run run) {
   std::vector<std::vector<float>> baseline;
   {
     const cpu::SimdLimit limit(SimdLevel::baseline);
-    baseline = run_ops(*be);
+    baseline = run();
   }
-  for (const auto& v : baseline) REQUIRE(count_non_finite(v) == 0);
+  for (size_t i = 0; i < baseline.size(); ++i) {
+    CAPTURE(i);
+    REQUIRE(count_non_finite(baseline[i]) == 0);
+  }
   const std::vector<SimdLevel> levels = levels_here();
   if (levels.size() == 1) WARN("this CPU has no AVX2: only the baseline ran");
   for (const SimdLevel level : levels) {
     CAPTURE(cpu::simd_level_name(level));
     const cpu::SimdLimit limit(level);
     REQUIRE(cpu::simd_level() == level);
-    const std::vector<std::vector<float>> results = run_ops(*be);
+    const std::vector<std::vector<float>> results = run();
     REQUIRE(results.size() == baseline.size());
     for (size_t i = 0; i < results.size(); ++i) {
       CAPTURE(i);
       CHECK(bit_identical(results[i], baseline[i]));
     }
   }
+}
+
+TEST_CASE("cpu ops give the baseline's bits at every simd level", "[cpu][simd][determinism]") {
+  auto be = make_cpu_backend();
+  expect_baseline_bits_at_every_level([&] { return run_ops(*be); });
+}
+
+TEST_CASE("cpu 16-lane double sums keep their order at every simd level",
+          "[cpu][simd][determinism]") {
+  // Lane l's term i at 16 * i + l, as in an nchw16c block; 1003 terms leave a tail of 3.
+  const int64_t n = 1003;
+  std::vector<double> terms(static_cast<size_t>(16 * n));
+  for (size_t k = 0; k < terms.size(); ++k) {
+    const size_t i = k / 16, l = k % 16;
+    terms[k] = ((i + l) % 7 == 0 ? 1e15 : 1e-3 * static_cast<double>((i * 31 + l) % 997)) *
+               ((i + l) % 2 ? -0.5 : 1.0);
+  }
+  const auto term = [&](int64_t i, int l) { return terms[static_cast<size_t>(16 * i + l)]; };
+  const auto squared = [&](int64_t i, int l) { return term(i, l) * term(i, l); };
+  double base_a[16], base_b[16];
+  cpu::sum2_double_x16(n, term, squared, base_a, base_b);
+  for (const SimdLevel level : levels_here()) {
+    CAPTURE(cpu::simd_level_name(level));
+    double a[16], b[16];
+    cpu::at_simd_level(level, [&] { cpu::sum2_double_x16(n, term, squared, a, b); });
+    for (int l = 0; l < 16; ++l) {
+      CAPTURE(l);
+      CHECK(a[l] == base_a[l]);
+      CHECK(b[l] == base_b[l]);
+    }
+  }
+}
+
+TEST_CASE("cpu nchw16c ops give the baseline's bits at every simd level",
+          "[cpu][simd][determinism][nchw16c]") {
+  auto be = make_cpu_backend();
+  expect_baseline_bits_at_every_level([&] { return run_nchw16c_ops(*be); });
 }
 
 }  // namespace emnist::test

@@ -1,7 +1,10 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "emnist/model.hpp"
 #include "support/train_fixtures.hpp"
@@ -335,5 +338,172 @@ TEST_CASE("model: batch norm with its activation and dropout inside gives the pl
     CHECK(std::count_if(train_fused.begin() + n * 5, train_fused.end(),
                         [](float v) { return v != 0.0f; }) > 10);
     CHECK(logits_and_grads(*plain, Mode::infer) == logits_and_grads(*fused, Mode::infer));
+  }
+}
+
+namespace {
+
+bool mentions_nchw16c(const Model& m) { return m.describe().find("nchw16c") != std::string::npos; }
+
+// A ResNet of stem `stem` and two stages of one block each (strides 1 and 2), no head.
+ModelConfig two_stage_resnet(int stem, int first, int second) {
+  ModelConfig c = train_test::small_resnet();
+  c.stem = stem;
+  c.stages = {first, second};
+  return c;
+}
+
+// Two training steps of 16 samples on the synthetic set (seed 1, Adam), then an evaluation batch:
+// the two losses, then the evaluation's logits, then every parameter and buffer by name.
+std::vector<float> train_two_steps(Backend& backend, const ModelConfig& config) {
+  const ImageSet images = train_test::synthetic_images(40, 4, 3, true);
+  const Subset all = train_test::whole(images);
+  TrainConfig train;
+  train.batch_size = 16;
+  auto model = make_model(backend, config, 28, 28, 4, train.batch_size, 1);
+  model->initialize(1);
+  StepRunner runner(*model, train);
+  BatchFeeder feeder(backend, train.batch_size, 28 * 28);
+  const std::vector<int64_t> order = epoch_order(1, 0, all.size());
+  std::vector<float> out;
+  for (int step = 0; step < 2; ++step) {
+    feeder.load(model->batch(), all, order.data() + step * 16, 16);
+    runner.train_batch(16, 1e-3f);
+    out.push_back(runner.read_last_loss());
+  }
+  feeder.load(model->batch(), all, order.data() + 32, 8);
+  runner.eval_batch(8);
+  std::vector<float> logits(8 * 4), probs(8 * 4);
+  runner.read_outputs(8, logits.data(), probs.data());
+  out.insert(out.end(), logits.begin(), logits.end());
+  for (const auto& [name, t] : model->state_dict())
+    out.insert(out.end(), t.values.begin(), t.values.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("model: on the CPU a ResNet keeps its activations in the nchw16c layout",
+          "[model][nchw16c]") {
+  auto backend = make_cpu_backend();
+  REQUIRE(backend->nchw16c_activations());
+  ModelConfig resnet;
+  resnet.kind = ModelKind::resnet;  // stem 32, stages [32, 64, 128]: every width a multiple of 16
+  auto model = make_model(*backend, resnet, 28, 28, 47, 4, 1);
+  CHECK(model->nchw16c_activations());
+  CHECK(mentions_nchw16c(*model));
+  CHECK(
+      make_model(*backend, two_stage_resnet(16, 16, 32), 28, 28, 10, 4, 1)->nchw16c_activations());
+
+  // Max-pooling and the flatten of an image take the plain layout only; the MLP has no image.
+  ModelConfig cnn;
+  cnn.kind = ModelKind::cnn;
+  ModelConfig mlp;
+  mlp.kind = ModelKind::mlp;
+  for (const ModelConfig& config : {cnn, mlp, train_test::small_cnn(), train_test::small_mlp()}) {
+    auto other = make_model(*backend, config, 28, 28, 47, 4, 1);
+    CAPTURE(other->describe());
+    CHECK_FALSE(other->nchw16c_activations());
+    CHECK_FALSE(mentions_nchw16c(*other));
+  }
+  // Widths that are no multiple of 16 anywhere (all or nothing): the stem, a stage, or both.
+  for (const ModelConfig& config : {two_stage_resnet(24, 24, 40), two_stage_resnet(16, 16, 40),
+                                    two_stage_resnet(24, 32, 32), train_test::small_resnet()}) {
+    auto other = make_model(*backend, config, 28, 28, 10, 4, 1);
+    CAPTURE(other->describe());
+    CHECK_FALSE(other->nchw16c_activations());
+    CHECK_FALSE(mentions_nchw16c(*other));
+  }
+  // A backend that does not ask for it (the Backend's default).
+  train_test::CountingBackend counting;
+  REQUIRE_FALSE(counting.nchw16c_activations());
+  CHECK_FALSE(make_model(counting, resnet, 28, 28, 47, 4, 1)->nchw16c_activations());
+}
+
+TEST_CASE("model: a ResNet trained in the nchw16c layout gives the plain layout's bits",
+          "[model][nchw16c]") {
+  // The same ResNet (stem 16, stages [16, 32], a projection in the second) on the CPU backend,
+  // which runs it nchw16c, and on a backend that forwards every op to a CPU backend but does not
+  // ask for nchw16c (so every activation stays plain): the same losses, logits, parameters and
+  // running statistics after two steps, bit for bit.
+  auto cpu = make_cpu_backend();
+  train_test::CountingBackend plain_backend;
+  ModelConfig config = two_stage_resnet(16, 16, 32);
+  config.dropout = 0.25;  // the head's, on plain features
+  REQUIRE(make_model(*cpu, config, 28, 28, 4, 16, 1)->nchw16c_activations());
+  REQUIRE_FALSE(make_model(plain_backend, config, 28, 28, 4, 16, 1)->nchw16c_activations());
+  const std::vector<float> blocked = train_two_steps(*cpu, config);
+  const std::vector<float> plain = train_two_steps(plain_backend, config);
+  REQUIRE(blocked.size() == plain.size());
+  CHECK(std::isfinite(plain[0]));
+  CHECK(std::isfinite(plain[1]));
+  CHECK(plain[0] != plain[1]);  // the first step changed the model
+  size_t differ = 0, first = 0;
+  for (size_t i = 0; i < plain.size(); ++i)
+    if (std::memcmp(&plain[i], &blocked[i], sizeof(float)) != 0 && differ++ == 0) first = i;
+  INFO(differ << " of " << plain.size() << " values differ, the first at " << first);
+  CHECK(differ == 0);
+}
+
+TEST_CASE("model: a ResNet with widths not a multiple of 16 trains plain on the CPU",
+          "[model][nchw16c]") {
+  auto backend = make_cpu_backend();
+  const ModelConfig config = two_stage_resnet(24, 24, 40);
+  REQUIRE_FALSE(make_model(*backend, config, 28, 28, 4, 16, 1)->nchw16c_activations());
+  const std::vector<float> out = train_two_steps(*backend, config);
+  CHECK(std::isfinite(out[0]));
+  CHECK(std::isfinite(out[1]));
+  CHECK(std::all_of(out.begin(), out.end(), [](float v) { return std::isfinite(v); }));
+}
+
+TEST_CASE("model: a residual block first takes the plain input where its shortcut allows",
+          "[model][nchw16c]") {
+  // The model's input is plain. A block with a projection reads it through two convolutions, so
+  // its output may still be nchw16c; an identity block adds it to its body's output, so the model
+  // stays plain. Either way the CPU's results are those of the plain layout, bit for bit.
+  auto cpu = make_cpu_backend();
+  train_test::CountingBackend plain_backend;
+  for (const int64_t out : {16, 32}) {
+    CAPTURE(out);
+    auto build = [&](Backend& backend) {
+      const SampleShape input = SampleShape::image(16, 6, 6);
+      std::vector<std::unique_ptr<Layer>> layers;
+      layers.push_back(make_residual_block(input, out, 1, Activation{}));
+      layers.push_back(make_global_avgpool(layers.back()->output_shape()));
+      layers.push_back(make_flatten(layers.back()->output_shape()));
+      layers.push_back(make_linear(layers.back()->output_shape(), 3, true));
+      auto model = std::make_unique<Model>(backend, std::move(layers), 4);
+      model->initialize(5);
+      return model;
+    };
+    auto blocked = build(*cpu);
+    auto plain = build(plain_backend);
+    CHECK(blocked->nchw16c_activations() == (out == 32));
+    CHECK_FALSE(plain->nchw16c_activations());
+
+    const int64_t n = 4;
+    std::vector<float> x(static_cast<size_t>(n * 16 * 36));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.29f * static_cast<float>(i));
+    auto logits_and_grads = [&](Backend& backend, Model& m) {
+      backend.copy_from_host(m.input(n).data, x.data(), sizeof(float) * x.size());
+      StepScalars scalars;
+      const StepContext ctx{Mode::train, &scalars};
+      m.forward(n, ctx);
+      std::vector<float> result(static_cast<size_t>(n * 3));
+      backend.copy_to_host(result.data(), m.logits(n).data, sizeof(float) * result.size());
+      std::vector<float> dl(result.size());
+      for (size_t i = 0; i < dl.size(); ++i) dl[i] = std::cos(0.7f * static_cast<float>(i));
+      backend.copy_from_host(m.dlogits(n).data, dl.data(), sizeof(float) * dl.size());
+      m.backward(n, ctx);
+      std::vector<float> g(static_cast<size_t>(m.parameter_count()));
+      backend.copy_to_host(g.data(), m.grads().data, sizeof(float) * g.size());
+      result.insert(result.end(), g.begin(), g.end());
+      return result;
+    };
+    const std::vector<float> from_blocked = logits_and_grads(*cpu, *blocked);
+    const std::vector<float> from_plain = logits_and_grads(plain_backend, *plain);
+    CHECK(std::count_if(from_plain.begin(), from_plain.end(), [](float v) { return v != 0.0f; }) >
+          10);
+    CHECK(from_blocked == from_plain);
   }
 }

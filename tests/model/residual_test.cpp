@@ -1,11 +1,17 @@
 // Residual blocks and global average pooling as layers of a model: the names PyTorch gives a
 // block's tensors, the shapes a stride gives, and every parameter's gradient through both paths of
-// a projection block and an identity block against finite differences.
+// a projection block and an identity block against finite differences; and a block in the nchw16c
+// layout against the plain layout, bit for bit.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstddef>
 #include <set>
+#include <vector>
 
 #include "cpu/gradient_check.hpp"
+#include "cpu/op_fixtures.hpp"
+#include "emnist/arena.hpp"
 #include "emnist/model.hpp"
 
 using namespace emnist;
@@ -28,6 +34,110 @@ std::unique_ptr<Model> small_resnet(Backend& backend, Activation a, int64_t batc
   add(make_flatten(shape));
   add(make_linear(shape, 3, true));
   return std::make_unique<Model>(backend, std::move(layers), batch);
+}
+
+// Between plain memory and nchw16c memory (tensor.hpp) of one [N, C, H, W] tensor d, C a multiple
+// of 16: element (n, c, h, w) at ((n * C/16 + c/16) * H * W + h * W + w) * 16 + c % 16.
+std::vector<float> permute_nchw16c(const std::vector<float>& from, const int64_t (&d)[4],
+                                   bool to_blocked) {
+  REQUIRE(d[1] % 16 == 0);
+  REQUIRE(from.size() == static_cast<size_t>(d[0] * d[1] * d[2] * d[3]));
+  std::vector<float> to(from.size());
+  const int64_t hw = d[2] * d[3];
+  for (int64_t n = 0; n < d[0]; ++n)
+    for (int64_t c = 0; c < d[1]; ++c)
+      for (int64_t p = 0; p < hw; ++p) {
+        const auto plain = static_cast<size_t>((n * d[1] + c) * hw + p);
+        const auto blocked =
+            static_cast<size_t>(((n * (d[1] / 16) + c / 16) * hw + p) * 16 + c % 16);
+        if (to_blocked)
+          to[blocked] = from[plain];
+        else
+          to[plain] = from[blocked];
+      }
+  return to;
+}
+
+// What a residual block computed in one training step: its output and input gradient (as plain
+// values), every trained parameter's gradient, the running statistics after the step, and the
+// output in inference mode after it.
+struct BlockStep {
+  std::vector<float> y, dx, grads, values, y_infer;
+};
+
+// A fresh block [c, h, w] -> [out, ...] given the same parameter values (per seed) in every run,
+// its workspace and every output poisoned with NaN, run forward (train), backward and forward
+// (infer) on a batch of n with x, y, dy and dx in `layout`.
+BlockStep run_block(Backend& backend, SampleShape input, int64_t out, int stride, Activation a,
+                    int64_t n, Layout layout, uint32_t seed) {
+  auto block = make_residual_block(input, out, stride, a);
+  const SampleShape output = block->output_shape();
+  const std::vector<ParamSpec> specs = block->param_specs();
+  size_t count = 0;
+  for (const ParamSpec& spec : specs) count += static_cast<size_t>(spec.numel());
+  BlockStep step;
+  step.values.resize(count);
+  step.grads = test::nan_vector(count);  // buffers' entries stay NaN: never written
+  std::vector<float*> values, grads;
+  size_t offset = 0;
+  uint32_t spec_seed = seed;
+  for (const ParamSpec& spec : specs) {
+    const auto numel = static_cast<size_t>(spec.numel());
+    // Not PyTorch's initial values: batch norm's scales, shifts and running statistics away from
+    // 1 and 0 too, so that each takes part in the bits.
+    float lo = -0.5f, hi = 0.5f;
+    if (spec.init == ParamInit::fan_in_uniform) {
+      hi = 1.0f / std::sqrt(static_cast<float>(spec.fan_in));
+      lo = -hi;
+    } else if (spec.init == ParamInit::ones) {
+      lo = 0.5f;
+      hi = 1.5f;
+    }
+    const std::vector<float> v = test::uniform(numel, lo, hi, ++spec_seed);
+    std::copy(v.begin(), v.end(), step.values.begin() + static_cast<std::ptrdiff_t>(offset));
+    values.push_back(step.values.data() + offset);
+    grads.push_back(spec.group == ParamGroup::buffer ? nullptr : step.grads.data() + offset);
+    offset += numel;
+  }
+  block->bind_params(values, grads);
+  DeviceBuffer workspace(backend, block->workspace_bytes(n));
+  {
+    const std::vector<float> poison = test::nan_vector(workspace.bytes() / sizeof(float));
+    std::copy(poison.begin(), poison.end(), static_cast<float*>(workspace.data()));
+  }
+  block->bind_workspace(workspace.data());
+
+  const int64_t xd[4] = {n, input.dim(0), input.dim(1), input.dim(2)};
+  const int64_t yd[4] = {n, output.dim(0), output.dim(1), output.dim(2)};
+  const bool blocked = layout == Layout::nchw16c;
+  const auto store = [&](const std::vector<float>& v, const int64_t(&d)[4]) {
+    return blocked ? permute_nchw16c(v, d, true) : v;
+  };
+  const auto load = [&](const std::vector<float>& v, const int64_t(&d)[4]) {
+    return blocked ? permute_nchw16c(v, d, false) : v;
+  };
+  const auto tensor = [&](std::vector<float>& v, const int64_t(&d)[4]) {
+    Tensor t(v.data(), {d[0], d[1], d[2], d[3]});
+    t.layout = layout;
+    return t;
+  };
+  const auto size = [](const int64_t(&d)[4]) {
+    return static_cast<size_t>(d[0] * d[1] * d[2] * d[3]);
+  };
+
+  std::vector<float> x = store(test::uniform(size(xd), -2, 2, seed + 100), xd);
+  std::vector<float> dy = store(test::uniform(size(yd), -1, 1, seed + 101), yd);
+  std::vector<float> y = test::nan_vector(size(yd)), dx = test::nan_vector(size(xd));
+  StepScalars scalars;
+  const StepContext train{Mode::train, &scalars};
+  block->forward(backend, tensor(x, xd), tensor(y, yd), train);
+  block->backward(backend, tensor(x, xd), tensor(y, yd), tensor(dy, yd), tensor(dx, xd), train);
+  step.y = load(y, yd);
+  step.dx = load(dx, xd);
+  std::vector<float> y_infer = test::nan_vector(size(yd));
+  block->forward(backend, tensor(x, xd), tensor(y_infer, yd), StepContext{Mode::infer, &scalars});
+  step.y_infer = load(y_infer, yd);
+  return step;
 }
 
 }  // namespace
@@ -98,4 +208,57 @@ TEST_CASE("model: a residual network's parameter gradients match finite differen
   test::GradCheckOptions options;
   options.step = 3e-3;
   test::expect_gradients(objective, {{"params", &params, analytic}}, options);
+}
+
+TEST_CASE("model: a residual block in the nchw16c layout gives the plain layout's bits",
+          "[model][resnet][nchw16c]") {
+  // A projection block ([16, 6, 6] -> 32 channels at stride 2: [32, 3, 3]) and an identity block
+  // ([32, 5, 5] -> 32), each as a standalone layer with the same parameter values, once with x, y,
+  // dy and dx plain and once nchw16c (the block's own buffers then take that layout too). Every
+  // output NaN-poisoned beforehand, so an element left unwritten shows.
+  auto backend = make_cpu_backend();
+  struct Case {
+    SampleShape input;
+    int64_t out;
+    int stride;
+    int64_t n;
+  };
+  uint32_t seed = 10;
+  for (const Case c : {Case{SampleShape::image(16, 6, 6), 32, 2, 20},
+                       Case{SampleShape::image(32, 5, 5), 32, 1, 6}}) {
+    for (const ActivationKind kind : {ActivationKind::relu, ActivationKind::elu}) {
+      CAPTURE(c.input.str(), c.out, c.stride, c.n, static_cast<int>(kind));
+      seed += 10;
+      Activation a;
+      a.kind = kind;
+      const BlockStep plain =
+          run_block(*backend, c.input, c.out, c.stride, a, c.n, Layout::plain, seed);
+      const BlockStep blocked =
+          run_block(*backend, c.input, c.out, c.stride, a, c.n, Layout::nchw16c, seed);
+      const auto same = [](const std::vector<float>& got, const std::vector<float>& want,
+                           const char* what) {
+        INFO(what << ": largest difference " << test::max_abs_diff(got, want));
+        CHECK(test::bit_identical(got, want));
+      };
+      same(blocked.y, plain.y, "y");
+      same(blocked.dx, plain.dx, "dx");
+      same(blocked.grads, plain.grads, "parameter gradients (buffers' entries NaN in both)");
+      same(blocked.values, plain.values, "parameters and running statistics after the step");
+      same(blocked.y_infer, plain.y_infer, "y (inference)");
+      // The plain run wrote everything (only the buffers' gradient entries stay NaN), and the
+      // gradients are not trivially zero.
+      CHECK(test::count_non_finite(plain.y) == 0);
+      CHECK(test::count_non_finite(plain.dx) == 0);
+      CHECK(test::count_non_finite(plain.values) == 0);
+      CHECK(test::count_non_finite(plain.y_infer) == 0);
+      const auto written = static_cast<int64_t>(std::count_if(
+          plain.grads.begin(), plain.grads.end(), [](float v) { return !std::isnan(v); }));
+      const auto trained = make_residual_block(c.input, c.out, c.stride, a)->parameter_count();
+      CHECK(written == trained);
+      CHECK(std::count_if(plain.grads.begin(), plain.grads.end(),
+                          [](float v) { return v != 0.0f && !std::isnan(v); }) > trained / 2);
+      CHECK(std::count(plain.dx.begin(), plain.dx.end(), 0.0f) <
+            static_cast<std::ptrdiff_t>(plain.dx.size() / 2));
+    }
+  }
 }
