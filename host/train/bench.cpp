@@ -91,6 +91,7 @@ BenchResult bench(Backend& backend, ModelKind model_kind, int batch, int steps, 
   result.steps = steps;
   result.classes = classes;
   result.parameters = model->parameter_count();
+  result.nchw16c = model->nchw16c_activations();
   // A few steps first: first-touch page faults, thread pool start-up, GPU clocks and autotuning.
   result.warmup_steps = std::clamp(steps / 10, 2, 10);
   for (int i = 0; i < result.warmup_steps; ++i) step();
@@ -135,16 +136,17 @@ std::string bench_report(const BenchResult& r, Precision precision, bool real_im
       r.device == "cpu" ? fmt::format("{}, loops {}", omp_get_max_threads(), cpu_info().loops)
                         : std::to_string(omp_get_max_threads());
   std::string report = fmt::format(
-      "bench: emnist {}, device {} ({}), threads {}, feeder {}, model {} ({} parameters), batch "
-      "{}, {}\n"
+      "bench: emnist {}, device {} ({}), threads {}, feeder {}, model {} ({} parameters{}), "
+      "batch {}, {}\n"
       "training samples/s: {:.1f}\n"
       "time per step: {:.3f} ms ({} timed steps after {} warm-up)\n"
       "epoch time ({} samples): {:.2f} s\n"
       "peak engine memory: {:.1f} MiB\n"
       "cuda graphs: {} captured, {} steps replayed, {} failed captures\n",
       EMNIST_VERSION, r.device, choice_name(precision), threads, r.feeder, r.model_kind,
-      r.parameters, r.batch, real_images ? "real images" : "random inputs", r.samples_per_second,
-      r.ms_per_step, r.steps, r.warmup_steps, kBalancedTrainSamples, r.epoch_seconds,
+      r.parameters, r.nchw16c ? ", activations nchw16c" : "", r.batch,
+      real_images ? "real images" : "random inputs", r.samples_per_second, r.ms_per_step, r.steps,
+      r.warmup_steps, kBalancedTrainSamples, r.epoch_seconds,
       static_cast<double>(r.peak_memory_bytes) / (1024.0 * 1024.0), r.graphs.captures,
       r.graphs.replays, r.graphs.failed_captures);
   if (r.profile.empty()) return report;

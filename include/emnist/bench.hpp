@@ -19,7 +19,8 @@ struct BenchResult {
   int batch = 0, steps = 0, warmup_steps = 0;
   int classes = 0;
   int64_t parameters = 0;
-  double seconds = 0;  // the timed steps
+  bool nchw16c = false;  // the model's activations in that layout (Model::nchw16c_activations)
+  double seconds = 0;    // the timed steps
   double samples_per_second = 0;
   double ms_per_step = 0;
   // An EMNIST Balanced training epoch (112,800 samples, the last partial batch dropped) at the

@@ -157,3 +157,15 @@ TEST_CASE("profiling: bench --profile on the CPU times every range of the timed 
   CHECK(plain.profile.empty());
   CHECK(bench_report(plain, Precision::fp32, false).find("profile") == std::string::npos);
 }
+
+TEST_CASE("profiling: bench's report says when the activations are nchw16c", "[profiling][bench]") {
+  BenchResult r;
+  r.device = "cpu";
+  r.model_kind = "resnet";
+  r.parameters = 7;
+  CHECK(bench_report(r, Precision::fp32, false).find("(7 parameters), batch") != std::string::npos);
+  r.nchw16c = true;
+  CHECK(
+      bench_report(r, Precision::fp32, false).find("(7 parameters, activations nchw16c), batch") !=
+      std::string::npos);
+}
