@@ -167,8 +167,10 @@ namespace {
 PoolDims pool_dims(const OpCheck& check, const Tensor& first, const char* first_name,
                    const Tensor& second, const char* second_name, const Tensor& in,
                    const Tensor& out, const int32_t* argmax, const char* out_shape) {
-  check.tensor(first, 4, first_name);
-  check.tensor(second, 4, second_name);
+  check.tensor_any_layout(first, 4, first_name);
+  check.tensor_any_layout(second, 4, second_name);
+  check.require(in.layout == Layout::nchw16c || out.layout == Layout::plain,
+                "the pooled side may be nchw16c only where the input side is");
   check.require(argmax != nullptr, "argmax is null");
   const PoolDims dims{in.dim(0) * in.dim(1), in.dim(2), in.dim(3)};
   check.require(out.dim(0) == in.dim(0) && out.dim(1) == in.dim(1) && out.dim(2) == dims.h / 2 &&

@@ -1,5 +1,8 @@
 // Max-pooling over 2x2 windows with stride 2 (a trailing odd row or column is dropped). Forward
-// records which input won, so backward is a scatter with no search and no ties to re-decide.
+// records which input won, so backward is a scatter with no search and no ties to re-decide. With
+// x in the nchw16c layout a block of 16 channels runs side by side, the same comparisons in the
+// same order; y (with argmax, dy alike) may be nchw16c or plain, the latter a model's last pooling
+// before a flatten, which then reads the plain layout without a reorder of its own.
 // Global average pooling: each plane summed in row-major order, one plane per iteration (16 side by
 // side in the nchw16c layout), so the sums do not depend on the thread count or the layout (and
 // are the CUDA kernel's, which sums the same way).
@@ -17,6 +20,35 @@ void CpuBackend::maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) {
   const int64_t ho = h / 2, wo = w / 2;
   const float* in = x.data;
   float* out = y.data;
+  if (x.layout == Layout::nchw16c) {
+    const bool y_blocked = y.layout == Layout::nchw16c;
+    parallel_for(planes / 16, x.numel(), [=](int64_t block) {
+      const float* src = in + block * 16 * h * w;
+      for (int64_t oh = 0; oh < ho; ++oh) {
+        for (int64_t ow = 0; ow < wo; ++ow) {
+          const int32_t left = static_cast<int32_t>(2 * oh * w + 2 * ow);
+          const int32_t where[4] = {left, left + 1, left + static_cast<int32_t>(w),
+                                    left + static_cast<int32_t>(w) + 1};
+          const int64_t position = oh * wo + ow;
+          for (int64_t l = 0; l < 16; ++l) {
+            float best = src[16 * where[0] + l];
+            int32_t at = where[0];
+            for (int j = 1; j < 4; ++j) {
+              const float candidate = src[16 * where[j] + l];
+              const bool greater = candidate > best;
+              best = greater ? candidate : best;
+              at = greater ? where[j] : at;
+            }
+            const int64_t o = y_blocked ? (block * ho * wo + position) * 16 + l
+                                        : (block * 16 + l) * ho * wo + position;
+            out[o] = best;
+            argmax[o] = at;
+          }
+        }
+      }
+    });
+    return;
+  }
   parallel_for(planes, x.numel(), [=](int64_t plane) {
     const float* src = in + plane * h * w;
     float* dst = out + plane * ho * wo;
@@ -52,6 +84,21 @@ void CpuBackend::maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx)
   const int64_t ho = h / 2, wo = w / 2;
   const float* g = dy.data;
   float* grad = dx.data;
+  if (dx.layout == Layout::nchw16c) {
+    const bool dy_blocked = dy.layout == Layout::nchw16c;
+    parallel_for(planes / 16, dx.numel(), [=](int64_t block) {
+      float* dst = grad + block * 16 * h * w;
+      for (int64_t i = 0; i < 16 * h * w; ++i) dst[i] = 0.0f;
+      for (int64_t position = 0; position < ho * wo; ++position) {
+        for (int64_t l = 0; l < 16; ++l) {
+          const int64_t o = dy_blocked ? (block * ho * wo + position) * 16 + l
+                                       : (block * 16 + l) * ho * wo + position;
+          dst[16 * argmax[o] + l] += g[o];
+        }
+      }
+    });
+    return;
+  }
   parallel_for(planes, dx.numel(), [=](int64_t plane) {
     float* dst = grad + plane * h * w;
     const float* src = g + plane * ho * wo;

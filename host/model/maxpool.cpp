@@ -13,6 +13,8 @@ class MaxPool2x2 final : public Layer {
                                   input.str());
   }
   std::string kind() const override { return "maxpool2x2"; }
+  // Its output in either layout from an nchw16c input: plain before a flatten.
+  bool takes_nchw16c(bool x, bool y) const override { return x || !y; }
   SampleShape output_shape() const override {
     const SampleShape& in = input_shape();
     return SampleShape::image(in.dim(0), in.dim(1) / 2, in.dim(2) / 2);

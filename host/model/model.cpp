@@ -97,26 +97,30 @@ Model::Model(Backend& backend, std::vector<std::unique_ptr<Layer>> layers, int64
                                               shapes_[i].str()));
   }
 
-  // The layout of each activation and its gradient (Backend::nchw16c_activations): all or nothing,
-  // so that a layer that takes nchw16c never meets a plain [N, C, H, W] beside it.
-  const auto blockable = [&](size_t i) {
+  // The layout of each activation and its gradient (Backend::nchw16c_activations): nchw16c for
+  // every [C, H, W] with more than one position a plane and C a multiple of 16 but the input, then
+  // plain again on both sides of each layer that does not take the pair, until every layer does
+  // (each pass only turns activations plain, so this ends).
+  std::vector<bool> blocked(layers_.size() + 1, false);
+  for (size_t i = 1; i <= layers_.size(); ++i) {
     const SampleShape& shape = shapes_[i];
-    return i > 0 && shape.rank == 3 && shape.dim(1) * shape.dim(2) > 1;
-  };
-  nchw16c_ = backend_.nchw16c_activations();
-  bool any = false;
+    blocked[i] = backend_.nchw16c_activations() && shape.rank == 3 &&
+                 shape.dim(1) * shape.dim(2) > 1 && shape.dim(0) % 16 == 0;
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      if ((blocked[i] || blocked[i + 1]) &&
+          !layers_[i]->takes_nchw16c(blocked[i], blocked[i + 1])) {
+        blocked[i] = blocked[i + 1] = false;
+        changed = true;
+      }
+    }
+  }
   for (size_t i = 0; i <= layers_.size(); ++i) {
-    if (!blockable(i)) continue;
-    any = true;
-    if (shapes_[i].dim(0) % 16 != 0) nchw16c_ = false;
+    layouts_.push_back(blocked[i] ? Layout::nchw16c : Layout::plain);
+    nchw16c_ = nchw16c_ || blocked[i];
   }
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const bool x = blockable(i), y = blockable(i + 1);
-    if ((x || y) && !layers_[i]->takes_nchw16c(x, y)) nchw16c_ = false;
-  }
-  nchw16c_ = nchw16c_ && any;
-  for (size_t i = 0; i <= layers_.size(); ++i)
-    layouts_.push_back(nchw16c_ && blockable(i) ? Layout::nchw16c : Layout::plain);
 
   // owner[i]: the index of the activation whose memory act_[i] is (views and in-place layers
   // share memory). An in-place layer may only overwrite memory that no backward pass still reads:
@@ -317,11 +321,12 @@ std::string Model::describe() const {
   std::string s = fmt::format("input {}\n", input_shape_.str());
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& layer = *layers_[i];
-    s += fmt::format("  {:2d} {:<12} -> {:<14} {:>9} parameters\n", i, layer.kind(),
-                     layer.output_shape().str(), layer.parameter_count());
+    s += fmt::format("  {:2d} {:<12} -> {:<14} {:>9} parameters{}\n", i, layer.kind(),
+                     layer.output_shape().str(), layer.parameter_count(),
+                     layouts_[i + 1] == Layout::nchw16c ? ", output nchw16c" : "");
   }
   s += fmt::format("  total {} parameters ({} in weights)", param_count_, weight_count_);
-  if (nchw16c_) s += "; activations in the nchw16c layout";
+  if (nchw16c_) s += "; activations in the nchw16c layout where marked";
   return s;
 }
 

@@ -194,6 +194,8 @@ class Backend {
   // ---- max-pool 2x2, stride 2: x [N, C, H, W], y [N, C, H/2, W/2] (floor) -----------------------
   // argmax holds, per output element, the index within its input plane (h * W + w) of the maximum
   // (the first one in row-major order on ties).
+  // On the CPU x (with dx) may be nchw16c, and y (with dy and argmax, which lies as y does) too, or
+  // plain.
   virtual void maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) = 0;
   virtual void maxpool2d_backward(Tensor dy, const int32_t* argmax, Tensor dx) = 0;
 

@@ -83,10 +83,13 @@ class Model {
   // UserError naming `source` on a missing, unexpected or wrongly shaped tensor.
   void load_state_dict(const TensorMap& tensors, const std::string& source);
 
-  // Whether the activations between layers ([N, C, H, W] with more than one position a plane, but
-  // the input) are in the nchw16c layout: where the backend asks for it, every such activation has
-  // C a multiple of 16 and every layer touching one takes it (Layer::takes_nchw16c).
+  // Whether any activation between layers is in the nchw16c layout: where the backend asks for it
+  // (Backend::nchw16c_activations), each [N, C, H, W] activation with more than one position a
+  // plane and C a multiple of 16 (but the input) is, unless a layer on either side of it does not
+  // take that (Layer::takes_nchw16c).
   bool nchw16c_activations() const { return nchw16c_; }
+  // The layout of layer i's input (i = the number of layers: the output) and of its gradient.
+  Layout activation_layout(size_t i) const { return layouts_.at(i); }
 
   // A short description, one line per layer, for the log.
   std::string describe() const;

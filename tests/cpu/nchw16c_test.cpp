@@ -373,6 +373,44 @@ TEST_CASE("nchw16c global average pooling gives the plain layout's bits", "[cpu]
   }
 }
 
+TEST_CASE("nchw16c max-pooling gives the plain layout's bits", "[cpu][nchw16c]") {
+  // x (and dx) nchw16c, y (and dy, and argmax, which lies as y) nchw16c or plain. Odd sizes drop a
+  // row and a column; inputs with ties (few distinct values) check that the first maximum wins.
+  auto be = make_cpu_backend();
+  uint32_t seed = 900;
+  for (const Dims d : {Dims{3, 16, 5, 7}, Dims{20, 32, 4, 4}, Dims{2, 48, 28, 28}}) {
+    for (const bool ties : {false, true}) {
+      CAPTURE(d.n, d.c, d.h, d.w, ties);
+      seed += 10;
+      std::vector<float> x = uniform(d.size(), -2, 2, seed);
+      if (ties)
+        for (float& v : x) v = static_cast<float>(static_cast<int>(v * 2.0f));
+      const Dims p{d.n, d.c, d.h / 2, d.w / 2};
+      const auto dy = uniform(p.size(), -1, 1, seed + 1);
+      struct Out {
+        std::vector<float> y, argmax, dx;
+      };
+      const auto run = [&](Layout in, Layout out) {
+        auto xm = store(x, in, d), dym = store(dy, out, p), y = nan_vector(p.size());
+        std::vector<int32_t> argmax(p.size(), -1);
+        be->maxpool2d_forward(view_as(xm, in, d), view_as(y, out, p), argmax.data());
+        auto dx = nan_vector(d.size());
+        be->maxpool2d_backward(view_as(dym, out, p), argmax.data(), view_as(dx, in, d));
+        std::vector<float> where(argmax.begin(), argmax.end());  // small integers: exact
+        return Out{load(y, out, p), load(where, out, p), load(dx, in, d)};
+      };
+      const Out ref = run(kPlain, kPlain);
+      for (const Layout out : {kBlocked, kPlain}) {
+        CAPTURE(name(out));
+        const Out got = run(kBlocked, out);
+        expect_bits(got.y, ref.y, "y");
+        expect_bits(got.argmax, ref.argmax, "argmax");
+        expect_bits(got.dx, ref.dx, "dx");
+      }
+    }
+  }
+}
+
 TEST_CASE("nchw16c is refused where an op does not take it", "[cpu][nchw16c]") {
   auto be = make_cpu_backend();
   std::vector<float> a(4096, 0.5f), b(4096, 0.5f), c(4096, 0.5f), d(4096, 0.5f);
@@ -381,11 +419,15 @@ TEST_CASE("nchw16c is refused where an op does not take it", "[cpu][nchw16c]") {
   const Dims img{2, 16, 4, 4};
   const auto nchw16c = Catch::Contains("nchw16c");
 
-  // Ops that take the plain layout only; each call is accepted with plain views.
+  // Max-pooling's output may be nchw16c only where its input is.
+  const Dims pooled{2, 16, 2, 2};
   CHECK_THROWS_WITH(
-      be->maxpool2d_forward(nchw16c_view(a, img), view(b, {2, 16, 2, 2}), argmax.data()), nchw16c);
+      be->maxpool2d_forward(view(a, {2, 16, 4, 4}), nchw16c_view(b, pooled), argmax.data()),
+      Catch::Contains("only where the input side is"));
   CHECK_NOTHROW(
-      be->maxpool2d_forward(view(a, {2, 16, 4, 4}), view(b, {2, 16, 2, 2}), argmax.data()));
+      be->maxpool2d_forward(nchw16c_view(a, img), nchw16c_view(b, pooled), argmax.data()));
+
+  // Ops that take the plain layout only; each call is accepted with plain views.
   CHECK_THROWS_WITH(
       be->dropout_forward(nchw16c_view(a, img), nchw16c_view(b, img), 0.5f, 1, 0, &scalars),
       nchw16c);

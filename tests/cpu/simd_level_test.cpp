@@ -213,9 +213,10 @@ Tensor nchw16c_view(std::vector<float>& v, int64_t n, int64_t c, int64_t h, int6
 }
 
 // The outputs of the ops' nchw16c paths: batch norm in training with an activation and as a
-// residual block's tail, inference, backward with the activation and without, and global average
-// pooling, on shapes whose planes (16, 35, 30 and 81 positions) leave every remainder by the four
-// accumulators of the 16-lane sums, two below the parallel grain and two above it.
+// residual block's tail, inference, backward with the activation and without, global average
+// pooling and max-pooling (into either layout), on shapes whose planes (16, 35, 30 and 81
+// positions) leave every remainder by the four accumulators of the 16-lane sums, two below the
+// parallel grain and two above it.
 std::vector<std::vector<float>> run_nchw16c_ops(Backend& be) {
   std::vector<std::vector<float>> out;
   const auto keep = [&](const std::vector<float>& v) { out.push_back(v); };
@@ -277,6 +278,21 @@ std::vector<std::vector<float>> run_nchw16c_ops(Backend& be) {
       auto dpooled = uniform(pooled.size(), -1, 1, seed + 5);
       be.global_avgpool_backward(view(dpooled, {d.n, d.c}), t(dx));
       keep(pooled);
+      keep(dx);
+    }
+    for (const bool pooled_nchw16c : {true, false}) {
+      const int64_t ho = d.h / 2, wo = d.w / 2;
+      const size_t half = static_cast<size_t>(d.n * d.c * ho * wo);
+      std::vector<float> pooled = nan_vector(half), dx = nan_vector(size);
+      std::vector<int32_t> argmax(half, -1);
+      auto dpooled = uniform(half, -1, 1, seed + 6);
+      const auto pooled_view = [&](std::vector<float>& v) {
+        return pooled_nchw16c ? nchw16c_view(v, d.n, d.c, ho, wo) : view(v, {d.n, d.c, ho, wo});
+      };
+      be.maxpool2d_forward(t(x), pooled_view(pooled), argmax.data());
+      be.maxpool2d_backward(pooled_view(dpooled), argmax.data(), t(dx));
+      keep(pooled);
+      keep(std::vector<float>(argmax.begin(), argmax.end()));
       keep(dx);
     }
   }

@@ -381,68 +381,95 @@ std::vector<float> train_two_steps(Backend& backend, const ModelConfig& config) 
   return out;
 }
 
+// Which activations of `model` are nchw16c: "." plain, "b" nchw16c, input first.
+std::string layouts(const Model& model) {
+  std::string out;
+  for (size_t i = 0; i <= model.layers().size(); ++i)
+    out += model.activation_layout(i) == Layout::nchw16c ? 'b' : '.';
+  return out;
+}
+
+// A CNN of one convolution of `first` channels, max-pooling, one of `second`, max-pooling, then
+// a hidden layer of 32 with dropout.
+ModelConfig two_conv_cnn(int first, int second) {
+  ModelConfig c = train_test::small_cnn();
+  c.conv = {{false, first}, {true, 0}, {false, second}, {true, 0}};
+  c.hidden = {32};
+  c.dropout = 0.25;
+  return c;
+}
+
 }  // namespace
 
-TEST_CASE("model: on the CPU a ResNet keeps its activations in the nchw16c layout",
+TEST_CASE("model: on the CPU activations take the nchw16c layout where widths and layers allow",
           "[model][nchw16c]") {
   auto backend = make_cpu_backend();
   REQUIRE(backend->nchw16c_activations());
+  // Input [1, 28, 28] plain; layers: conv, batch norm (with the activation), its identity view,
+  // then per block or pooling one activation; the last [C, 1, 1] or the flatten's input plain.
   ModelConfig resnet;
-  resnet.kind = ModelKind::resnet;  // stem 32, stages [32, 64, 128]: every width a multiple of 16
+  resnet.kind = ModelKind::resnet;  // stem 32, stages [32, 64, 128]
   auto model = make_model(*backend, resnet, 28, 28, 47, 4, 1);
+  CAPTURE(model->describe());
   CHECK(model->nchw16c_activations());
   CHECK(mentions_nchw16c(*model));
-  CHECK(
-      make_model(*backend, two_stage_resnet(16, 16, 32), 28, 28, 10, 4, 1)->nchw16c_activations());
-
-  // Max-pooling and the flatten of an image take the plain layout only; the MLP has no image.
+  // conv, bn, relu, 6 blocks: nchw16c; global pooling's [C, 1, 1], flatten, dropout, linear: plain.
+  CHECK(layouts(*model) == ".bbbbbbbbb....");
+  // The CNN (32, 32, pool, 64, 64, pool): every map but the input and the last pooling's output,
+  // which the flatten reads in the plain layout.
   ModelConfig cnn;
   cnn.kind = ModelKind::cnn;
-  ModelConfig mlp;
-  mlp.kind = ModelKind::mlp;
-  for (const ModelConfig& config : {cnn, mlp, train_test::small_cnn(), train_test::small_mlp()}) {
-    auto other = make_model(*backend, config, 28, 28, 47, 4, 1);
-    CAPTURE(other->describe());
-    CHECK_FALSE(other->nchw16c_activations());
-    CHECK_FALSE(mentions_nchw16c(*other));
-  }
-  // Widths that are no multiple of 16 anywhere (all or nothing): the stem, a stage, or both.
-  for (const ModelConfig& config : {two_stage_resnet(24, 24, 40), two_stage_resnet(16, 16, 40),
-                                    two_stage_resnet(24, 32, 32), train_test::small_resnet()}) {
+  auto cnn_model = make_model(*backend, cnn, 28, 28, 47, 4, 1);
+  CAPTURE(cnn_model->describe());
+  CHECK(layouts(*cnn_model).substr(0, 16) == ".bbbbbbbbbbbbb..");
+  // Widths: only multiples of 16 (stem 24: its conv, batch norm and view stay plain).
+  CHECK(layouts(*make_model(*backend, two_stage_resnet(24, 32, 32), 28, 28, 10, 4, 1)) ==
+        "....bb...");
+  CHECK(layouts(*make_model(*backend, two_stage_resnet(16, 16, 40), 28, 28, 10, 4, 1)) ==
+        ".bbbb....");
+  for (const ModelConfig& config : {two_stage_resnet(24, 24, 40), two_conv_cnn(8, 24)}) {
     auto other = make_model(*backend, config, 28, 28, 10, 4, 1);
     CAPTURE(other->describe());
     CHECK_FALSE(other->nchw16c_activations());
     CHECK_FALSE(mentions_nchw16c(*other));
   }
+  ModelConfig mlp;
+  mlp.kind = ModelKind::mlp;
+  CHECK_FALSE(make_model(*backend, mlp, 28, 28, 47, 4, 1)->nchw16c_activations());
   // A backend that does not ask for it (the Backend's default).
   train_test::CountingBackend counting;
   REQUIRE_FALSE(counting.nchw16c_activations());
   CHECK_FALSE(make_model(counting, resnet, 28, 28, 47, 4, 1)->nchw16c_activations());
 }
 
-TEST_CASE("model: a ResNet trained in the nchw16c layout gives the plain layout's bits",
+TEST_CASE("model: training in the nchw16c layout gives the plain layout's bits",
           "[model][nchw16c]") {
-  // The same ResNet (stem 16, stages [16, 32], a projection in the second) on the CPU backend,
-  // which runs it nchw16c, and on a backend that forwards every op to a CPU backend but does not
-  // ask for nchw16c (so every activation stays plain): the same losses, logits, parameters and
-  // running statistics after two steps, bit for bit.
+  // Each model on the CPU backend, which runs its maps nchw16c where it can, and on a backend that
+  // forwards every op to a CPU backend but does not ask for nchw16c (so every activation stays
+  // plain): the same losses, logits, parameters and running statistics after two steps, bit for
+  // bit. A ResNet all nchw16c, one in part (a 40-wide stage), a CNN whose last pooling writes the
+  // plain layout for its flatten.
   auto cpu = make_cpu_backend();
   train_test::CountingBackend plain_backend;
-  ModelConfig config = two_stage_resnet(16, 16, 32);
-  config.dropout = 0.25;  // the head's, on plain features
-  REQUIRE(make_model(*cpu, config, 28, 28, 4, 16, 1)->nchw16c_activations());
-  REQUIRE_FALSE(make_model(plain_backend, config, 28, 28, 4, 16, 1)->nchw16c_activations());
-  const std::vector<float> blocked = train_two_steps(*cpu, config);
-  const std::vector<float> plain = train_two_steps(plain_backend, config);
-  REQUIRE(blocked.size() == plain.size());
-  CHECK(std::isfinite(plain[0]));
-  CHECK(std::isfinite(plain[1]));
-  CHECK(plain[0] != plain[1]);  // the first step changed the model
-  size_t differ = 0, first = 0;
-  for (size_t i = 0; i < plain.size(); ++i)
-    if (std::memcmp(&plain[i], &blocked[i], sizeof(float)) != 0 && differ++ == 0) first = i;
-  INFO(differ << " of " << plain.size() << " values differ, the first at " << first);
-  CHECK(differ == 0);
+  ModelConfig resnet = two_stage_resnet(16, 16, 32);
+  resnet.dropout = 0.25;  // the head's, on plain features
+  for (const ModelConfig& config : {resnet, two_stage_resnet(16, 16, 40), two_conv_cnn(16, 32)}) {
+    auto blocked_model = make_model(*cpu, config, 28, 28, 4, 16, 1);
+    CAPTURE(blocked_model->describe());
+    REQUIRE(blocked_model->nchw16c_activations());
+    REQUIRE_FALSE(make_model(plain_backend, config, 28, 28, 4, 16, 1)->nchw16c_activations());
+    const std::vector<float> blocked = train_two_steps(*cpu, config);
+    const std::vector<float> plain = train_two_steps(plain_backend, config);
+    REQUIRE(blocked.size() == plain.size());
+    CHECK(std::isfinite(plain[0]));
+    CHECK(std::isfinite(plain[1]));
+    CHECK(plain[0] != plain[1]);  // the first step changed the model
+    size_t differ = 0, first = 0;
+    for (size_t i = 0; i < plain.size(); ++i)
+      if (std::memcmp(&plain[i], &blocked[i], sizeof(float)) != 0 && differ++ == 0) first = i;
+    INFO(differ << " of " << plain.size() << " values differ, the first at " << first);
+    CHECK(differ == 0);
+  }
 }
 
 TEST_CASE("model: a ResNet with widths not a multiple of 16 trains plain on the CPU",
