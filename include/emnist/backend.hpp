@@ -116,9 +116,9 @@ class Backend {
   virtual Device device() const = 0;
   virtual std::string name() const = 0;
   // Whether a model keeps its [N, C, H, W] activations (C a multiple of 16, more than one position
-  // per plane) in the nchw16c layout (tensor.hpp), where every layer that reads or writes them
-  // takes it: conv2d, batch norm without dropout, the activations and global average pooling's
-  // input. The CPU's convolution kernels then skip their reorders; the results are the same bits.
+  // per plane) in the nchw16c layout (tensor.hpp) where the layers beside them take it: conv2d,
+  // batch norm without dropout, the activations, max-pooling and global average pooling's input.
+  // The CPU's convolution kernels then skip their reorders; the results are the same bits.
   virtual bool nchw16c_activations() const { return false; }
 
   // ---- memory -----------------------------------------------------------------------------------
