@@ -27,44 +27,6 @@ struct Dims {
   size_t size() const { return static_cast<size_t>(n * c * h * w); }
 };
 
-// Where logical element (n, c, h, w) of a [N, C, H, W] tensor lies in nchw16c memory.
-size_t nchw16c_index(const Dims& d, int64_t n, int64_t c, int64_t h, int64_t w) {
-  return static_cast<size_t>(((n * (d.c / 16) + c / 16) * d.h * d.w + h * d.w + w) * 16 + c % 16);
-}
-
-// Permutes between plain memory and nchw16c memory of one [n, c, h, w] tensor.
-std::vector<float> permute(const std::vector<float>& from, const Dims& d, bool to_blocked) {
-  if (d.c % 16 != 0 || from.size() != d.size())
-    throw std::invalid_argument("nchw16c test: C not a multiple of 16, or the wrong size");
-  std::vector<float> to(from.size());
-  for (int64_t n = 0; n < d.n; ++n) {
-    for (int64_t c = 0; c < d.c; ++c) {
-      for (int64_t h = 0; h < d.h; ++h) {
-        for (int64_t w = 0; w < d.w; ++w) {
-          const size_t plain = static_cast<size_t>(((n * d.c + c) * d.h + h) * d.w + w);
-          const size_t blocked = nchw16c_index(d, n, c, h, w);
-          if (to_blocked) {
-            to[blocked] = from[plain];
-          } else {
-            to[plain] = from[blocked];
-          }
-        }
-      }
-    }
-  }
-  return to;
-}
-
-std::vector<float> to_nchw16c(const std::vector<float>& plain, int64_t n, int64_t c, int64_t h,
-                              int64_t w) {
-  return permute(plain, Dims{n, c, h, w}, true);
-}
-
-std::vector<float> to_plain(const std::vector<float>& blocked, int64_t n, int64_t c, int64_t h,
-                            int64_t w) {
-  return permute(blocked, Dims{n, c, h, w}, false);
-}
-
 // A [N, C, H, W] view of memory in the given layout.
 Tensor view_as(std::vector<float>& memory, Layout layout, const Dims& d) {
   Tensor t(memory.data(), {d.n, d.c, d.h, d.w});
@@ -190,7 +152,7 @@ TEST_CASE("nchw16c helpers put elements where oneDNN's nChw16c does", "[cpu][nch
   // Samples are whole blocks of C * H * W: (1, 20, 2, 3) of [2, 32, 3, 5] lies at
   // 32 * 15 + (1 * 15 + 2 * 5 + 3) * 16 + 4 = 932.
   const Dims d{2, 32, 3, 5};
-  CHECK(nchw16c_index(d, 1, 20, 2, 3) == 932u);
+  CHECK(nchw16c_index(d.c, d.h, d.w, 1, 20, 2, 3) == 932u);
   const auto x = uniform(d.size(), -1, 1, 1);
   const auto xb = to_nchw16c(x, d.n, d.c, d.h, d.w);
   CHECK(xb[932] == x[static_cast<size_t>(((1 * 32 + 20) * 3 + 2) * 5 + 3)]);

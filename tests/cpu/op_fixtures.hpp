@@ -34,4 +34,15 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b);
 // True when the two vectors hold exactly the same bits.
 bool bit_identical(const std::vector<float>& a, const std::vector<float>& b);
 
+// The nchw16c layout (tensor.hpp) of an [n, c, h, w] tensor, c a multiple of 16 (else
+// std::invalid_argument): where logical element (in, ic, ih, iw) lies in its memory; plain memory
+// into that layout and back; and a view of memory in it.
+size_t nchw16c_index(int64_t c, int64_t h, int64_t w, int64_t in, int64_t ic, int64_t ih,
+                     int64_t iw);
+std::vector<float> to_nchw16c(const std::vector<float>& plain, int64_t n, int64_t c, int64_t h,
+                              int64_t w);
+std::vector<float> to_plain(const std::vector<float>& blocked, int64_t n, int64_t c, int64_t h,
+                            int64_t w);
+Tensor nchw16c_view(std::vector<float>& v, std::initializer_list<int64_t> dims);
+
 }  // namespace emnist::test

@@ -204,14 +204,6 @@ std::vector<std::vector<float>> run_ops(Backend& be) {
   return out;
 }
 
-// A [n, c, h, w] view of memory in the nchw16c layout (tensor.hpp; c a multiple of 16). The ops'
-// blocked loops read any memory as blocks, so the values need no reordering from a plain tensor.
-Tensor nchw16c_view(std::vector<float>& v, int64_t n, int64_t c, int64_t h, int64_t w) {
-  Tensor t(v.data(), {n, c, h, w});
-  t.layout = Layout::nchw16c;
-  return t;
-}
-
 // The outputs of the ops' nchw16c paths: batch norm in training with an activation and as a
 // residual block's tail, inference, backward with the activation and without, global average
 // pooling and max-pooling (into either layout), on shapes whose planes (16, 35, 30 and 81
@@ -228,7 +220,8 @@ std::vector<std::vector<float>> run_nchw16c_ops(Backend& be) {
        {Dims{2, 16, 4, 4}, Dims{3, 16, 5, 7}, Dims{24, 48, 5, 6}, Dims{64, 32, 9, 9}}) {
     seed += 10;
     const size_t size = static_cast<size_t>(d.n * d.c * d.h * d.w), cs = static_cast<size_t>(d.c);
-    const auto t = [&](std::vector<float>& v) { return nchw16c_view(v, d.n, d.c, d.h, d.w); };
+    // Random values read as blocks: no plain tensor to reorder from.
+    const auto t = [&](std::vector<float>& v) { return nchw16c_view(v, {d.n, d.c, d.h, d.w}); };
     const auto vec = [&](std::vector<float>& v) { return view(v, {d.c}); };
     auto x = uniform(size, -3, 5, seed);
     auto dy = uniform(size, -1, 1, seed + 1);
@@ -287,7 +280,7 @@ std::vector<std::vector<float>> run_nchw16c_ops(Backend& be) {
       std::vector<int32_t> argmax(half, -1);
       auto dpooled = uniform(half, -1, 1, seed + 6);
       const auto pooled_view = [&](std::vector<float>& v) {
-        return pooled_nchw16c ? nchw16c_view(v, d.n, d.c, ho, wo) : view(v, {d.n, d.c, ho, wo});
+        return pooled_nchw16c ? nchw16c_view(v, {d.n, d.c, ho, wo}) : view(v, {d.n, d.c, ho, wo});
       };
       be.maxpool2d_forward(t(x), pooled_view(pooled), argmax.data());
       be.maxpool2d_backward(pooled_view(dpooled), argmax.data(), t(dx));

@@ -36,28 +36,6 @@ std::unique_ptr<Model> small_resnet(Backend& backend, Activation a, int64_t batc
   return std::make_unique<Model>(backend, std::move(layers), batch);
 }
 
-// Between plain memory and nchw16c memory (tensor.hpp) of one [N, C, H, W] tensor d, C a multiple
-// of 16: element (n, c, h, w) at ((n * C/16 + c/16) * H * W + h * W + w) * 16 + c % 16.
-std::vector<float> permute_nchw16c(const std::vector<float>& from, const int64_t (&d)[4],
-                                   bool to_blocked) {
-  REQUIRE(d[1] % 16 == 0);
-  REQUIRE(from.size() == static_cast<size_t>(d[0] * d[1] * d[2] * d[3]));
-  std::vector<float> to(from.size());
-  const int64_t hw = d[2] * d[3];
-  for (int64_t n = 0; n < d[0]; ++n)
-    for (int64_t c = 0; c < d[1]; ++c)
-      for (int64_t p = 0; p < hw; ++p) {
-        const auto plain = static_cast<size_t>((n * d[1] + c) * hw + p);
-        const auto blocked =
-            static_cast<size_t>(((n * (d[1] / 16) + c / 16) * hw + p) * 16 + c % 16);
-        if (to_blocked)
-          to[blocked] = from[plain];
-        else
-          to[plain] = from[blocked];
-      }
-  return to;
-}
-
 // What a residual block computed in one training step: its output and input gradient (as plain
 // values), every trained parameter's gradient, the running statistics after the step, and the
 // output in inference mode after it.
@@ -111,10 +89,10 @@ BlockStep run_block(Backend& backend, SampleShape input, int64_t out, int stride
   const int64_t yd[4] = {n, output.dim(0), output.dim(1), output.dim(2)};
   const bool blocked = layout == Layout::nchw16c;
   const auto store = [&](const std::vector<float>& v, const int64_t(&d)[4]) {
-    return blocked ? permute_nchw16c(v, d, true) : v;
+    return blocked ? test::to_nchw16c(v, d[0], d[1], d[2], d[3]) : v;
   };
   const auto load = [&](const std::vector<float>& v, const int64_t(&d)[4]) {
-    return blocked ? permute_nchw16c(v, d, false) : v;
+    return blocked ? test::to_plain(v, d[0], d[1], d[2], d[3]) : v;
   };
   const auto tensor = [&](std::vector<float>& v, const int64_t(&d)[4]) {
     Tensor t(v.data(), {d[0], d[1], d[2], d[3]});
