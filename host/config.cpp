@@ -276,6 +276,9 @@ const std::vector<KeySpec>& keys() {
     k.push_back(stage_list_key(
         "strides", [](auto& c) -> auto& { return c.model.strides; }, 1, 2, "[1, 2, 2]",
         "the stride of each stage's first block (2 halves the map)"));
+    k.push_back(
+        choice_key(FIELD(model, pooling),
+                   "the ResNet's last map into the head: averaged over the map, or flattened"));
     k.push_back(choice_key(
         "model", "activation", [](auto& c) -> auto& { return c.model.activation.kind; },
         "the hidden layers' activation"));

@@ -65,7 +65,7 @@ def build_model(config: dict, classes: int) -> torch.nn.Module:
                              model["kernel"], act=act, norm=model["batch_norm"])
     return reference_resnet(classes, model["stem"], tuple(model["stages"]),
                             tuple(model["blocks"]), tuple(model["strides"]), hidden,
-                            model["dropout"], act)
+                            model["dropout"], act, model["pooling"])
 
 
 def main() -> int:

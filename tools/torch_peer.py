@@ -123,8 +123,10 @@ class ResidualBlock(nn.Module):
 
 
 def reference_resnet(classes: int, stem=32, stages=(32, 64, 128), blocks=(2, 2, 2),
-                     strides=(1, 2, 2), hidden=(), dropout=0.2, act=nn.ReLU) -> nn.Module:
-    """configs/resnet.toml's network (model.kind = "resnet"; its defaults are these)."""
+                     strides=(1, 2, 2), hidden=(), dropout=0.2, act=nn.ReLU,
+                     pooling="average") -> nn.Module:
+    """configs/resnet.toml's network (model.kind = "resnet"; its defaults are these). pooling
+    "none" flattens the last stage's map into the head (model.pooling)."""
     layers: list[nn.Module] = [nn.Conv2d(1, stem, 3, padding=1, bias=False),
                                nn.BatchNorm2d(stem), act()]
     channels = stem
@@ -132,10 +134,18 @@ def reference_resnet(classes: int, stem=32, stages=(32, 64, 128), blocks=(2, 2, 
         for b in range(count):
             layers.append(ResidualBlock(channels, width, stride if b == 0 else 1, act))
             channels = width
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+    features = channels
+    if pooling == "average":
+        layers.append(nn.AdaptiveAvgPool2d(1))
+    else:
+        side = 28
+        for stride in strides:
+            side = (side + stride - 1) // stride
+        features = channels * side * side
+    layers.append(nn.Flatten())
     if dropout > 0:
         layers.append(nn.Dropout(dropout))
-    head, width = dense_blocks(channels, hidden, dropout, act)
+    head, width = dense_blocks(features, hidden, dropout, act)
     layers += head
     layers.append(nn.Linear(width, classes))
     return Net(layers, flatten_input=False)

@@ -41,8 +41,9 @@ void add_dense_block(std::vector<std::unique_ptr<Layer>>& layers, SampleShape& s
 }
 
 // The stem (conv 3x3, batch norm, activation), the stages of residual blocks, global average
-// pooling, flatten and dropout: what a ResNet puts before its head. As a PyTorch nn.Sequential
-// of the same modules (AdaptiveAvgPool2d(1), Flatten, Dropout) names them.
+// pooling (unless model.pooling = "none"), flatten and dropout: what a ResNet puts before its head.
+// As a PyTorch nn.Sequential of the same modules (AdaptiveAvgPool2d(1), Flatten, Dropout) names
+// them.
 void add_resnet_body(std::vector<std::unique_ptr<Layer>>& layers, SampleShape& shape,
                      const ModelConfig& config, float dropout, uint64_t seed) {
   if (shape.rank != 3) throw UserError("model.kind = \"resnet\" needs image input");
@@ -60,8 +61,10 @@ void add_resnet_body(std::vector<std::unique_ptr<Layer>>& layers, SampleShape& s
           shape, config.stages[stage], block == 0 ? config.strides[stage] : 1, config.activation));
       shape = layers.back()->output_shape();
     }
-  layers.push_back(make_global_avgpool(shape));
-  shape = layers.back()->output_shape();
+  if (config.pooling == ResnetPooling::average) {
+    layers.push_back(make_global_avgpool(shape));
+    shape = layers.back()->output_shape();
+  }
   layers.push_back(make_flatten(shape));
   shape = layers.back()->output_shape();
   if (dropout > 0.0f)

@@ -26,6 +26,9 @@ enum class ClassWeighting { none, balanced };
 // (as many draws as samples, each a class picked uniformly, then one of its samples:
 // epoch_order.hpp).
 enum class Sampling { uniform, balanced };
+// What a ResNet does with its last stage's map before the head: average each channel over the map
+// (global average pooling), or nothing (the map is flattened: the head weighs each position).
+enum class ResnetPooling { average, none };
 
 // Each choice's name in TOML, on the command line and in every file the engine writes.
 template <typename E>
@@ -62,6 +65,8 @@ inline constexpr ChoiceName<ClassWeighting> kClassWeightings[] = {
     {ClassWeighting::none, "none"}, {ClassWeighting::balanced, "balanced"}};
 inline constexpr ChoiceName<Sampling> kSamplings[] = {{Sampling::uniform, "uniform"},
                                                       {Sampling::balanced, "balanced"}};
+inline constexpr ChoiceName<ResnetPooling> kResnetPoolings[] = {{ResnetPooling::average, "average"},
+                                                                {ResnetPooling::none, "none"}};
 
 // The table of an enum's names, found by the enum's type (C++17: the CUDA sources include this).
 constexpr const auto& choices_of(DataFormat) { return kDataFormats; }
@@ -75,6 +80,7 @@ constexpr const auto& choices_of(Precision) { return kPrecisions; }
 constexpr const auto& choices_of(FeederChoice) { return kFeederChoices; }
 constexpr const auto& choices_of(ClassWeighting) { return kClassWeightings; }
 constexpr const auto& choices_of(Sampling) { return kSamplings; }
+constexpr const auto& choices_of(ResnetPooling) { return kResnetPoolings; }
 
 template <typename E>
 constexpr std::string_view choice_name(E value) {

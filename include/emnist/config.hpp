@@ -48,6 +48,7 @@ struct ModelConfig {
   std::vector<int> stages{32, 64, 128};
   std::vector<int> blocks{2, 2, 2};
   std::vector<int> strides{1, 2, 2};
+  ResnetPooling pooling = ResnetPooling::average;
   Activation activation;
   bool batch_norm = true;
   double dropout = -1;  // < 0: the kind's default (0.2 MLP and ResNet, 0.3 CNN head)

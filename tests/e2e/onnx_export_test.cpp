@@ -88,6 +88,11 @@ TEST_CASE("onnx export: a ResNet (blocks, projections, global pooling) runs alik
   export_and_check(t::kTinyResnetSets);
 }
 
+TEST_CASE("onnx export: a ResNet without pooling (its last map flattened) runs alike",
+          "[e2e][onnx]") {
+  export_and_check(std::string(t::kTinyResnetSets) + " --set model.pooling=none");
+}
+
 TEST_CASE(
     "onnx export: a bad run directory, an unknown opset, a bad batch and an unwritable "
     "output are one line, exit 2",

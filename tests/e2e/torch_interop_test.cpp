@@ -49,6 +49,13 @@ TEST_CASE(
   train_and_check(std::string(t::kTinyResnetSets) + " --set model.activation=leaky_relu");
 }
 
+TEST_CASE(
+    "torch interop: a ResNet without pooling (its last map flattened) loads into PyTorch and "
+    "predicts the same",
+    "[e2e][torch]") {
+  train_and_check(std::string(t::kTinyResnetSets) + " --set model.pooling=none");
+}
+
 TEST_CASE("torch interop: an MLP with ELU, without batch norm or dropout, predicts the same",
           "[e2e][torch]") {
   train_and_check(

@@ -104,6 +104,8 @@ TEST_CASE("bad config input is one line naming the key and what is allowed", "[c
   check("[train]\nlabel_smoothing = 1.0\n",
         "config x.toml: train.label_smoothing: 1 is out of range: allowed [0, 1)");
   check("[train]\nema = 1.0\n", "config x.toml: train.ema: 1 is out of range: allowed [0, 1)");
+  check("[model]\npooling = \"max\"\n",
+        "config x.toml: model.pooling: \"max\" is not allowed: use one of average, none");
   check("[train]\nsampling = \"weighted\"\n",
         "config x.toml: train.sampling: \"weighted\" is not allowed: use one of uniform, balanced");
   check(
@@ -172,11 +174,17 @@ TEST_CASE("the ResNet's keys: defaults, a head of none, round trip and the stage
   CHECK(r.model.stages == std::vector<int>{32, 64, 128});
   CHECK(r.model.blocks == std::vector<int>{2, 2, 2});
   CHECK(r.model.strides == std::vector<int>{1, 2, 2});
+  CHECK(r.model.pooling == emnist::ResnetPooling::average);
   REQUIRE_NOTHROW(emnist::validate(r));
   // hidden = [] is written for a ResNet and reads back as "no hidden layer", not as a default.
   const std::string text = emnist::to_toml(r);
   CHECK_THAT(text, Contains("hidden = []\n"));
   CHECK_THAT(text, Contains("stages = [32, 64, 128]\n"));
+  CHECK_THAT(text, Contains("pooling = \"average\"\n"));
+  const auto flat = emnist::parse_config("[model]\nkind = \"resnet\"\npooling = \"none\"\n", "f");
+  CHECK(flat.model.pooling == emnist::ResnetPooling::none);
+  CHECK(emnist::parse_config(emnist::to_toml(flat), "resolved").model.pooling ==
+        emnist::ResnetPooling::none);
   const auto back = emnist::parse_config(text, "resolved");
   CHECK(emnist::to_toml(back) == text);
   CHECK(back.model.hidden == std::vector<int>{});

@@ -534,3 +534,28 @@ TEST_CASE("model: a residual block first takes the plain input where its shortcu
     CHECK(from_blocked == from_plain);
   }
 }
+
+TEST_CASE("model: a ResNet without pooling flattens its last map into the head", "[model]") {
+  auto backend = make_cpu_backend();
+  ModelConfig pooled;
+  pooled.kind = ModelKind::resnet;
+  ModelConfig flat = pooled;
+  flat.pooling = ResnetPooling::none;
+  auto with = make_model(*backend, pooled, 28, 28, 47, 4, 1);
+  auto without = make_model(*backend, flat, 28, 28, 47, 4, 1);
+  CAPTURE(without->describe());
+  const auto flat_kinds = kinds(*without);
+  CHECK(std::vector<std::string>(flat_kinds.end() - 4, flat_kinds.end()) ==
+        std::vector<std::string>{"residual_block", "flatten", "dropout", "linear"});
+  // The head reads 128 x 7 x 7 positions where it read 128 means; the rest is the same network.
+  CHECK(without->layers()[9]->output_shape() == SampleShape::features(128 * 7 * 7));
+  CHECK(without->parameter_count() - with->parameter_count() ==
+        linear(128 * 7 * 7, 47, true) - linear(128, 47, true));
+  // One layer fewer: the head's linear layer is layers.11 (PyTorch's index in the same Sequential).
+  std::set<std::string> names;
+  for (const NamedTensor& t : without->named_tensors()) names.insert(t.name);
+  CHECK(names.count("layers.11.weight") == 1);
+  CHECK(names.count("layers.12.weight") == 0);
+  // The flatten reads the plain layout, so the last stage's maps stay plain on the CPU.
+  CHECK(layouts(*without) == ".bbbbbbb.....");
+}
