@@ -33,6 +33,8 @@ std::string trial_key(const Config& config, int folds) {
   if (c.model.kind != ModelKind::resnet)
     for (const char* line : {"stem = ", "stages = ", "blocks = ", "strides = "})
       erase_line(text, line);
+  if (c.model.kind != ModelKind::resnet || c.model.pooling == defaults.model.pooling)
+    erase_line(text, "pooling = ");
   if (!c.augment.active()) {
     const size_t section = text.find("\n[augment]\n");
     if (section != std::string::npos) {

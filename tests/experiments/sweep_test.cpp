@@ -199,6 +199,14 @@ TEST_CASE("sweep: the trial key names what a trial computes", "[sweep]") {
   r2.model.stem = 16;
   CHECK(trial_key(r, 5) != trial_key(r2, 5));
   CHECK(trial_key(r, 5) != trial_key(a, 5));
+  // model.pooling, added later: a ResNet that flattens is another trial, the average (the only
+  // pooling before the key) keeps the stored keys, and a CNN ignores it.
+  Config r3 = r;
+  r3.model.pooling = ResnetPooling::none;
+  CHECK(trial_key(r, 5) != trial_key(r3, 5));
+  Config a2 = a;
+  a2.model.pooling = ResnetPooling::none;
+  CHECK(trial_key(a, 5) == trial_key(a2, 5));
 }
 
 TEST_CASE("sweep: settings, the base file and overrides", "[sweep]") {
