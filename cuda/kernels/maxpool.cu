@@ -2,6 +2,7 @@
 // records the winner's index within its plane; windows do not overlap, so backward gives each input
 // element the gradient of at most one output: one thread per input element, no atomics.
 #include "cuda_check.hpp"
+#include "emnist/element_math.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/launch.cuh"
 
@@ -17,22 +18,13 @@ __global__ void forward_kernel(const float* x, float* y, int32_t* argmax, int64_
     const int64_t oh = within / wo, ow = within - oh * wo;
     const float* top = x + plane * h * w + 2 * oh * w;
     const float* bottom = top + w;
-    // Candidates in row-major order with strict comparisons, as the CPU backend: the first
-    // maximum wins ties.
     const int32_t left = static_cast<int32_t>(2 * oh * w + 2 * ow);
-    float best = top[2 * ow];
-    int32_t at = left;
-    const float candidates[3] = {top[2 * ow + 1], bottom[2 * ow], bottom[2 * ow + 1]};
-    const int32_t where[3] = {left + 1, left + static_cast<int32_t>(w),
+    const float values[4] = {top[2 * ow], top[2 * ow + 1], bottom[2 * ow], bottom[2 * ow + 1]};
+    const int32_t where[4] = {left, left + 1, left + static_cast<int32_t>(w),
                               left + static_cast<int32_t>(w) + 1};
-    for (int j = 0; j < 3; ++j) {
-      if (candidates[j] > best) {
-        best = candidates[j];
-        at = where[j];
-      }
-    }
-    y[o] = best;
-    argmax[o] = at;
+    const math::WindowMax best = math::window_max(values, where);  // the CPU backend's winner
+    y[o] = best.value;
+    argmax[o] = best.at;
   }
 }
 

@@ -31,18 +31,13 @@ void CpuBackend::maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) {
                                     left + static_cast<int32_t>(w) + 1};
           const int64_t position = oh * wo + ow;
           for (int64_t l = 0; l < 16; ++l) {
-            float best = src[16 * where[0] + l];
-            int32_t at = where[0];
-            for (int j = 1; j < 4; ++j) {
-              const float candidate = src[16 * where[j] + l];
-              const bool greater = candidate > best;
-              best = greater ? candidate : best;
-              at = greater ? where[j] : at;
-            }
+            const float values[4] = {src[16 * where[0] + l], src[16 * where[1] + l],
+                                     src[16 * where[2] + l], src[16 * where[3] + l]};
+            const math::WindowMax best = math::window_max(values, where);
             const int64_t o = y_blocked ? (block * ho * wo + position) * 16 + l
                                         : (block * 16 + l) * ho * wo + position;
-            out[o] = best;
-            argmax[o] = at;
+            out[o] = best.value;
+            argmax[o] = best.at;
           }
         }
       }
@@ -58,21 +53,13 @@ void CpuBackend::maxpool2d_forward(Tensor x, Tensor y, int32_t* argmax) {
       const float* bottom = top + w;
       const int32_t row = static_cast<int32_t>(2 * oh * w);
       for (int64_t ow = 0; ow < wo; ++ow) {
-        // Candidates in row-major order with strict comparisons: the first maximum wins ties.
-        // Selects rather than branches: on real data the winner is unpredictable.
         const int32_t left = row + static_cast<int32_t>(2 * ow);
-        float best = top[2 * ow];
-        int32_t at = left;
-        const float candidates[3] = {top[2 * ow + 1], bottom[2 * ow], bottom[2 * ow + 1]};
-        const int32_t where[3] = {left + 1, left + static_cast<int32_t>(w),
+        const float values[4] = {top[2 * ow], top[2 * ow + 1], bottom[2 * ow], bottom[2 * ow + 1]};
+        const int32_t where[4] = {left, left + 1, left + static_cast<int32_t>(w),
                                   left + static_cast<int32_t>(w) + 1};
-        for (int j = 0; j < 3; ++j) {
-          const bool greater = candidates[j] > best;
-          best = greater ? candidates[j] : best;
-          at = greater ? where[j] : at;
-        }
-        dst[oh * wo + ow] = best;
-        arg[oh * wo + ow] = at;
+        const math::WindowMax best = math::window_max(values, where);
+        dst[oh * wo + ow] = best.value;
+        arg[oh * wo + ow] = best.at;
       }
     }
   });

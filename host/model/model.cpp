@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -117,10 +118,8 @@ Model::Model(Backend& backend, std::vector<std::unique_ptr<Layer>> layers, int64
       }
     }
   }
-  for (size_t i = 0; i <= layers_.size(); ++i) {
+  for (size_t i = 0; i <= layers_.size(); ++i)
     layouts_.push_back(blocked[i] ? Layout::nchw16c : Layout::plain);
-    nchw16c_ = nchw16c_ || blocked[i];
-  }
 
   // owner[i]: the index of the activation whose memory act_[i] is (views and in-place layers
   // share memory). An in-place layer may only overwrite memory that no backward pass still reads:
@@ -317,6 +316,10 @@ void Model::load_state_dict(const TensorMap& tensors, const std::string& source)
   backend_.copy_from_host(buffers_, buffers.data(), sizeof(float) * buffers.size());
 }
 
+bool Model::nchw16c_activations() const {
+  return std::find(layouts_.begin(), layouts_.end(), Layout::nchw16c) != layouts_.end();
+}
+
 std::string Model::describe() const {
   std::string s = fmt::format("input {}\n", input_shape_.str());
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -326,7 +329,7 @@ std::string Model::describe() const {
                      layouts_[i + 1] == Layout::nchw16c ? ", output nchw16c" : "");
   }
   s += fmt::format("  total {} parameters ({} in weights)", param_count_, weight_count_);
-  if (nchw16c_) s += "; activations in the nchw16c layout where marked";
+  if (nchw16c_activations()) s += "; activations in the nchw16c layout where marked";
   return s;
 }
 

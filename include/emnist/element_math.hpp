@@ -309,6 +309,24 @@ EMNIST_HD void rmsprop_update(float& p, float g, float& square_avg, float& buf, 
   }
 }
 
+// ---- 2x2 max-pooling: a window's winner ---------------------------------------------------------
+// The window's values in row-major order (top-left, top-right, bottom-left, bottom-right) and their
+// indices within the plane. Strict comparisons: the first maximum wins ties. Selects rather than
+// branches: on real data the winner is unpredictable.
+struct WindowMax {
+  float value;
+  int32_t at;
+};
+EMNIST_HD WindowMax window_max(const float (&value)[4], const int32_t (&at)[4]) {
+  WindowMax best{value[0], at[0]};
+  for (int j = 1; j < 4; ++j) {
+    const bool greater = value[j] > best.value;
+    best.value = greater ? value[j] : best.value;
+    best.at = greater ? at[j] : best.at;
+  }
+  return best;
+}
+
 // ---- global average pooling: a plane's sum (in row-major order) over its element count ----------
 EMNIST_HD float spatial_mean(float sum, int64_t count) { return sum / static_cast<float>(count); }
 EMNIST_HD float spatial_mean_grad(float dy, int64_t count) {

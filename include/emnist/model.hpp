@@ -87,7 +87,7 @@ class Model {
   // (Backend::nchw16c_activations), each [N, C, H, W] activation with more than one position a
   // plane and C a multiple of 16 (but the input) is, unless a layer on either side of it does not
   // take that (Layer::takes_nchw16c).
-  bool nchw16c_activations() const { return nchw16c_; }
+  bool nchw16c_activations() const;
   // The layout of layer i's input (i = the number of layers: the output) and of its gradient.
   Layout activation_layout(size_t i) const { return layouts_.at(i); }
 
@@ -114,7 +114,6 @@ class Model {
   std::vector<float*> act_;  // act_[i] = input of layer i, act_[layers] = logits
   std::vector<SampleShape> shapes_;
   std::vector<Layout> layouts_;  // of act_[i] and the gradient of the same shape
-  bool nchw16c_ = false;
   float* grad_buf_[2] = {nullptr, nullptr};
   float* input_ = nullptr;
   int32_t* labels_ = nullptr;
